@@ -1,0 +1,228 @@
+#ifndef VIGIL_CLINUX_SHIM_H
+#define VIGIL_CLINUX_SHIM_H
+
+// Linux calls that Glibc does not export to Swift (pidfd, clone3, waitid on a pidfd) and the one place where
+// vigild forks: a child of a multithreaded process may only make async-signal-safe calls, so the code between
+// clone3 and execve lives here, in C, and uses raw system calls (glibc's setuid would try to signal threads
+// that do not exist in the child).
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+/// The steps of a spawn that can fail in the child, reported back with errno.
+enum {
+    VIGIL_SPAWN_STEP_NONE = 0,
+    VIGIL_SPAWN_STEP_CLONE = 1,
+    VIGIL_SPAWN_STEP_STDIO = 2,
+    VIGIL_SPAWN_STEP_PGROUP = 3,
+    VIGIL_SPAWN_STEP_CHDIR = 4,
+    VIGIL_SPAWN_STEP_GROUPS = 5,
+    VIGIL_SPAWN_STEP_GID = 6,
+    VIGIL_SPAWN_STEP_UID = 7,
+    VIGIL_SPAWN_STEP_EXEC = 8,
+    VIGIL_SPAWN_STEP_PIPE = 9,
+};
+
+typedef struct {
+    const char *path;
+    char *const *argv;
+    char *const *envp;
+    const char *cwd;
+    int set_ids;
+    uid_t uid;
+    gid_t gid;
+    const gid_t *groups;
+    size_t ngroups;
+    int stdin_fd;
+    int stdout_fd;
+    int stderr_fd;
+} vigil_spawn_request;
+
+typedef struct {
+    int pid;
+    int pidfd;
+    int failed_step;
+    int error;
+    int64_t monotonic_nsec;
+} vigil_spawn_result;
+
+struct vigil_clone_args {
+    uint64_t flags;
+    uint64_t pidfd;
+    uint64_t child_tid;
+    uint64_t parent_tid;
+    uint64_t exit_signal;
+    uint64_t stack;
+    uint64_t stack_size;
+    uint64_t tls;
+};
+
+static inline int64_t vigil_monotonic_nsec(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static inline void vigil_child_fail(int fd, int step) {
+    int message[2] = {step, errno};
+    ssize_t ignored = write(fd, message, sizeof message);
+    (void)ignored;
+    _exit(127);
+}
+
+static inline int vigil_child_dup(int from, int to) {
+    if (from < 0 || from == to) {
+        return 0;
+    }
+    return dup2(from, to) < 0 ? -1 : 0;
+}
+
+/// Spawns `req->path` in a new process group and returns it with a pidfd obtained atomically by clone3.
+/// Returns 0 on success; otherwise `failed_step` and `error` say what went wrong (the child, if any, is reaped).
+static inline int vigil_spawn(const vigil_spawn_request *req, vigil_spawn_result *out) {
+    memset(out, 0, sizeof *out);
+    out->pidfd = -1;
+    int pipefd[2];
+    if (pipe2(pipefd, O_CLOEXEC) != 0) {
+        out->failed_step = VIGIL_SPAWN_STEP_PIPE;
+        out->error = errno;
+        return -1;
+    }
+    int pidfd = -1;
+    struct vigil_clone_args args;
+    memset(&args, 0, sizeof args);
+    args.flags = CLONE_PIDFD;
+    args.pidfd = (uint64_t)(uintptr_t)&pidfd;
+    args.exit_signal = SIGCHLD;
+    int64_t started = vigil_monotonic_nsec();
+    long pid = syscall(SYS_clone3, &args, sizeof args);
+    if (pid < 0) {
+        out->failed_step = VIGIL_SPAWN_STEP_CLONE;
+        out->error = errno;
+        close(pipefd[0]);
+        close(pipefd[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        int report = pipefd[1];
+        struct sigaction dfl;
+        memset(&dfl, 0, sizeof dfl);
+        dfl.sa_handler = SIG_DFL;
+        for (int s = 1; s < NSIG; s++) {
+            (void)sigaction(s, &dfl, NULL);
+        }
+        sigset_t none;
+        sigemptyset(&none);
+        (void)sigprocmask(SIG_SETMASK, &none, NULL);
+        if (vigil_child_dup(req->stdin_fd, 0) || vigil_child_dup(req->stdout_fd, 1)
+            || vigil_child_dup(req->stderr_fd, 2)) {
+            vigil_child_fail(report, VIGIL_SPAWN_STEP_STDIO);
+        }
+        if (setpgid(0, 0) != 0) {
+            vigil_child_fail(report, VIGIL_SPAWN_STEP_PGROUP);
+        }
+        if (req->cwd != NULL && chdir(req->cwd) != 0) {
+            vigil_child_fail(report, VIGIL_SPAWN_STEP_CHDIR);
+        }
+        if (req->set_ids) {
+            if (syscall(SYS_setgroups, req->ngroups, req->groups) != 0) {
+                vigil_child_fail(report, VIGIL_SPAWN_STEP_GROUPS);
+            }
+            if (syscall(SYS_setresgid, req->gid, req->gid, req->gid) != 0) {
+                vigil_child_fail(report, VIGIL_SPAWN_STEP_GID);
+            }
+            if (syscall(SYS_setresuid, req->uid, req->uid, req->uid) != 0) {
+                vigil_child_fail(report, VIGIL_SPAWN_STEP_UID);
+            }
+        }
+        // Nothing of vigild's but stdio and the report pipe may reach the program.
+        (void)syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+        execve(req->path, req->argv, req->envp);
+        vigil_child_fail(report, VIGIL_SPAWN_STEP_EXEC);
+    }
+    close(pipefd[1]);
+    int message[2] = {0, 0};
+    ssize_t n;
+    do {
+        n = read(pipefd[0], message, sizeof message);
+    } while (n < 0 && errno == EINTR);
+    close(pipefd[0]);
+    if (n == (ssize_t)sizeof message) {
+        siginfo_t info;
+        while (syscall(SYS_waitid, P_PIDFD, pidfd, &info, WEXITED, NULL) < 0 && errno == EINTR) {
+        }
+        close(pidfd);
+        out->failed_step = message[0];
+        out->error = message[1];
+        return -1;
+    }
+    out->pid = (int)pid;
+    out->pidfd = pidfd;
+    out->monotonic_nsec = started;
+    return 0;
+}
+
+/// How a reaped child ended, from the siginfo of waitid.
+typedef struct {
+    int pid;
+    int code;
+    int status;
+} vigil_exit_info;
+
+/// Reaps the child behind `pidfd`. Returns 1 when reaped, 0 when it is still running (with `nohang`), -errno.
+static inline int vigil_pidfd_reap(int pidfd, int nohang, vigil_exit_info *out) {
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    long r;
+    do {
+        r = syscall(SYS_waitid, P_PIDFD, pidfd, &info, WEXITED | (nohang ? WNOHANG : 0), NULL);
+    } while (r < 0 && errno == EINTR);
+    if (r < 0) {
+        return -errno;
+    }
+    if (info.si_pid == 0) {
+        return 0;
+    }
+    out->pid = info.si_pid;
+    out->code = info.si_code;
+    out->status = info.si_status;
+    return 1;
+}
+
+static inline int vigil_pidfd_send_signal(int pidfd, int sig) {
+    return syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) == 0 ? 0 : -errno;
+}
+
+static inline int vigil_pidfd_open(pid_t pid) {
+    long fd = syscall(SYS_pidfd_open, pid, 0);
+    return fd < 0 ? -errno : (int)fd;
+}
+
+static inline int vigil_errno(void) { return errno; }
+
+enum {
+    VIGIL_CLD_EXITED = CLD_EXITED,
+    VIGIL_CLD_KILLED = CLD_KILLED,
+    VIGIL_CLD_DUMPED = CLD_DUMPED,
+};
+
+#endif

@@ -1,0 +1,48 @@
+/// One thing wrong with a configuration, placed as precisely as the parser allows.
+public struct ConfigProblem: Sendable, Equatable, CustomStringConvertible {
+    /// 1-based line in the file, when known.
+    public var line: Int?
+    /// Dotted key path, e.g. `target[web].restart.burst` or `daemon.log_level`.
+    public var key: String
+    public var message: String
+
+    public init(line: Int?, key: String, message: String) {
+        self.line = line
+        self.key = key
+        self.message = message
+    }
+
+    /// `line: key: message` (or `key: message` without a line).
+    public var description: String {
+        if let line {
+            return "\(line): \(key): \(message)"
+        }
+        return "\(key): \(message)"
+    }
+}
+
+/// A configuration that cannot be used, with every problem found in it.
+public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The file the problems are in, as given by the operator.
+    public var file: String
+    public var problems: [ConfigProblem]
+
+    public init(file: String, problems: [ConfigProblem]) {
+        self.file = file
+        self.problems = problems
+    }
+
+    /// One line per problem: `file:line: key: message`.
+    public var lines: [String] {
+        problems.map { problem in
+            if let line = problem.line {
+                return "\(file):\(line): \(problem.key): \(problem.message)"
+            }
+            return "\(file): \(problem.key): \(problem.message)"
+        }
+    }
+
+    public var description: String {
+        lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,50 @@
+/// A whole, validated configuration: what `vigild` runs on.
+///
+/// Built by `ConfigParser` from the text of a TOML file; everything here has passed validation that needs no I/O.
+/// Checks that need the file system or the user database (executables, users, groups) are done by the loader in
+/// `VigilLinux`.
+public struct VigilConfig: Sendable, Equatable {
+    public var daemon: DaemonConfig
+    /// Targets in the order the file lists them; names are unique.
+    public var targets: [TargetConfig]
+
+    public init(daemon: DaemonConfig = DaemonConfig(), targets: [TargetConfig] = []) {
+        self.daemon = daemon
+        self.targets = targets
+    }
+
+    /// The target called `name`, if there is one.
+    public func target(named name: String) -> TargetConfig? {
+        targets.first { $0.name == name }
+    }
+}
+
+/// The `[daemon]` table.
+public struct DaemonConfig: Sendable, Equatable {
+    /// Least severe level that is logged.
+    public var logLevel: LogLevel
+    /// Where log entries and events go.
+    public var logTarget: LogTarget
+
+    public init(logLevel: LogLevel = .info, logTarget: LogTarget = .auto) {
+        self.logLevel = logLevel
+        self.logTarget = logTarget
+    }
+}
+
+/// Log levels as the configuration names them; they map one to one onto syslog priorities.
+public enum LogLevel: String, Sendable, Equatable, CaseIterable {
+    case debug
+    case info
+    case notice
+    case warning
+    case error
+}
+
+/// Where `vigild` writes its log: the native journal protocol, or one line per entry on standard error.
+public enum LogTarget: String, Sendable, Equatable, CaseIterable {
+    /// The journal when its socket answers, standard error otherwise.
+    case auto
+    case journal
+    case stderr
+}

@@ -1,0 +1,42 @@
+/// The single record of something that happened. Every sink (journal, status, later the state file and the
+/// control socket) is fed from events.
+public struct Event: Sendable, Equatable {
+    public var kind: EventKind
+    /// The target the event is about; `nil` for daemon-wide events.
+    public var target: String?
+    /// One human sentence, the journal's `MESSAGE`.
+    public var message: String
+    /// Structured fields without the `VIGIL_` prefix, e.g. `PID`, `ATTEMPT`, `BACKOFF_USEC`.
+    public var fields: [String: String]
+    public var time: MonotonicInstant
+
+    public init(
+        kind: EventKind,
+        target: String? = nil,
+        message: String,
+        fields: [String: String] = [:],
+        time: MonotonicInstant
+    ) {
+        self.kind = kind
+        self.target = target
+        self.message = message
+        self.fields = fields
+        self.time = time
+    }
+
+    /// Every journal field the event carries but `MESSAGE` and `PRIORITY` (which the log level gives):
+    /// `MESSAGE_ID`, `VIGIL_EVENT`, `VIGIL_TARGET` and the `VIGIL_`-prefixed fields, in a stable order.
+    public var journalFields: [(name: String, value: String)] {
+        var result: [(name: String, value: String)] = [
+            ("MESSAGE_ID", kind.messageID),
+            ("VIGIL_EVENT", kind.rawValue),
+        ]
+        if let target {
+            result.append(("VIGIL_TARGET", target))
+        }
+        for key in fields.keys.sorted() {
+            result.append(("VIGIL_" + key, fields[key]!))
+        }
+        return result
+    }
+}

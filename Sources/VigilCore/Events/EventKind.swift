@@ -1,0 +1,58 @@
+/// The types of event `vigild` records. Each has a fixed journal `MESSAGE_ID`, explained in
+/// `systemd/vigil.catalog`; never change an id once released, operators filter on them.
+public enum EventKind: String, Sendable, CaseIterable {
+    case targetStarted = "target-started"
+    case targetSpawnFailed = "target-spawn-failed"
+    case targetExited = "target-exited"
+    case restartScheduled = "restart-scheduled"
+    case targetGaveUp = "target-gave-up"
+    case targetStopping = "target-stopping"
+    case stopEscalated = "stop-escalated"
+    case reloadSucceeded = "reload-ok"
+    case reloadRejected = "reload-rejected"
+    case daemonReady = "daemon-ready"
+    case daemonStopping = "daemon-stopping"
+
+    /// The journal `MESSAGE_ID`: 128 bits, lower-case hex without dashes.
+    public var messageID: String {
+        switch self {
+        case .targetStarted: "59e243b0bee1434bad9ee7f91f24abcb"
+        case .targetSpawnFailed: "aa2136d58d1245e2a4269366e92d2883"
+        case .targetExited: "d03c20bce83b4394a412c34f448982ce"
+        case .restartScheduled: "ea5848a7582846949bb589e822eab6a0"
+        case .targetGaveUp: "ba37a5b322ef434f87d728e67bd81517"
+        case .targetStopping: "602bfcb920b24c1689f652cc5913afea"
+        case .stopEscalated: "18737d68cab74570ad724534c177e904"
+        case .reloadSucceeded: "4624719141ba4927853692930409f1b6"
+        case .reloadRejected: "958f391f03b7493aa87c003370f35290"
+        case .daemonReady: "5c36784f0a39499186e9ae98f11f2b52"
+        case .daemonStopping: "79cae082a976444ab01b44f7e25814c4"
+        }
+    }
+
+    /// Syslog priority of the event's journal entry.
+    public var severity: EventSeverity {
+        switch self {
+        case .targetStarted, .targetStopping, .reloadSucceeded, .daemonReady, .daemonStopping: .notice
+        case .targetExited, .restartScheduled, .stopEscalated: .warning
+        case .targetSpawnFailed, .reloadRejected: .error
+        case .targetGaveUp: .critical
+        }
+    }
+}
+
+/// Syslog severities, with their numeric priority.
+public enum EventSeverity: Int, Sendable, Comparable {
+    case emergency = 0
+    case alert = 1
+    case critical = 2
+    case error = 3
+    case warning = 4
+    case notice = 5
+    case info = 6
+    case debug = 7
+
+    public static func < (lhs: Self, rhs: Self) -> Bool {
+        lhs.rawValue > rhs.rawValue
+    }
+}

@@ -1,0 +1,4 @@
+/// The release of Vigil this build is.
+public enum VigilVersion {
+    public static let string = "0.1.0"
+}
