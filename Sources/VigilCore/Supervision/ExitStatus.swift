@@ -1,0 +1,32 @@
+/// How a supervised process ended, as `waitid` reports it.
+public enum ExitStatus: Sendable, Equatable, CustomStringConvertible {
+    /// It called `exit` with this status.
+    case exited(code: Int32)
+    /// A signal ended it; `coreDumped` when the kernel wrote a core.
+    case killed(signal: Signal, coreDumped: Bool)
+
+    /// Only `exit(0)` is a success; `on-failure` restarts everything else.
+    public var isSuccess: Bool {
+        self == .exited(code: 0)
+    }
+
+    /// `status 3`, `signal SIGKILL`, `signal SIGSEGV (core dumped)`.
+    public var description: String {
+        switch self {
+        case .exited(let code):
+            "status \(code)"
+        case .killed(let signal, let coreDumped):
+            "signal \(signal)" + (coreDumped ? " (core dumped)" : "")
+        }
+    }
+
+    /// The journal fields that classify the exit: `EXIT_STATUS`, or `SIGNAL` and `CORE_DUMPED`.
+    public var fields: [String: String] {
+        switch self {
+        case .exited(let code):
+            ["EXIT_STATUS": String(code)]
+        case .killed(let signal, let coreDumped):
+            ["SIGNAL": signal.description, "CORE_DUMPED": coreDumped ? "1" : "0"]
+        }
+    }
+}

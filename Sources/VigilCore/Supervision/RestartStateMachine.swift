@@ -1,0 +1,235 @@
+/// The restart policy of one process target: a value-type state machine that takes what happened (spawned,
+/// exited, timer fired, stop asked for) with the current time and answers what to do.
+///
+/// It owns backoff, the crash-loop limit (`burst` restarts `within` a window, then `failed`), stable-run resets
+/// and stop escalation. It performs no I/O and reads no clock, so it is tested with a hand-driven clock.
+public struct RestartStateMachine: Sendable {
+    public let target: String
+    public let restart: RestartConfig
+    public let stopSignal: Signal
+    public let stopTimeout: Duration
+    public private(set) var state: SupervisionState = .idle
+    /// Consecutive restarts since the last stable run; picks the backoff step.
+    public private(set) var attempt = 0
+    /// Restarts since the machine was made.
+    public private(set) var restarts = 0
+    /// When restarts happened, within the current `within` window.
+    public private(set) var recentRestarts: [MonotonicInstant] = []
+    /// Whether the target has had its first verdict: started (lived `start_grace`), exited, failed to spawn.
+    public private(set) var hasVerdict = false
+    private let backoff: Backoff
+    private var random: SplitMix64
+
+    /// - Parameters:
+    ///   - target: the target's configuration; only its name, restart table and stop settings are used.
+    ///   - seed: seeds the jitter; tests pass a fixed one.
+    public init(target: TargetConfig, seed: UInt64) {
+        self.target = target.name
+        self.restart = target.restart
+        self.stopSignal = target.stopSignal
+        self.stopTimeout = target.stopTimeout
+        self.backoff = Backoff(min: target.restart.backoffMin, max: target.restart.backoffMax)
+        self.random = SplitMix64(seed: seed)
+    }
+
+    /// Starts the target from `idle`, `failed` or `finished` (clearing a failed state); otherwise does nothing.
+    public mutating func start(now: MonotonicInstant) -> [SupervisionAction] {
+        switch state {
+        case .idle, .failed, .finished:
+            attempt = 0
+            recentRestarts = []
+            state = .spawning
+            return [.disarmTimer, .spawn]
+        default:
+            return []
+        }
+    }
+
+    /// The spawn asked for succeeded.
+    public mutating func spawned(pid: Int32, now: MonotonicInstant) -> [SupervisionAction] {
+        guard case .spawning = state else { return [] }
+        state = .starting(pid: pid, since: now)
+        let event = Event(
+            kind: .targetStarted,
+            target: target,
+            message: "\(target): started (pid \(pid))" + (attempt > 0 ? ", restart \(attempt)" : ""),
+            fields: ["PID": String(pid), "ATTEMPT": String(attempt)],
+            time: now
+        )
+        return [.emit(event), .armTimer(at: now + restart.startGrace)]
+    }
+
+    /// The spawn asked for failed before the program ran (e.g. `execve` failed).
+    public mutating func spawnFailed(reason: String, now: MonotonicInstant) -> [SupervisionAction] {
+        guard case .spawning = state else { return [] }
+        let event = Event(
+            kind: .targetSpawnFailed,
+            target: target,
+            message: "\(target): could not be started: \(reason)",
+            fields: ["ERROR": reason, "ATTEMPT": String(attempt)],
+            time: now
+        )
+        return [.emit(event)] + scheduleRestart(now: now, uptime: .zero)
+    }
+
+    /// The target's process has been reaped.
+    /// - Parameters:
+    ///   - detectedAfter: time from the exit to vigild noticing, when known.
+    public mutating func exited(
+        pid: Int32,
+        status: ExitStatus,
+        now: MonotonicInstant,
+        detectedAfter: Duration? = nil
+    ) -> [SupervisionAction] {
+        let since: MonotonicInstant
+        var expected = false
+        switch state {
+        case .starting(let running, let start), .running(let running, let start):
+            guard running == pid else { return [] }
+            since = start
+        case .stopping(let running, _, _):
+            guard running == pid else { return [] }
+            since = now
+            expected = true
+        default:
+            return []
+        }
+        var fields = status.fields
+        fields["PID"] = String(pid)
+        if let detectedAfter {
+            fields["DETECT_USEC"] = String(detectedAfter.microseconds)
+        }
+        if expected {
+            fields["EXPECTED"] = "1"
+            state = .idle
+            let event = Event(
+                kind: .targetExited,
+                target: target,
+                message: "\(target): stopped (pid \(pid), \(status))",
+                fields: fields,
+                time: now
+            )
+            return [.disarmTimer, .emit(event)]
+        }
+        let uptime = now - since
+        fields["UPTIME_USEC"] = String(uptime.microseconds)
+        let exitEvent = Event(
+            kind: .targetExited,
+            target: target,
+            message: "\(target): exited with \(status) after \(uptime.humanReadable) (pid \(pid))",
+            fields: fields,
+            time: now
+        )
+        let restartWanted: Bool
+        switch restart.mode {
+        case .always: restartWanted = true
+        case .onFailure: restartWanted = !status.isSuccess
+        case .never: restartWanted = false
+        }
+        guard restartWanted else {
+            state = .finished(status: status)
+            hasVerdict = true
+            return [.disarmTimer, .emit(exitEvent)]
+        }
+        return [.emit(exitEvent)] + scheduleRestart(now: now, uptime: uptime)
+    }
+
+    /// The target's timer went off.
+    public mutating func timerFired(now: MonotonicInstant) -> [SupervisionAction] {
+        switch state {
+        case .backingOff(let until):
+            guard now >= until else { return [.armTimer(at: until)] }
+            state = .spawning
+            return [.spawn]
+        case .starting(let pid, let since):
+            guard now >= since + restart.startGrace else { return [.armTimer(at: since + restart.startGrace)] }
+            state = .running(pid: pid, since: since)
+            hasVerdict = true
+            return []
+        case .stopping(let pid, let deadline, let escalated):
+            guard !escalated else { return [] }
+            guard now >= deadline else { return [.armTimer(at: deadline)] }
+            state = .stopping(pid: pid, deadline: deadline, escalated: true)
+            let event = Event(
+                kind: .stopEscalated,
+                target: target,
+                message: "\(target): did not stop within \(stopTimeout.humanReadable) of \(stopSignal), sending SIGKILL",
+                fields: ["PID": String(pid), "SIGNAL": Signal.kill.description],
+                time: now
+            )
+            return [.emit(event), .signal(.kill)]
+        default:
+            return []
+        }
+    }
+
+    /// Stops the target: its stop signal now, `SIGKILL` after `stop_timeout`. A pending restart is cancelled.
+    /// - Parameter reason: why, for the event (`shutdown`, `removed from configuration`, …).
+    public mutating func stop(now: MonotonicInstant, reason: String) -> [SupervisionAction] {
+        switch state {
+        case .starting(let pid, _), .running(let pid, _):
+            let deadline = now + stopTimeout
+            state = .stopping(pid: pid, deadline: deadline, escalated: false)
+            let event = Event(
+                kind: .targetStopping,
+                target: target,
+                message: "\(target): stopping (pid \(pid), \(stopSignal), \(reason))",
+                fields: ["PID": String(pid), "SIGNAL": stopSignal.description, "REASON": reason],
+                time: now
+            )
+            return [.emit(event), .signal(stopSignal), .armTimer(at: deadline)]
+        case .backingOff, .failed, .finished, .idle, .spawning:
+            state = .idle
+            return [.disarmTimer]
+        case .stopping:
+            return []
+        }
+    }
+
+    /// Whether the target has no process and none is coming: what shutdown and reload wait for.
+    public var isDown: Bool {
+        switch state {
+        case .idle, .failed, .finished: true
+        default: false
+        }
+    }
+
+    private mutating func scheduleRestart(now: MonotonicInstant, uptime: Duration) -> [SupervisionAction] {
+        if uptime >= restart.stableAfter {
+            attempt = 0
+        }
+        recentRestarts.removeAll { now - $0 >= restart.within }
+        if recentRestarts.count >= restart.burst {
+            state = .failed(since: now)
+            hasVerdict = true
+            let event = Event(
+                kind: .targetGaveUp,
+                target: target,
+                message: "\(target): gave up after \(recentRestarts.count) restarts within "
+                    + "\(restart.within.humanReadable); not restarting until reset",
+                fields: ["RESTARTS": String(recentRestarts.count), "WITHIN_USEC": String(restart.within.microseconds)],
+                time: now
+            )
+            return [.disarmTimer, .emit(event)]
+        }
+        attempt += 1
+        restarts += 1
+        recentRestarts.append(now)
+        // An exit is a verdict too: a target that dies during its first start grace is not coming up cleanly.
+        hasVerdict = true
+        let delay = backoff.delay(attempt: attempt, unit: random.nextUnit())
+        let event = Event(
+            kind: .restartScheduled,
+            target: target,
+            message: "\(target): restart \(attempt) in \(delay.humanReadable)",
+            fields: ["ATTEMPT": String(attempt), "BACKOFF_USEC": String(delay.microseconds)],
+            time: now
+        )
+        if delay <= .zero {
+            state = .spawning
+            return [.emit(event), .spawn]
+        }
+        state = .backingOff(until: now + delay)
+        return [.emit(event), .armTimer(at: now + delay)]
+    }
+}
