@@ -76,6 +76,14 @@ struct vigil_clone_args {
     uint64_t tls;
 };
 
+/// The kernel's `struct sigaction` (not glibc's): handler SIG_DFL is 0.
+struct vigil_kernel_sigaction {
+    void *handler;
+    unsigned long flags;
+    void *restorer;
+    uint64_t mask;
+};
+
 static inline int64_t vigil_monotonic_nsec(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -124,15 +132,14 @@ static inline int vigil_spawn(const vigil_spawn_request *req, vigil_spawn_result
     }
     if (pid == 0) {
         int report = pipefd[1];
-        struct sigaction dfl;
+        // Raw calls: glibc's wrappers refuse its reserved signals 32 and 33, which a runtime may have ignored.
+        struct vigil_kernel_sigaction dfl;
         memset(&dfl, 0, sizeof dfl);
-        dfl.sa_handler = SIG_DFL;
-        for (int s = 1; s < NSIG; s++) {
-            (void)sigaction(s, &dfl, NULL);
+        for (int s = 1; s <= 64; s++) {
+            (void)syscall(SYS_rt_sigaction, s, &dfl, NULL, sizeof(uint64_t));
         }
-        sigset_t none;
-        sigemptyset(&none);
-        (void)sigprocmask(SIG_SETMASK, &none, NULL);
+        uint64_t none = 0;
+        (void)syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof none);
         if (vigil_child_dup(req->stdin_fd, 0) || vigil_child_dup(req->stdout_fd, 1)
             || vigil_child_dup(req->stderr_fd, 2)) {
             vigil_child_fail(report, VIGIL_SPAWN_STEP_STDIO);

@@ -2,7 +2,10 @@ import Testing
 import VigilCore
 
 @Suite struct RestartStateMachineTests {
-    private func machine(_ restart: RestartConfig = RestartConfig(), stopTimeout: Duration = .seconds(5))
+    private func machine(
+        _ restart: RestartConfig = RestartConfig(),
+        stopTimeout: Duration = .seconds(5)
+    )
         -> RestartStateMachine
     {
         let target = TargetConfig(name: "web", exec: ["/bin/true"], stopTimeout: stopTimeout, restart: restart)

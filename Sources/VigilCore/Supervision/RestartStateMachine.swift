@@ -153,7 +153,8 @@ public struct RestartStateMachine: Sendable {
             let event = Event(
                 kind: .stopEscalated,
                 target: target,
-                message: "\(target): did not stop within \(stopTimeout.humanReadable) of \(stopSignal), sending SIGKILL",
+                message:
+                    "\(target): did not stop within \(stopTimeout.humanReadable) of \(stopSignal), sending SIGKILL",
                 fields: ["PID": String(pid), "SIGNAL": Signal.kill.description],
                 time: now
             )

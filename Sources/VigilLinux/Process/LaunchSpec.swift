@@ -1,0 +1,41 @@
+/// Everything needed to start a process target, resolved from its configuration by `ConfigLoader`: no lookups
+/// (PATH, user database) happen at spawn time, so a spawn never blocks on NSS or a slow file system.
+public struct LaunchSpec: Sendable, Equatable {
+    /// Absolute path of the executable.
+    public var path: String
+    /// The full argument vector, `argv[0]` as configured.
+    public var arguments: [String]
+    /// `NAME=value` entries: vigild's environment without systemd's per-service variables, then the target's.
+    public var environment: [String]
+    public var workingDirectory: String?
+    /// Who to run as; `nil` keeps vigild's own identity.
+    public var credentials: Credentials?
+
+    public init(
+        path: String,
+        arguments: [String],
+        environment: [String],
+        workingDirectory: String? = nil,
+        credentials: Credentials? = nil
+    ) {
+        self.path = path
+        self.arguments = arguments
+        self.environment = environment
+        self.workingDirectory = workingDirectory
+        self.credentials = credentials
+    }
+}
+
+/// A numeric identity to switch to before `execve`.
+public struct Credentials: Sendable, Equatable {
+    public var uid: UInt32
+    public var gid: UInt32
+    /// Supplementary groups.
+    public var groups: [UInt32]
+
+    public init(uid: UInt32, gid: UInt32, groups: [UInt32]) {
+        self.uid = uid
+        self.gid = gid
+        self.groups = groups
+    }
+}
