@@ -161,6 +161,14 @@ static inline int vigil_spawn(const vigil_spawn_request *req, vigil_spawn_result
                 vigil_child_fail(report, VIGIL_SPAWN_STEP_UID);
             }
         }
+        // vigild may run with a protective negative OOM score (OOMScoreAdjust= in its unit); its targets must not
+        // inherit it. Raising one's own score needs no privilege.
+        int oom = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+        if (oom >= 0) {
+            ssize_t ignored = write(oom, "0", 1);
+            (void)ignored;
+            close(oom);
+        }
         // Nothing of vigild's but stdio and the report pipe may reach the program.
         (void)syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
         execve(req->path, req->argv, req->envp);

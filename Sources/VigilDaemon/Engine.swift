@@ -1,0 +1,236 @@
+import Dispatch
+import Logging
+import VigilCore
+import VigilLinux
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The heart of `vigild`: an event loop on one serial queue that owns all mutable state.
+///
+/// DispatchSources feed it (pidfd exits, target timers, signals, the watchdog timer); it runs each target's
+/// `RestartStateMachine` and carries out the actions it answers. Every handler is `{ @Sendable in … }` and
+/// targets `queue`.
+///
+/// `@unchecked Sendable`: every stored `var` below is read and written on `queue` only; the public entry points
+/// hop onto it, and internal methods check it with `dispatchPrecondition`.
+public final class Engine: @unchecked Sendable {
+    public let queue: DispatchQueue
+    let loader: @Sendable () throws(ConfigError) -> LoadedConfig
+    let notifier: Notifier
+    let onFinished: @Sendable (Int32) -> Void
+    let seed: UInt64
+
+    // Confined to `queue`.
+    var loaded: LoadedConfig
+    var logger: Logger
+    var targets: [String: TargetRuntime] = [:]
+    var order: [String] = []
+    var readySent = false
+    var shuttingDown = false
+    var lastStatus = ""
+    var signalSources: [any DispatchSourceSignal] = []
+    var watchdogTimer: (any DispatchSourceTimer)?
+
+    /// - Parameters:
+    ///   - config: the configuration to start with, already loaded.
+    ///   - loader: reads and validates the configuration again, for reloads.
+    ///   - notifier: the service manager, told about readiness, status, reloads and shutdown.
+    ///   - logger: where events and diagnostics go.
+    ///   - seed: seeds backoff jitter.
+    ///   - onFinished: called on `queue` with the exit code once shutdown is complete.
+    public init(
+        config: LoadedConfig,
+        loader: @escaping @Sendable () throws(ConfigError) -> LoadedConfig,
+        notifier: Notifier,
+        logger: Logger,
+        seed: UInt64 = UInt64.random(in: .min ... .max),
+        onFinished: @escaping @Sendable (Int32) -> Void
+    ) {
+        self.queue = DispatchQueue(label: "vigild.engine", qos: .userInitiated)
+        self.loaded = config
+        self.loader = loader
+        self.notifier = notifier
+        self.logger = logger
+        self.seed = seed
+        self.onFinished = onFinished
+    }
+
+    /// Starts every target, the signal handlers and the watchdog. Returns at once; the engine runs on `queue`.
+    public func start() {
+        queue.async { @Sendable in
+            self.installSignalHandlers()
+            self.startWatchdog()
+            for target in self.loaded.config.targets {
+                self.add(target)
+            }
+            self.afterChange()
+        }
+    }
+
+    /// Asks for an orderly shutdown, as SIGTERM does.
+    public func requestShutdown() {
+        queue.async { @Sendable in self.shutdown(reason: "requested") }
+    }
+
+    /// Asks for a reload, as SIGHUP does.
+    public func requestReload() {
+        queue.async { @Sendable in self.reload() }
+    }
+
+    // MARK: - Targets
+
+    func add(_ target: TargetConfig) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard let launch = loaded.launches[target.name] else {
+            logger.error("no launch specification for target", metadata: ["VIGIL_TARGET": "\(target.name)"])
+            return
+        }
+        let name = target.name
+        let runtime = TargetRuntime(
+            config: target,
+            launch: launch,
+            seed: seed ^ UInt64(truncatingIfNeeded: name.hashValue),
+            queue: queue
+        ) { @Sendable [weak self] in
+            self?.timerFired(for: name)
+        }
+        targets[name] = runtime
+        if !order.contains(name) {
+            order.append(name)
+        }
+        perform(runtime.machine.start(now: MonotonicClock.now()), for: runtime)
+    }
+
+    func timerFired(for name: String) {
+        guard let runtime = targets[name] else { return }
+        let actions = runtime.machine.timerFired(now: MonotonicClock.now())
+        perform(actions, for: runtime)
+        afterChange()
+    }
+
+    /// Carries out what a state machine answered, feeding back the results of spawns.
+    func perform(_ actions: [SupervisionAction], for runtime: TargetRuntime) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        for action in actions {
+            switch action {
+            case .spawn:
+                spawn(runtime)
+            case .signal(let signal):
+                send(signal, to: runtime)
+            case .armTimer(let instant):
+                runtime.arm(at: instant, now: MonotonicClock.now())
+            case .disarmTimer:
+                runtime.disarm()
+            case .emit(let event):
+                EventLog(logger: logger).record(event)
+            }
+        }
+    }
+
+    func spawn(_ runtime: TargetRuntime) {
+        let stream = JournalStream.open(identifier: runtime.name)
+        defer {
+            if let stream {
+                close(stream)
+            }
+        }
+        let outcome: [SupervisionAction]
+        do {
+            let process = try ProcessLauncher.spawn(runtime.launch, stdout: stream ?? -1, stderr: stream ?? -1)
+            let name = runtime.name
+            runtime.killSentAt = nil
+            runtime.watcher = PidfdWatcher(process: process, queue: queue) { @Sendable [weak self] exit in
+                self?.processExited(target: name, exit: exit)
+            }
+            outcome = runtime.machine.spawned(pid: process.pid, now: process.startedAt)
+        } catch {
+            outcome = runtime.machine.spawnFailed(reason: error.description, now: MonotonicClock.now())
+        }
+        perform(outcome, for: runtime)
+    }
+
+    func send(_ signal: VigilCore.Signal, to runtime: TargetRuntime) {
+        guard let pid = runtime.machine.state.pid, runtime.watcher != nil else { return }
+        if signal == .kill {
+            runtime.killSentAt = MonotonicClock.now()
+        }
+        do {
+            try ProcessLauncher.signalGroup(pid, signal)
+        } catch {
+            logger.warning(
+                "could not signal \(runtime.name): \(error)",
+                metadata: ["VIGIL_TARGET": "\(runtime.name)", "VIGIL_PID": "\(pid)"]
+            )
+        }
+    }
+
+    func processExited(target name: String, exit: PidfdWatcher.Exit) {
+        guard let runtime = targets[name], runtime.watcher?.pid == exit.pid else { return }
+        runtime.watcher = nil
+        let detectedAfter = runtime.killSentAt.map { exit.noticedAt - $0 }
+        let actions = runtime.machine.exited(
+            pid: exit.pid,
+            status: exit.status,
+            now: exit.noticedAt,
+            detectedAfter: detectedAfter
+        )
+        perform(actions, for: runtime)
+        afterChange()
+    }
+
+    /// Settles what follows from a change: targets that went down for a reload or removal, readiness, the
+    /// status line, and the end of a shutdown.
+    func afterChange() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        for name in order {
+            guard let runtime = targets[name], runtime.machine.isDown, runtime.watcher == nil else { continue }
+            switch runtime.whenDown {
+            case .nothing:
+                break
+            case .remove:
+                runtime.close()
+                targets[name] = nil
+                order.removeAll { $0 == name }
+            case .replace(let config, let launch):
+                runtime.close()
+                targets[name] = nil
+                loaded.launches[name] = launch
+                add(config)
+            }
+        }
+        if shuttingDown {
+            if targets.values.allSatisfy({ $0.machine.isDown && $0.watcher == nil }) {
+                finish()
+            }
+            return
+        }
+        if !readySent, targets.values.allSatisfy(\.machine.hasVerdict) {
+            readySent = true
+            let status = statusLine()
+            lastStatus = status
+            notifier.ready(status: status)
+            EventLog(logger: logger).record(
+                Event(
+                    kind: .daemonReady,
+                    message: "vigild ready: \(status)",
+                    fields: ["TARGETS": String(targets.count)],
+                    time: MonotonicClock.now()
+                )
+            )
+        }
+        updateStatus()
+    }
+
+    func statusLine() -> String {
+        StatusSummary.line(states: order.compactMap { targets[$0]?.machine.state })
+    }
+
+    func updateStatus() {
+        let status = shuttingDown ? "stopping: " + statusLine() : statusLine()
+        guard status != lastStatus else { return }
+        lastStatus = status
+        notifier.status(status)
+    }
+}

@@ -1,0 +1,50 @@
+import VigilCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads a configuration file, validates it (`ConfigParser`) and resolves it against this host: executables
+/// found and executable, working directories present, users and groups known. Every problem is reported, each
+/// with the file, line and key it is about.
+public enum ConfigLoader {
+    /// The search path used when neither the target nor vigild has `PATH`.
+    public static let defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+    /// Loads and resolves `path`.
+    /// - Parameters:
+    ///   - path: the configuration file.
+    ///   - environment: the environment targets inherit (vigild's own by default); systemd's per-service variables
+    ///     (`NOTIFY_SOCKET`, `WATCHDOG_*`, `LISTEN_*`) are never passed on.
+    /// - Throws: `ConfigError` with every problem found.
+    public static func load(
+        path: String,
+        environment: [String: String] = ProcessEnvironment.current()
+    ) throws(ConfigError) -> LoadedConfig {
+        let text: String
+        do {
+            text = try FileText.read(path)
+        } catch {
+            throw ConfigError(file: path, problems: [ConfigProblem(line: nil, key: "file", message: error.description)])
+        }
+        let config = try ConfigParser.parse(text, file: path)
+        let map = ConfigSourceMap(text: text)
+        var inherited = environment
+        for name in Notifier.inheritedVariablesToDrop {
+            inherited[name] = nil
+        }
+        var problems: [ConfigProblem] = []
+        var launches: [String: LaunchSpec] = [:]
+        for (index, target) in config.targets.enumerated() {
+            var resolver = TargetResolver(target: target, index: index, map: map, inherited: inherited)
+            if let launch = resolver.resolve() {
+                launches[target.name] = launch
+            }
+            problems += resolver.problems
+        }
+        guard problems.isEmpty else {
+            throw ConfigError(file: path, problems: problems)
+        }
+        return LoadedConfig(file: path, config: config, launches: launches)
+    }
+}
