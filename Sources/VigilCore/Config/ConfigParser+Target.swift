@@ -1,0 +1,199 @@
+import TOMLKit
+
+extension ConfigParser {
+    static let targetKeys = [
+        "name", "kind", "exec", "env", "cwd", "user", "group", "stop_signal", "stop_timeout", "restart",
+    ]
+    static let maximumNameLength = 64
+
+    /// The `[[target]]` entries, in file order. A target with a problem is left out (the problem is recorded).
+    static func parseTargets(_ root: ConfigTableReader, problems: inout [ConfigProblem]) -> [TargetConfig] {
+        guard let value = root.value("target") else { return [] }
+        guard let array = value.array else {
+            let expected = "[[target]] entries (an array of tables)"
+            problems.append(root.mismatch("target", expected: expected, found: value))
+            return []
+        }
+        var targets: [TargetConfig] = []
+        // Name → line of its first definition, to point a duplicate back at the original.
+        var firstLines: [String: Int?] = [:]
+        for (index, element) in array.enumerated() {
+            let path = ["target", String(index)]
+            let positionalName = "target[#\(index + 1)]"
+            guard let table = element.table else {
+                let message = "expected a table, found \(ConfigTableReader.describe(element))"
+                problems.append(
+                    ConfigProblem(line: root.sourceMap.line(of: path), key: positionalName, message: message)
+                )
+                continue
+            }
+            var reader = ConfigTableReader(table: table, name: positionalName, path: path, sourceMap: root.sourceMap)
+            let name = parseName(reader, problems: &problems)
+            if let name {
+                if let first = firstLines[name] {
+                    let place = first.map { "line \($0)" } ?? "an earlier target"
+                    problems.append(
+                        reader.problem("name", "duplicate target name \"\(name)\" (first defined on \(place))")
+                    )
+                } else {
+                    firstLines[name] = reader.line("name")
+                    reader.name = "target[\(name)]"
+                }
+            }
+            if let target = parseTarget(reader, name: name, problems: &problems) {
+                targets.append(target)
+            }
+        }
+        return targets
+    }
+
+    /// The target's name if it is present and valid (not yet checked for uniqueness).
+    private static func parseName(_ reader: ConfigTableReader, problems: inout [ConfigProblem]) -> String? {
+        guard reader.value("name") != nil else {
+            problems.append(reader.problem("name", "missing required key (every target needs a unique name)"))
+            return nil
+        }
+        guard let name = reader.string("name", problems: &problems) else { return nil }
+        guard !name.isEmpty else {
+            problems.append(reader.problem("name", "must not be empty"))
+            return nil
+        }
+        guard name.count <= maximumNameLength, name.unicodeScalars.allSatisfy(isNameScalar) else {
+            let rule = "use at most \(maximumNameLength) of the characters A-Z a-z 0-9 _ . @ -"
+            problems.append(reader.problem("name", "invalid target name \(ConfigTableReader.quoted(name)) (\(rule))"))
+            return nil
+        }
+        return name
+    }
+
+    private static func parseTarget(
+        _ reader: ConfigTableReader,
+        name: String?,
+        problems: inout [ConfigProblem]
+    ) -> TargetConfig? {
+        reader.checkKeys(known: targetKeys, problems: &problems)
+        var kind = TargetKind.process
+        if let parsed: TargetKind = reader.choice("kind", what: "target kind", problems: &problems) {
+            kind = parsed
+        }
+        let exec = parseExec(reader, problems: &problems)
+        let env = parseEnv(reader, problems: &problems) ?? [:]
+        var cwd = reader.string("cwd", problems: &problems)
+        if let path = cwd, !path.hasPrefix("/") {
+            let message = "must be an absolute path, found \(ConfigTableReader.quoted(path))"
+            problems.append(reader.problem("cwd", message))
+            cwd = nil
+        }
+        let user = reader.nonEmptyString("user", problems: &problems)
+        let group = reader.nonEmptyString("group", problems: &problems)
+        let stopSignal = parseSignal(reader, problems: &problems) ?? .term
+        let stopTimeout = reader.duration("stop_timeout", problems: &problems) ?? .seconds(10)
+        var restart = RestartConfig()
+        if let restartReader = reader.table("restart", problems: &problems) {
+            restart = parseRestart(restartReader, problems: &problems)
+        }
+        guard let name, let exec else { return nil }
+        return TargetConfig(
+            name: name,
+            kind: kind,
+            exec: exec,
+            env: env,
+            cwd: cwd,
+            user: user,
+            group: group,
+            stopSignal: stopSignal,
+            stopTimeout: stopTimeout,
+            restart: restart
+        )
+    }
+
+    private static func parseExec(_ reader: ConfigTableReader, problems: inout [ConfigProblem]) -> [String]? {
+        let expected = "an array of strings"
+        guard let value = reader.value("exec") else {
+            let hint = "the program and its arguments, e.g. exec = [\"/usr/bin/web\", \"--port\", \"8080\"]"
+            problems.append(reader.problem("exec", "missing required key (\(hint))"))
+            return nil
+        }
+        guard let array = value.array else {
+            problems.append(reader.mismatch("exec", expected: expected, found: value))
+            return nil
+        }
+        guard !array.isEmpty else {
+            problems.append(reader.problem("exec", "must not be empty (give at least the program to run)"))
+            return nil
+        }
+        var exec: [String] = []
+        for (index, element) in array.enumerated() {
+            guard let string = element.string else {
+                let found = ConfigTableReader.describe(element)
+                problems.append(reader.problem("exec", "expected \(expected), but element \(index + 1) is \(found)"))
+                return nil
+            }
+            exec.append(string)
+        }
+        guard !exec[0].isEmpty else {
+            problems.append(reader.problem("exec", "the program (element 1) must not be empty"))
+            return nil
+        }
+        return exec
+    }
+
+    private static func parseEnv(_ reader: ConfigTableReader, problems: inout [ConfigProblem]) -> [String: String]? {
+        guard let value = reader.value("env") else { return nil }
+        guard let table = value.table else {
+            problems.append(
+                reader.mismatch("env", expected: "a table of strings, e.g. { PORT = \"8080\" }", found: value)
+            )
+            return nil
+        }
+        let envReader = reader.child(table, key: "env")
+        var env: [String: String] = [:]
+        for key in table.keys {
+            if !isEnvironmentName(key) {
+                let rule = "use letters, digits and _, not starting with a digit"
+                problems.append(envReader.problem(key, "invalid environment variable name (\(rule))"))
+            }
+            if let string = envReader.string(key, problems: &problems) {
+                env[key] = string
+            }
+        }
+        return env
+    }
+
+    private static func parseSignal(_ reader: ConfigTableReader, problems: inout [ConfigProblem]) -> Signal? {
+        guard let value = reader.value("stop_signal") else { return nil }
+        let known = "known: " + Signal.names.keys.sorted().joined(separator: ", ") + ", or a number 1-64"
+        if let number = value.int {
+            guard (1...64).contains(number) else {
+                problems.append(reader.problem("stop_signal", "unknown signal \(number) (\(known))"))
+                return nil
+            }
+            return Signal(number: Int32(number))
+        }
+        guard let name = value.string else {
+            let expected = "a signal name like \"TERM\" or a number"
+            problems.append(reader.mismatch("stop_signal", expected: expected, found: value))
+            return nil
+        }
+        guard let signal = Signal(name: name) else {
+            problems.append(
+                reader.problem("stop_signal", "unknown signal \(ConfigTableReader.quoted(name)) (\(known))")
+            )
+            return nil
+        }
+        return signal
+    }
+
+    private static func isNameScalar(_ scalar: Unicode.Scalar) -> Bool {
+        isEnvironmentScalar(scalar) || scalar == "." || scalar == "@" || scalar == "-"
+    }
+
+    private static func isEnvironmentName(_ key: String) -> Bool {
+        guard let first = key.unicodeScalars.first, !("0"..."9").contains(first) else { return false }
+        return key.unicodeScalars.allSatisfy(isEnvironmentScalar)
+    }
+
+    private static func isEnvironmentScalar(_ scalar: Unicode.Scalar) -> Bool {
+        ("A"..."Z").contains(scalar) || ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar) || scalar == "_"
+    }
+}

@@ -1,0 +1,99 @@
+import TOMLKit
+
+/// Turns the text of a `vigil.toml` into a `VigilConfig`, or into every problem that stops it from being one.
+///
+/// The schema:
+///
+/// ```toml
+/// [daemon]
+/// log_level = "info"            # debug | info | notice | warning | error
+/// log_target = "auto"           # auto | journal | stderr
+///
+/// [[target]]
+/// name = "web"                  # required; A-Z a-z 0-9 _ . @ -, at most 64, unique
+/// kind = "process"
+/// exec = ["/usr/bin/web", "--port", "8080"]   # required
+/// env = { PORT = "8080" }
+/// cwd = "/srv/web"              # absolute
+/// user = "www-data"
+/// group = "www-data"
+/// stop_signal = "TERM"          # name, SIG-name or number
+/// stop_timeout = "10s"
+///
+/// [target.restart]              # or restart = { … } inside the [[target]]
+/// mode = "always"               # always | on-failure | never
+/// backoff = "100ms..30s"
+/// burst = 5
+/// within = "60s"
+/// stable_after = "60s"
+/// start_grace = "1s"
+/// ```
+///
+/// Unknown keys are errors, so a typo cannot silently leave a setting at its default. Durations are strings with
+/// units (`"250ms"`, `"1m30s"`; `"0"` alone is allowed). Checks that need the file system or the user database are
+/// not done here.
+public enum ConfigParser {
+    /// The `key` of a problem that is about the TOML syntax rather than a setting.
+    public static let syntaxKey = "syntax"
+
+    /// Parses and validates a configuration.
+    ///
+    /// - Parameters:
+    ///   - text: The whole file.
+    ///   - file: The file's path as the operator gave it; only used to name it in the error.
+    /// - Returns: The configuration, with defaults filled in.
+    /// - Throws: `ConfigError` listing every problem found, ordered by line. A TOML syntax error is reported alone
+    ///   (key `syntax`, at the line the TOML parser gives), since nothing after it can be trusted.
+    public static func parse(_ text: String, file: String) throws(ConfigError) -> VigilConfig {
+        let root: TOMLTable
+        do {
+            root = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            let begin = error.source.begin
+            let message = "invalid TOML at column \(begin.column): \(error.description)"
+            throw ConfigError(file: file, problems: [ConfigProblem(line: begin.line, key: syntaxKey, message: message)])
+        } catch {
+            throw ConfigError(
+                file: file,
+                problems: [ConfigProblem(line: nil, key: syntaxKey, message: "invalid TOML: \(error)")]
+            )
+        }
+
+        var problems: [ConfigProblem] = []
+        let reader = ConfigTableReader(table: root, name: "", path: [], sourceMap: ConfigSourceMap(text: text))
+        reader.checkKeys(known: ["daemon", "target"], problems: &problems)
+        var daemon = DaemonConfig()
+        if let daemonReader = reader.table("daemon", problems: &problems) {
+            daemon = parseDaemon(daemonReader, problems: &problems)
+        }
+        let targets = parseTargets(reader, problems: &problems)
+
+        guard problems.isEmpty else {
+            throw ConfigError(file: file, problems: inLineOrder(problems))
+        }
+        return VigilConfig(daemon: daemon, targets: targets)
+    }
+
+    static func parseDaemon(_ reader: ConfigTableReader, problems: inout [ConfigProblem]) -> DaemonConfig {
+        reader.checkKeys(known: ["log_level", "log_target"], problems: &problems)
+        var daemon = DaemonConfig()
+        if let level: LogLevel = reader.choice("log_level", what: "log level", problems: &problems) {
+            daemon.logLevel = level
+        }
+        if let target: LogTarget = reader.choice("log_target", what: "log target", problems: &problems) {
+            daemon.logTarget = target
+        }
+        return daemon
+    }
+
+    /// Problems by line, those without a line last; problems on one line keep the order they were found in.
+    private static func inLineOrder(_ problems: [ConfigProblem]) -> [ConfigProblem] {
+        problems.enumerated()
+            .sorted { lhs, rhs in
+                let left = lhs.element.line ?? Int.max
+                let right = rhs.element.line ?? Int.max
+                return left != right ? left < right : lhs.offset < rhs.offset
+            }
+            .map(\.element)
+    }
+}
