@@ -135,3 +135,30 @@ public struct JournalEntry: Sendable, Equatable {
         }
     }
 }
+
+extension JournalEntry {
+    /// The entry for a swift-log event, with metadata merged the way every handler of ours does it: handler
+    /// metadata, then the provider's, then the call's, the later winning. An error attached to the event becomes
+    /// `VIGIL_ERROR` unless metadata already names one.
+    init(event: LogEvent, handlerMetadata: Logger.Metadata, provider: Logger.MetadataProvider?, identifier: String) {
+        var merged = handlerMetadata
+        if let error = event.error, merged["error"] == nil {
+            merged["error"] = .string(String(describing: error))
+        }
+        if let provided = provider?.get() {
+            merged.merge(provided) { _, provided in provided }
+        }
+        if let callMetadata = event.metadata {
+            merged.merge(callMetadata) { _, call in call }
+        }
+        self.init(
+            level: event.level,
+            message: event.message,
+            metadata: merged,
+            identifier: identifier,
+            file: event.file,
+            line: event.line,
+            function: event.function
+        )
+    }
+}
