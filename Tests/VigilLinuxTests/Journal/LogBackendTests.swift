@@ -25,11 +25,6 @@ import VigilLinux
         #expect(LogBackend.makeHandler(label: "test", target: .journal) is JournalLogHandler)
     }
 
-    @Test func autoTargetFollowsJournalAvailability() {
-        let handler = LogBackend.makeHandler(label: "test", target: .auto)
-        #expect((handler is JournalLogHandler) == LogBackend.journalAvailable())
-    }
-
     @Test(arguments: [
         (VigilCore.LogLevel.debug, Logger.Level.debug), (.info, .info), (.notice, .notice), (.warning, .warning),
         (.error, .error),
