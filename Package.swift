@@ -58,20 +58,28 @@ let package = Package(
         .executableTarget(
             name: "vigilctl",
             dependencies: [
-                "VigilCore",
+                "VigilCore", "VigilLinux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "VigilTestSupport",
+            dependencies: ["VigilLinux"],
+            path: "Tests/VigilTestSupport",
             swiftSettings: strict
         ),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], swiftSettings: strict),
         .testTarget(
             name: "VigilLinuxTests",
-            dependencies: ["VigilLinux", "VigilCore", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "VigilLinux", "VigilCore", "VigilTestSupport", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(
             name: "VigilDaemonTests",
-            dependencies: ["VigilDaemon", "VigilLinux", "VigilCore", "vigild", "vigilctl"],
+            dependencies: ["VigilDaemon", "VigilLinux", "VigilCore", "VigilTestSupport", "vigild", "vigilctl"],
             swiftSettings: strict
         ),
     ]

@@ -94,7 +94,7 @@ extension Engine {
         dispatchPrecondition(condition: .onQueue(queue))
         guard !shuttingDown else { return }
         let now = MonotonicClock.now()
-        notifier.reloading(monotonicUsec: UInt64(now.microseconds))
+        notifier.reloading(monotonicUsec: now.microseconds)
         let fresh: LoadedConfig
         do {
             fresh = try loader()
@@ -124,7 +124,7 @@ extension Engine {
             runtime.whenDown = .replace(target, launch)
             perform(runtime.machine.stop(now: now, reason: "configuration changed"), for: runtime)
         }
-        logger.logLevel = LogBackend.level(fresh.config.daemon.logLevel)
+        logger.logLevel = LogBackend.logLevel(fresh.config.daemon.logLevel)
         let previousOrder = order
         loaded = fresh
         order = fresh.config.targets.map(\.name) + previousOrder.filter { targets[$0]?.whenDown.isRemove == true }

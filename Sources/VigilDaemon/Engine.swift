@@ -130,7 +130,7 @@ public final class Engine: @unchecked Sendable {
     }
 
     func spawn(_ runtime: TargetRuntime) {
-        let stream = JournalStream.open(identifier: runtime.name)
+        let stream = JournalStream.openStream(identifier: runtime.name, priority: 6)
         defer {
             if let stream {
                 close(stream)

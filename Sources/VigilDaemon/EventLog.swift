@@ -14,7 +14,7 @@ struct EventLog {
         }
         metadata["VIGIL_MONOTONIC_USEC"] = .string(String(event.time.microseconds))
         logger.log(
-            level: Self.level(event.kind.severity),
+            level: Self.level(event.severity),
             "\(event.message)",
             metadata: metadata,
             file: file,

@@ -1,11 +1,79 @@
 import ArgumentParser
+import Dispatch
+import Logging
 import VigilCore
+import VigilDaemon
+import VigilLinux
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @main
 struct VigilD: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vigild",
-        abstract: "The Vigil supervisor daemon.",
+        abstract: "The Vigil supervisor daemon: keeps the targets in its configuration running.",
+        discussion: """
+            Runs in the foreground. Under systemd (Type=notify) it reports READY, STATUS, RELOADING, STOPPING and \
+            watchdog pings. SIGHUP reloads the configuration; SIGTERM or SIGINT stops every target and exits.
+            """,
         version: VigilVersion.string
     )
+
+    @Option(name: [.short, .long], help: ArgumentHelp("The configuration file.", valueName: "FILE"))
+    var config = "/etc/vigil/vigil.toml"
+
+    @Option(
+        name: .customLong("check-config"),
+        help: ArgumentHelp("Validate FILE, print every problem and exit 1, or a summary and exit 0.", valueName: "FILE")
+    )
+    var checkConfig: String?
+
+    @Option(help: ArgumentHelp("Override [daemon] log_target: auto, journal or stderr.", valueName: "TARGET"))
+    var logTarget: LogTarget?
+
+    func run() throws {
+        if let file = checkConfig {
+            let report = ConfigCheck.run(path: file)
+            for line in report.lines {
+                if report.isValid {
+                    print(line)
+                } else {
+                    LineWriter.standardError.write(line)
+                }
+            }
+            throw ExitCode(report.isValid ? 0 : 1)
+        }
+        let loaded: LoadedConfig
+        do {
+            loaded = try ConfigLoader.load(path: config)
+        } catch {
+            for line in error.lines {
+                LineWriter.standardError.write(line)
+            }
+            LineWriter.standardError.write("vigild: not starting: the configuration has \(error.problems.count) problem(s)")
+            throw ExitCode(1)
+        }
+        let target = logTarget ?? loaded.config.daemon.logTarget
+        let level = LogBackend.logLevel(loaded.config.daemon.logLevel)
+        LoggingSystem.bootstrap { label in
+            LogBackend.makeHandler(label: label, target: target, level: level)
+        }
+        var logger = Logger(label: "vigild")
+        logger.logLevel = level
+        logger.info("vigild \(VigilVersion.string) starting with \(config): \(loaded.config.targets.count) targets")
+        let path = config
+        let engine = Engine(
+            config: loaded,
+            loader: { () throws(ConfigError) in try ConfigLoader.load(path: path) },
+            notifier: Notifier(),
+            logger: logger,
+            onFinished: { @Sendable code in Glibc.exit(code) }
+        )
+        engine.start()
+        dispatchMain()
+    }
 }
+
+extension LogTarget: ExpressibleByArgument {}

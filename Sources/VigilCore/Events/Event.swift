@@ -9,19 +9,23 @@ public struct Event: Sendable, Equatable {
     /// Structured fields without the `VIGIL_` prefix, e.g. `PID`, `ATTEMPT`, `BACKOFF_USEC`.
     public var fields: [String: String]
     public var time: MonotonicInstant
+    /// The journal priority; the kind's, unless the event says otherwise (an exit vigild asked for is no warning).
+    public var severity: EventSeverity
 
     public init(
         kind: EventKind,
         target: String? = nil,
         message: String,
         fields: [String: String] = [:],
-        time: MonotonicInstant
+        time: MonotonicInstant,
+        severity: EventSeverity? = nil
     ) {
         self.kind = kind
         self.target = target
         self.message = message
         self.fields = fields
         self.time = time
+        self.severity = severity ?? kind.severity
     }
 
     /// Every journal field the event carries but `MESSAGE` and `PRIORITY` (which the log level gives):

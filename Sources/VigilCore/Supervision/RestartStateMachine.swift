@@ -107,7 +107,8 @@ public struct RestartStateMachine: Sendable {
                 target: target,
                 message: "\(target): stopped (pid \(pid), \(status))",
                 fields: fields,
-                time: now
+                time: now,
+                severity: .notice
             )
             return [.disarmTimer, .emit(event)]
         }

@@ -12,8 +12,8 @@ public enum FileText {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 16_384)
         while true {
-            let count = try chunk.withUnsafeMutableBytes { buffer throws(SystemError) in
-                try valueOrErrno("read", path) { Glibc.read(fd, buffer.baseAddress, buffer.count) }
+            let count = try valueOrErrno("read", path) {
+                chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             }
             if count == 0 {
                 break

@@ -30,8 +30,8 @@ enum UserDatabase {
         if let number = gid_t(nameOrID) {
             return number
         }
-        var entry = group()
-        var result: UnsafeMutablePointer<group>?
+        var entry = Glibc.group()
+        var result: UnsafeMutablePointer<Glibc.group>?
         var buffer = [CChar](repeating: 0, count: 16_384)
         guard getgrnam_r(nameOrID, &entry, &buffer, buffer.count, &result) == 0, result != nil else { return nil }
         return entry.gr_gid

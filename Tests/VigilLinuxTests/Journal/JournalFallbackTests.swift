@@ -1,11 +1,12 @@
 import Glibc
 import Logging
 import Testing
+import VigilTestSupport
 import VigilLinux
 
 @Suite struct JournalFallbackTests {
     @Test func entryGoesToTheFallbackAsOneLineWhenTheJournalSocketDoesNotExist() throws {
-        let pipe = try Pipe()
+        let pipe = try TestPipe()
         let handler = JournalLogHandler(
             label: "test",
             identifier: "vigild",
@@ -24,7 +25,7 @@ import VigilLinux
     }
 
     @Test func entryGoesToTheFallbackWhenTheSenderFails() throws {
-        let pipe = try Pipe()
+        let pipe = try TestPipe()
         let refused = JournalSender { _ throws(SystemError) in
             throw SystemError(call: "sd_journal_sendv", errno: ECONNREFUSED)
         }
@@ -42,7 +43,7 @@ import VigilLinux
     }
 
     @Test func stderrHandlerWritesTheSameLineTheJournalFallbackWould() throws {
-        let pipe = try Pipe()
+        let pipe = try TestPipe()
         let logger = Logger(label: "test") { label in
             StderrLogHandler(label: label, identifier: "vigild", writer: LineWriter(fileDescriptor: pipe.writeEnd))
         }

@@ -1,6 +1,7 @@
 import Glibc
 import Logging
 import Testing
+import VigilTestSupport
 import VigilLinux
 
 extension SystemIntegrationTests {

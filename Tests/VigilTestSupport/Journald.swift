@@ -2,10 +2,10 @@ import Foundation
 import VigilLinux
 
 /// Access to a real `systemd-journald` for tests.
-enum Journald {
+public enum Journald {
     /// Runs `body` with a journald answering on the system socket. If none answers, one is started and stopped
     /// afterwards (by its pid, whatever `body` does); a journald that was already running is left alone.
-    static func withRunningJournal<T>(_ body: () async throws -> T) async throws -> T {
+    public static func withRunningJournal<T>(_ body: () async throws -> T) async throws -> T {
         var started: Process?
         if !LogBackend.journalAvailable() {
             let process = Process()
@@ -27,7 +27,7 @@ enum Journald {
 
     /// Entries matching `match` (journalctl `FIELD=value` terms), polled for up to five seconds because journald
     /// writes asynchronously. Each entry maps field names to values; fields given more than once keep the last.
-    static func entries(matching match: [String]) async throws -> [[String: String]] {
+    public static func entries(matching match: [String]) async throws -> [[String: String]] {
         for _ in 0..<50 {
             let entries = try read(match)
             if !entries.isEmpty {

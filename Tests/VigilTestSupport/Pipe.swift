@@ -2,11 +2,11 @@ import Glibc
 import VigilLinux
 
 /// A pipe whose write end a handler writes to and whose read end the test reads, standing in for stderr.
-final class Pipe {
-    let readEnd: Int32
-    let writeEnd: Int32
+public final class TestPipe {
+    public let readEnd: Int32
+    public let writeEnd: Int32
 
-    init() throws {
+    public init() throws {
         var fds: [Int32] = [-1, -1]
         try valueOrErrno("pipe") { pipe(&fds) }
         readEnd = fds[0]
@@ -21,7 +21,7 @@ final class Pipe {
     }
 
     /// Everything written so far (the write end stays open, so this never waits).
-    func readAvailable() -> String {
+    public func readAvailable() -> String {
         var result: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while true {

@@ -3,11 +3,11 @@ import VigilLinux
 
 /// A unix datagram socket bound to a fresh path under the temp directory, standing in for systemd's notify
 /// socket.
-final class DatagramSocket {
-    let path: String
-    private(set) var fd: Int32
+public final class DatagramSocket {
+    public let path: String
+    public private(set) var fd: Int32
 
-    init() throws {
+    public init() throws {
         path = "/tmp/vigil-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).sock"
         fd = try valueOrErrno("socket") {
             socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -30,7 +30,7 @@ final class DatagramSocket {
     }
 
     /// Closes the socket but leaves its file, as a process that died without cleaning up would.
-    func closeKeepingPath() {
+    public func closeKeepingPath() {
         if fd >= 0 {
             close(fd)
             fd = -1
@@ -38,7 +38,7 @@ final class DatagramSocket {
     }
 
     /// The next datagram, or `nil` when none arrives within `timeoutMilliseconds`.
-    func receive(timeoutMilliseconds: Int32 = 2_000) -> String? {
+    public func receive(timeoutMilliseconds: Int32 = 2_000) -> String? {
         var pollFD = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         guard poll(&pollFD, 1, timeoutMilliseconds) == 1 else {
             return nil
