@@ -65,7 +65,7 @@ let package = Package(
         ),
         .target(
             name: "VigilTestSupport",
-            dependencies: ["VigilLinux"],
+            dependencies: ["VigilLinux", "VigilCore"],
             path: "Tests/VigilTestSupport",
             swiftSettings: strict
         ),

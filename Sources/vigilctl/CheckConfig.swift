@@ -13,13 +13,7 @@ struct CheckConfig: ParsableCommand {
 
     func run() throws {
         let report = ConfigCheck.run(path: file)
-        for line in report.lines {
-            if report.isValid {
-                print(line)
-            } else {
-                LineWriter.standardError.write(line)
-            }
-        }
+        report.emit()
         throw ExitCode(report.isValid ? 0 : 1)
     }
 }

@@ -36,23 +36,17 @@ struct VigilD: ParsableCommand {
     func run() throws {
         if let file = checkConfig {
             let report = ConfigCheck.run(path: file)
-            for line in report.lines {
-                if report.isValid {
-                    print(line)
-                } else {
-                    LineWriter.standardError.write(line)
-                }
-            }
+            report.emit()
             throw ExitCode(report.isValid ? 0 : 1)
         }
         let loaded: LoadedConfig
         do {
             loaded = try ConfigLoader.load(path: config)
         } catch {
-            for line in error.lines {
-                LineWriter.standardError.write(line)
-            }
-            LineWriter.standardError.write("vigild: not starting: the configuration has \(error.problems.count) problem(s)")
+            ConfigCheck.Report(isValid: false, lines: error.lines).emit()
+            LineWriter.standardError.write(
+                "vigild: not starting: the configuration has \(error.problems.count) problem(s)\n"
+            )
             throw ExitCode(1)
         }
         let target = logTarget ?? loaded.config.daemon.logTarget

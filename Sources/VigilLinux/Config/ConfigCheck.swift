@@ -7,6 +7,19 @@ public enum ConfigCheck {
         public var isValid: Bool
         /// A one-line summary when valid; one `file:line: key: message` line per problem otherwise.
         public var lines: [String]
+
+        public init(isValid: Bool, lines: [String]) {
+            self.isValid = isValid
+            self.lines = lines
+        }
+
+        /// Prints the report as both executables do: the summary on stdout, problems on stderr.
+        public func emit() {
+            let writer = isValid ? LineWriter(fileDescriptor: 1) : LineWriter.standardError
+            for line in lines {
+                writer.write(line + "\n")
+            }
+        }
     }
 
     /// Loads `path` as vigild would (parse, validate, resolve executables, users, directories).

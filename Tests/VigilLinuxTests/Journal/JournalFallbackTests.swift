@@ -1,8 +1,8 @@
 import Glibc
 import Logging
 import Testing
-import VigilTestSupport
 import VigilLinux
+import VigilTestSupport
 
 @Suite struct JournalFallbackTests {
     @Test func entryGoesToTheFallbackAsOneLineWhenTheJournalSocketDoesNotExist() throws {

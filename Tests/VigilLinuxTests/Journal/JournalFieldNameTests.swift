@@ -1,6 +1,6 @@
 import Testing
-import VigilTestSupport
 import VigilLinux
+import VigilTestSupport
 
 @Suite struct JournalFieldNameTests {
     @Test(arguments: ["MESSAGE_ID", "VIGIL_TARGET", "ERRNO", "A1_B2"])

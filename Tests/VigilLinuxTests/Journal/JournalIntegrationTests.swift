@@ -1,8 +1,8 @@
 import Glibc
 import Logging
 import Testing
-import VigilTestSupport
 import VigilLinux
+import VigilTestSupport
 
 extension SystemIntegrationTests {
     /// Against a real journald, which a test starts when none is running.

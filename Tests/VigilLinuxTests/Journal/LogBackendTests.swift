@@ -1,8 +1,8 @@
 import Logging
 import Testing
-import VigilTestSupport
 import VigilCore
 import VigilLinux
+import VigilTestSupport
 
 @Suite struct LogBackendTests {
     @Test func journalIsUnavailableWhenTheSocketFileIsMissing() {

@@ -1,7 +1,7 @@
 import Glibc
 import Testing
-import VigilTestSupport
 import VigilLinux
+import VigilTestSupport
 
 extension SystemIntegrationTests {
     /// In `SystemIntegrationTests` because the tests change the environment, which sd_notify reads on every call.

@@ -1,0 +1,240 @@
+import Foundation
+import VigilCore
+import VigilLinux
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real `vigild` started by a test from the binary built beside the test bundle, with its own temporary
+/// directory and configuration. Its stderr log is collected and parsed; `stop()` (or deinit) ends it and
+/// every target it reported, by PID, even when the test failed half-way.
+public final class VigildProcess: @unchecked Sendable {
+    public let directory: String
+    public let configPath: String
+    public let process: Process
+    private let lock = NSLock()
+    private var collected: [LogLine] = []
+    private var unparsed: [String] = []
+    private var pending = Data()
+    private var stopped = false
+
+    /// The `vigild` executable: `$VIGILD_BINARY`, or the one SwiftPM built next to the test bundle.
+    public static var binary: String {
+        if let path = ProcessInfo.processInfo.environment["VIGILD_BINARY"] {
+            return path
+        }
+        return siblingExecutable("vigild")
+    }
+
+    /// An executable built by SwiftPM into the same directory as the running test bundle.
+    public static func siblingExecutable(_ name: String) -> String {
+        let bundle = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
+        return URL(fileURLWithPath: bundle).deletingLastPathComponent().appendingPathComponent(name).path
+    }
+
+    /// A fresh temporary directory for one test; the caller removes it (VigildProcess does for its own).
+    public static func makeDirectory() throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-test-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// Writes `config` and starts vigild on it.
+    /// - Parameters:
+    ///   - config: the TOML text.
+    ///   - arguments: extra arguments (the default logs to stderr so the test can read the events).
+    ///   - environment: variables added to the test's own environment.
+    public init(
+        config: String,
+        arguments: [String] = ["--log-target", "stderr"],
+        environment: [String: String] = [:]
+    ) throws {
+        directory = try Self.makeDirectory()
+        configPath = directory + "/vigil.toml"
+        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["--config", configPath] + arguments
+        var env = ProcessInfo.processInfo.environment
+        env["NOTIFY_SOCKET"] = nil
+        env["WATCHDOG_USEC"] = nil
+        env["WATCHDOG_PID"] = nil
+        for (name, value) in environment {
+            env[name] = value
+        }
+        process.environment = env
+        let stderr = Pipe()
+        process.standardError = stderr
+        process.standardOutput = FileHandle.nullDevice
+        stderr.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            self?.consume(handle.availableData)
+        }
+        try process.run()
+    }
+
+    deinit {
+        stop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    public var pid: Int32 { process.processIdentifier }
+
+    private func consume(_ data: Data) {
+        lock.lock()
+        defer { lock.unlock() }
+        pending.append(data)
+        while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+            let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
+            pending.removeSubrange(pending.startIndex...newline)
+            if let parsed = LogLine(line) {
+                collected.append(parsed)
+            } else {
+                unparsed.append(line)
+            }
+        }
+    }
+
+    /// Every log line so far.
+    public var lines: [LogLine] {
+        lock.lock()
+        defer { lock.unlock() }
+        return collected
+    }
+
+    /// Lines vigild wrote that are not in its log format (there should be none).
+    public var strayOutput: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return unparsed
+    }
+
+    /// Events of one type, optionally for one target, in order.
+    public func events(_ kind: EventKind, target: String? = nil) -> [LogLine] {
+        lines.filter { $0.event == kind.rawValue && (target == nil || $0.target == target) }
+    }
+
+    /// Waits until `condition` holds for the lines so far, or fails after `timeout`.
+    /// - Throws: `VigildTestError.timedOut` with what was logged, so a failure explains itself.
+    @discardableResult
+    public func waitFor<T>(
+        _ what: String,
+        timeout: Duration = .seconds(15),
+        _ condition: ([LogLine]) -> T?
+    ) async throws -> T {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let value = condition(lines) {
+                return value
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        if let value = condition(lines) {
+            return value
+        }
+        throw VigildTestError.timedOut(what, log: lines.map(\.raw) + strayOutput)
+    }
+
+    /// Waits for the `count`-th event of a kind (1-based) and returns it.
+    @discardableResult
+    public func waitForEvent(
+        _ kind: EventKind,
+        target: String? = nil,
+        count: Int = 1,
+        timeout: Duration = .seconds(15)
+    ) async throws -> LogLine {
+        try await waitFor("\(count)× \(kind.rawValue) for \(target ?? "daemon")", timeout: timeout) { _ in
+            let found = events(kind, target: target)
+            return found.count >= count ? found[count - 1] : nil
+        }
+    }
+
+    public func signal(_ number: Int32) {
+        kill(pid, number)
+    }
+
+    /// Waits for vigild to exit and returns its exit status, or `nil` after `timeout`.
+    public func waitForExit(timeout: Duration = .seconds(30)) async throws -> Int32? {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return process.isRunning ? nil : process.terminationStatus
+    }
+
+    /// Ends vigild (SIGTERM, SIGKILL after 10 s) and kills the process group of every target it reported, so a
+    /// failed test leaves nothing behind.
+    public func stop() {
+        lock.lock()
+        let alreadyStopped = stopped
+        stopped = true
+        lock.unlock()
+        guard !alreadyStopped else { return }
+        if process.isRunning {
+            kill(pid, SIGTERM)
+            let deadline = ContinuousClock.now + .seconds(10)
+            while process.isRunning && ContinuousClock.now < deadline {
+                usleep(10_000)
+            }
+            if process.isRunning {
+                kill(pid, SIGKILL)
+                process.waitUntilExit()
+            }
+        }
+        for line in lines where line.event == EventKind.targetStarted.rawValue {
+            if let child = line.pid {
+                kill(-child, SIGKILL)
+            }
+        }
+    }
+}
+
+/// Why a test's wait for vigild failed.
+public enum VigildTestError: Error, CustomStringConvertible {
+    case timedOut(String, log: [String])
+
+    public var description: String {
+        switch self {
+        case .timedOut(let what, let log):
+            "timed out waiting for \(what); vigild logged:\n" + log.joined(separator: "\n")
+        }
+    }
+}
+
+/// Process helpers for assertions about real PIDs.
+public enum ProcessProbe {
+    /// Whether `pid` is a live process (a zombie counts as dead: it has exited and only awaits reaping).
+    public static func isRunning(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
+        guard let state = stat.split(separator: ")").last?.split(separator: " ").first else { return false }
+        return state != "Z" && state != "X"
+    }
+
+    /// Waits until `pid` is no longer running; `false` after `timeout`.
+    public static func waitUntilGone(_ pid: Int32, timeout: Duration = .seconds(10)) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while isRunning(pid) && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return !isRunning(pid)
+    }
+
+    /// Runs a command to completion and returns its exit status, standard output and standard error.
+    public static func run(_ path: String, _ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (
+            process.terminationStatus, String(decoding: outData, as: UTF8.self),
+            String(decoding: errData, as: UTF8.self)
+        )
+    }
+}
