@@ -17,6 +17,10 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/socket.h>
+#include <linux/netlink.h>
+#include <linux/connector.h>
+#include <linux/cn_proc.h>
 
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
@@ -239,5 +243,85 @@ enum {
     VIGIL_CLD_KILLED = CLD_KILLED,
     VIGIL_CLD_DUMPED = CLD_DUMPED,
 };
+
+/// An exit reported by the kernel's process-events connector: `timestamp_nsec` is CLOCK_MONOTONIC at the exit.
+typedef struct {
+    int32_t pid;
+    int32_t tgid;
+    int64_t timestamp_nsec;
+} vigil_proc_exit;
+
+/// Opens a netlink socket subscribed to exit events of the process-events connector (filtered to exits by the
+/// kernel where it supports filtering, 6.6 and later). Non-blocking. Returns the descriptor, or -errno (EPERM
+/// without CAP_NET_ADMIN, EPROTONOSUPPORT without CONFIG_PROC_EVENTS).
+static inline int vigil_proc_events_open(void) {
+    int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_CONNECTOR);
+    if (fd < 0) {
+        return -errno;
+    }
+    int size = 1 << 20;
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0) {
+        (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    }
+    struct sockaddr_nl address;
+    memset(&address, 0, sizeof address);
+    address.nl_family = AF_NETLINK;
+    address.nl_groups = CN_IDX_PROC;
+    if (bind(fd, (struct sockaddr *)&address, sizeof address) != 0) {
+        int error = errno;
+        close(fd);
+        return -error;
+    }
+    // nlmsghdr, cn_msg, then struct proc_input { op; event_type } (older kernels read only op).
+    uint32_t input[2] = {PROC_CN_MCAST_LISTEN, PROC_EVENT_EXIT};
+    char message[NLMSG_SPACE(sizeof(struct cn_msg) + sizeof input)] __attribute__((aligned(8)));
+    memset(message, 0, sizeof message);
+    struct nlmsghdr *header = (struct nlmsghdr *)message;
+    header->nlmsg_len = NLMSG_LENGTH(sizeof(struct cn_msg) + sizeof input);
+    header->nlmsg_type = NLMSG_DONE;
+    header->nlmsg_pid = 0;
+    struct cn_msg *cn = (struct cn_msg *)NLMSG_DATA(header);
+    cn->id.idx = CN_IDX_PROC;
+    cn->id.val = CN_VAL_PROC;
+    cn->len = sizeof input;
+    memcpy(cn->data, input, sizeof input);
+    if (send(fd, message, header->nlmsg_len, 0) < 0) {
+        int error = errno;
+        close(fd);
+        return -error;
+    }
+    return fd;
+}
+
+/// Reads one datagram from a process-events socket and stores its exit events. Returns how many were stored,
+/// or -errno (-EAGAIN when nothing is waiting, -ENOBUFS when the kernel had to drop events).
+static inline int vigil_proc_events_read(int fd, vigil_proc_exit *out, int max) {
+    char buffer[8192] __attribute__((aligned(8)));
+    ssize_t received;
+    do {
+        received = recv(fd, buffer, sizeof buffer, 0);
+    } while (received < 0 && errno == EINTR);
+    if (received < 0) {
+        return -errno;
+    }
+    int length = (int)received;
+    int count = 0;
+    for (struct nlmsghdr *header = (struct nlmsghdr *)buffer; NLMSG_OK(header, length) && count < max;
+         header = NLMSG_NEXT(header, length)) {
+        struct cn_msg *cn = (struct cn_msg *)NLMSG_DATA(header);
+        if (cn->id.idx != CN_IDX_PROC || cn->len < sizeof(struct proc_event)) {
+            continue;
+        }
+        struct proc_event *event = (struct proc_event *)cn->data;
+        if (event->what != PROC_EVENT_EXIT) {
+            continue;
+        }
+        out[count].pid = event->event_data.exit.process_pid;
+        out[count].tgid = event->event_data.exit.process_tgid;
+        out[count].timestamp_nsec = (int64_t)event->timestamp_ns;
+        count++;
+    }
+    return count;
+}
 
 #endif

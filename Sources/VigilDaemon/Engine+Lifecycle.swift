@@ -44,6 +44,16 @@ extension Engine {
         logger.debug("watchdog every \(period.humanReadable)")
     }
 
+    /// Subscribes to the kernel's exit timestamps so every exit event can say how long vigild took to notice it.
+    func startExitTimestamps() {
+        switch ExitTimestamps.open(queue: queue) {
+        case .success(let timestamps):
+            exitTimestamps = timestamps
+        case .failure(let error):
+            logger.notice("exit detection latency not measured (needs CAP_NET_ADMIN and CONFIG_PROC_EVENTS): \(error)")
+        }
+    }
+
     /// Stops every target (stop signal, then SIGKILL after its `stop_timeout`) and exits once all are reaped.
     /// A second request while stopping kills what is left at once.
     func shutdown(reason: String) {
@@ -80,6 +90,8 @@ extension Engine {
         signalSources = []
         watchdogTimer?.cancel()
         watchdogTimer = nil
+        exitTimestamps?.cancel()
+        exitTimestamps = nil
         for runtime in targets.values {
             runtime.close()
         }

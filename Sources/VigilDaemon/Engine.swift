@@ -31,6 +31,8 @@ public final class Engine: @unchecked Sendable {
     var shuttingDown = false
     var lastStatus = ""
     var signalSources: [any DispatchSourceSignal] = []
+    /// Kernel exit times, for `VIGIL_DETECT_USEC`; `nil` where the proc connector is not available.
+    var exitTimestamps: ExitTimestamps?
     var watchdogTimer: (any DispatchSourceTimer)?
 
     /// - Parameters:
@@ -62,6 +64,7 @@ public final class Engine: @unchecked Sendable {
         queue.async { @Sendable in
             self.installSignalHandlers()
             self.startWatchdog()
+            self.startExitTimestamps()
             for target in self.loaded.config.targets {
                 self.add(target)
             }
@@ -141,6 +144,7 @@ public final class Engine: @unchecked Sendable {
             let process = try ProcessLauncher.spawn(runtime.launch, stdout: stream ?? -1, stderr: stream ?? -1)
             let name = runtime.name
             runtime.killSentAt = nil
+            exitTimestamps?.watch(process.pid)
             runtime.watcher = PidfdWatcher(process: process, queue: queue) { @Sendable [weak self] exit in
                 self?.processExited(target: name, exit: exit)
             }
@@ -169,7 +173,9 @@ public final class Engine: @unchecked Sendable {
     func processExited(target name: String, exit: PidfdWatcher.Exit) {
         guard let runtime = targets[name], runtime.watcher?.pid == exit.pid else { return }
         runtime.watcher = nil
-        let detectedAfter = runtime.killSentAt.map { exit.noticedAt - $0 }
+        // The kernel's own exit time where vigild can read it; else the SIGKILL vigild sent, if it sent one.
+        let exitedAt = exitTimestamps?.take(exit.pid) ?? runtime.killSentAt
+        let detectedAfter = exitedAt.map { exit.noticedAt - $0 }
         let actions = runtime.machine.exited(
             pid: exit.pid,
             status: exit.status,

@@ -9,7 +9,8 @@ final class TargetRuntime {
     var machine: RestartStateMachine
     /// The watcher of the running process, if any. Holding it keeps its DispatchSource alive.
     var watcher: PidfdWatcher?
-    /// When vigild last sent `SIGKILL` to the process group itself: the one exit whose moment vigild knows.
+    /// When vigild last sent `SIGKILL` to the process group itself: an upper bound of the exit time when the
+    /// kernel's exit timestamps are not available.
     var killSentAt: MonotonicInstant?
     /// What to do once the target is down: nothing, forget it, or start it again with new settings.
     var whenDown: WhenDown = .nothing

@@ -29,6 +29,8 @@ import Glibc
         #expect(exited.fields["VIGIL_CORE_DUMPED"] == "0")
         #expect(exited.fields["MESSAGE_ID"] == EventKind.targetExited.messageID)
         #expect(exited.fields["VIGIL_MONOTONIC_USEC"] != nil)
+        let detect = try #require(exited.fields["VIGIL_DETECT_USEC"].flatMap(Int.init), "kernel exit time known")
+        #expect(detect >= 0)
         #expect(exited.priority == 4)
         let scheduled = try await vigild.waitForEvent(.restartScheduled, target: "sleeper")
         #expect(scheduled.fields["VIGIL_ATTEMPT"] == "1")

@@ -1,0 +1,51 @@
+import Dispatch
+import Testing
+import VigilCore
+import VigilLinux
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite struct ExitTimestampsTests {
+    @Test func kernelExitTimeOfAWatchedChildLiesBetweenTheKillAndVigildNoticing() async throws {
+        let queue = DispatchQueue(label: "test.exit-timestamps")
+        let timestamps = try ExitTimestamps.open(queue: queue).get()
+        defer { queue.sync { timestamps.cancel() } }
+        let spec = LaunchSpec(path: "/bin/sleep", arguments: ["sleep", "100"], environment: [])
+        let process = try ProcessLauncher.spawn(spec)
+        queue.sync { timestamps.watch(process.pid) }
+        let killedAt = MonotonicClock.now()
+        #expect(kill(process.pid, SIGKILL) == 0)
+        let holder = QueueConfined<PidfdWatcher?>(nil, queue: queue)
+        let (exit, exitedAt) = await withCheckedContinuation { continuation in
+            queue.async {
+                holder.value = PidfdWatcher(process: process, queue: queue) { exit in
+                    holder.value = nil
+                    continuation.resume(returning: (exit, timestamps.take(process.pid)))
+                }
+            }
+        }
+        let exitTime = try #require(exitedAt, "the kernel reported the exit before waking the pidfd")
+        #expect(exitTime >= killedAt)
+        #expect(exitTime <= exit.noticedAt)
+        #expect(queue.sync { timestamps.take(process.pid) } == nil, "taken once")
+    }
+
+    @Test func exitsOfProcessesNobodyWatchesAreNotKept() async throws {
+        let queue = DispatchQueue(label: "test.exit-timestamps.unwatched")
+        let timestamps = try ExitTimestamps.open(queue: queue).get()
+        defer { queue.sync { timestamps.cancel() } }
+        let process = try ProcessLauncher.spawn(LaunchSpec(path: "/bin/true", arguments: ["true"], environment: []))
+        let holder = QueueConfined<PidfdWatcher?>(nil, queue: queue)
+        let taken = await withCheckedContinuation { continuation in
+            queue.async {
+                holder.value = PidfdWatcher(process: process, queue: queue) { _ in
+                    holder.value = nil
+                    continuation.resume(returning: timestamps.take(process.pid))
+                }
+            }
+        }
+        #expect(taken == nil)
+    }
+}
