@@ -80,6 +80,7 @@ let package = Package(
         .testTarget(
             name: "VigilDaemonTests",
             dependencies: ["VigilDaemon", "VigilLinux", "VigilCore", "VigilTestSupport", "vigild", "vigilctl"],
+            exclude: ["Fixtures"],
             swiftSettings: strict
         ),
     ]
