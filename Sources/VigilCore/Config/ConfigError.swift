@@ -21,6 +21,19 @@ public struct ConfigProblem: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+extension ConfigProblem {
+    /// Problems by line, those without a line last; problems on one line keep the order they were found in.
+    public static func inLineOrder(_ problems: [ConfigProblem]) -> [ConfigProblem] {
+        problems.enumerated()
+            .sorted { lhs, rhs in
+                let left = lhs.element.line ?? Int.max
+                let right = rhs.element.line ?? Int.max
+                return left != right ? left < right : lhs.offset < rhs.offset
+            }
+            .map(\.element)
+    }
+}
+
 /// A configuration that cannot be used, with every problem found in it.
 public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The file the problems are in, as given by the operator.

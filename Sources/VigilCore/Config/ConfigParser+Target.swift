@@ -7,14 +7,18 @@ extension ConfigParser {
     static let maximumNameLength = 64
 
     /// The `[[target]]` entries, in file order. A target with a problem is left out (the problem is recorded).
-    static func parseTargets(_ root: ConfigTableReader, problems: inout [ConfigProblem]) -> [TargetConfig] {
+    /// The targets that parse (valid name and exec), each with its index among the `[[target]]` entries.
+    static func parseTargets(
+        _ root: ConfigTableReader,
+        problems: inout [ConfigProblem]
+    ) -> [(index: Int, target: TargetConfig)] {
         guard let value = root.value("target") else { return [] }
         guard let array = value.array else {
             let expected = "[[target]] entries (an array of tables)"
             problems.append(root.mismatch("target", expected: expected, found: value))
             return []
         }
-        var targets: [TargetConfig] = []
+        var targets: [(index: Int, target: TargetConfig)] = []
         // Name → line of its first definition, to point a duplicate back at the original.
         var firstLines: [String: Int?] = [:]
         for (index, element) in array.enumerated() {
@@ -29,8 +33,10 @@ extension ConfigParser {
             }
             var reader = ConfigTableReader(table: table, name: positionalName, path: path, sourceMap: root.sourceMap)
             let name = parseName(reader, problems: &problems)
+            var duplicate = false
             if let name {
                 if let first = firstLines[name] {
+                    duplicate = true
                     let place = first.map { "line \($0)" } ?? "an earlier target"
                     problems.append(
                         reader.problem("name", "duplicate target name \"\(name)\" (first defined on \(place))")
@@ -40,8 +46,8 @@ extension ConfigParser {
                     reader.name = "target[\(name)]"
                 }
             }
-            if let target = parseTarget(reader, name: name, problems: &problems) {
-                targets.append(target)
+            if let target = parseTarget(reader, name: name, problems: &problems), !duplicate {
+                targets.append((index, target))
             }
         }
         return targets

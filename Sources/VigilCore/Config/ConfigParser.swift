@@ -45,33 +45,45 @@ public enum ConfigParser {
     /// - Throws: `ConfigError` listing every problem found, ordered by line. A TOML syntax error is reported alone
     ///   (key `syntax`, at the line the TOML parser gives), since nothing after it can be trusted.
     public static func parse(_ text: String, file: String) throws(ConfigError) -> VigilConfig {
+        let parsed = parseAll(text)
+        guard parsed.problems.isEmpty else {
+            throw ConfigError(file: file, problems: parsed.problems)
+        }
+        return parsed.config
+    }
+
+    /// Parses as much of a configuration as is valid and lists every problem, so that a caller can check what did
+    /// parse against the host and report all problems of the file at once.
+    /// - Parameter text: The whole file.
+    public static func parseAll(_ text: String) -> ParsedConfig {
+        let sourceMap = ConfigSourceMap(text: text)
         let root: TOMLTable
         do {
             root = try TOMLTable(string: text)
         } catch let error as TOMLParseError {
             let begin = error.source.begin
             let message = "invalid TOML at column \(begin.column): \(error.description)"
-            throw ConfigError(file: file, problems: [ConfigProblem(line: begin.line, key: syntaxKey, message: message)])
+            let problem = ConfigProblem(line: begin.line, key: syntaxKey, message: message)
+            return ParsedConfig(config: VigilConfig(), entries: [], problems: [problem], sourceMap: sourceMap)
         } catch {
-            throw ConfigError(
-                file: file,
-                problems: [ConfigProblem(line: nil, key: syntaxKey, message: "invalid TOML: \(error)")]
-            )
+            let problem = ConfigProblem(line: nil, key: syntaxKey, message: "invalid TOML: \(error)")
+            return ParsedConfig(config: VigilConfig(), entries: [], problems: [problem], sourceMap: sourceMap)
         }
 
         var problems: [ConfigProblem] = []
-        let reader = ConfigTableReader(table: root, name: "", path: [], sourceMap: ConfigSourceMap(text: text))
+        let reader = ConfigTableReader(table: root, name: "", path: [], sourceMap: sourceMap)
         reader.checkKeys(known: ["daemon", "target"], problems: &problems)
         var daemon = DaemonConfig()
         if let daemonReader = reader.table("daemon", problems: &problems) {
             daemon = parseDaemon(daemonReader, problems: &problems)
         }
         let targets = parseTargets(reader, problems: &problems)
-
-        guard problems.isEmpty else {
-            throw ConfigError(file: file, problems: inLineOrder(problems))
-        }
-        return VigilConfig(daemon: daemon, targets: targets)
+        return ParsedConfig(
+            config: VigilConfig(daemon: daemon, targets: targets.map(\.target)),
+            entries: targets.map(\.index),
+            problems: ConfigProblem.inLineOrder(problems),
+            sourceMap: sourceMap
+        )
     }
 
     static func parseDaemon(_ reader: ConfigTableReader, problems: inout [ConfigProblem]) -> DaemonConfig {
@@ -84,16 +96,5 @@ public enum ConfigParser {
             daemon.logTarget = target
         }
         return daemon
-    }
-
-    /// Problems by line, those without a line last; problems on one line keep the order they were found in.
-    private static func inLineOrder(_ problems: [ConfigProblem]) -> [ConfigProblem] {
-        problems.enumerated()
-            .sorted { lhs, rhs in
-                let left = lhs.element.line ?? Int.max
-                let right = rhs.element.line ?? Int.max
-                return left != right ? left < right : lhs.offset < rhs.offset
-            }
-            .map(\.element)
     }
 }

@@ -27,24 +27,24 @@ public enum ConfigLoader {
         } catch {
             throw ConfigError(file: path, problems: [ConfigProblem(line: nil, key: "file", message: error.description)])
         }
-        let config = try ConfigParser.parse(text, file: path)
-        let map = ConfigSourceMap(text: text)
+        // Problems of the text and of the host are reported together: the host checks run on what did parse.
+        let parsed = ConfigParser.parseAll(text)
         var inherited = environment
         for name in Notifier.inheritedVariablesToDrop {
             inherited[name] = nil
         }
-        var problems: [ConfigProblem] = []
+        var problems = parsed.problems
         var launches: [String: LaunchSpec] = [:]
-        for (index, target) in config.targets.enumerated() {
-            var resolver = TargetResolver(target: target, index: index, map: map, inherited: inherited)
+        for (target, index) in zip(parsed.config.targets, parsed.entries) {
+            var resolver = TargetResolver(target: target, index: index, map: parsed.sourceMap, inherited: inherited)
             if let launch = resolver.resolve() {
                 launches[target.name] = launch
             }
             problems += resolver.problems
         }
         guard problems.isEmpty else {
-            throw ConfigError(file: path, problems: problems)
+            throw ConfigError(file: path, problems: ConfigProblem.inLineOrder(problems))
         }
-        return LoadedConfig(file: path, config: config, launches: launches)
+        return LoadedConfig(file: path, config: parsed.config, launches: launches)
     }
 }
