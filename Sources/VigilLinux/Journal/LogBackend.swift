@@ -30,7 +30,7 @@ public enum LogBackend {
     ///
     /// `.journal` always gives a `JournalLogHandler` (entries fall back to stderr one by one while the journal is
     /// unreachable); `.auto` gives one only when `journalAvailable()` holds when the logger is made, else a
-    /// `StderrLogHandler`; `.stderr` always gives a `StderrLogHandler`.
+    /// handler writing lines to stderr; `.stderr` always gives the latter.
     ///
     /// - Parameters:
     ///   - label: The logger's label.
@@ -50,12 +50,9 @@ public enum LogBackend {
             case .stderr: false
             case .auto: journalAvailable()
             }
-        if useJournal {
-            var handler = JournalLogHandler(label: label, identifier: identifier)
-            handler.logLevel = level
-            return handler
-        }
-        var handler = StderrLogHandler(label: label, identifier: identifier)
+        let destination: JournalLogHandler.Destination =
+            useJournal ? .journal(.systemd, fallback: .standardError) : .lines(.standardError)
+        var handler = JournalLogHandler(label: label, identifier: identifier, destination: destination)
         handler.logLevel = level
         return handler
     }

@@ -10,8 +10,10 @@ import VigilTestSupport
         let handler = JournalLogHandler(
             label: "test",
             identifier: "vigild",
-            sender: .socket(path: "/nonexistent/vigil-\(UInt32.random(in: 0...UInt32.max))/socket"),
-            fallback: LineWriter(fileDescriptor: pipe.writeEnd)
+            destination: .journal(
+                .socket(path: "/nonexistent/vigil-\(UInt32.random(in: 0...UInt32.max))/socket"),
+                fallback: LineWriter(fileDescriptor: pipe.writeEnd)
+            )
         )
         let logger = Logger(label: "test") { _ in handler }
         let line = #line + 1
@@ -30,7 +32,10 @@ import VigilTestSupport
             throw SystemError(call: "sd_journal_sendv", errno: ECONNREFUSED)
         }
         var logger = Logger(label: "test") { label in
-            JournalLogHandler(label: label, sender: refused, fallback: LineWriter(fileDescriptor: pipe.writeEnd))
+            JournalLogHandler(
+                label: label,
+                destination: .journal(refused, fallback: LineWriter(fileDescriptor: pipe.writeEnd))
+            )
         }
         logger[metadataKey: "target"] = "db"
         logger.info("first", metadata: ["target": "web"])
@@ -45,7 +50,11 @@ import VigilTestSupport
     @Test func stderrHandlerWritesTheSameLineTheJournalFallbackWould() throws {
         let pipe = try TestPipe()
         let logger = Logger(label: "test") { label in
-            StderrLogHandler(label: label, identifier: "vigild", writer: LineWriter(fileDescriptor: pipe.writeEnd))
+            JournalLogHandler(
+                label: label,
+                identifier: "vigild",
+                destination: .lines(LineWriter(fileDescriptor: pipe.writeEnd))
+            )
         }
         let line = #line + 1
         logger.notice("ready", metadata: ["MESSAGE_ID": "5c36784f0a39499186e9ae98f11f2b52"])

@@ -25,14 +25,16 @@ import VigilTestSupport
         #expect(!available)
     }
 
-    @Test func stderrTargetAlwaysGivesAStderrHandlerWithTheConfiguredLevel() {
+    @Test func stderrTargetAlwaysGivesALineHandlerWithTheConfiguredLevel() {
         let handler = LogBackend.makeHandler(label: "test", target: .stderr, identifier: "vigild", level: .debug)
-        #expect(handler is StderrLogHandler)
+        #expect((handler as? JournalLogHandler)?.writesToJournal == false)
         #expect(handler.logLevel == .debug)
     }
 
     @Test func journalTargetAlwaysGivesAJournalHandler() {
-        #expect(LogBackend.makeHandler(label: "test", target: .journal) is JournalLogHandler)
+        #expect(
+            (LogBackend.makeHandler(label: "test", target: .journal) as? JournalLogHandler)?.writesToJournal == true
+        )
     }
 
     @Test(arguments: [
