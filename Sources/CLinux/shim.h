@@ -1,10 +1,10 @@
 #ifndef VIGIL_CLINUX_SHIM_H
 #define VIGIL_CLINUX_SHIM_H
 
-// Linux calls that Glibc does not export to Swift (pidfd, clone3, waitid on a pidfd) and the one place where
-// vigild forks: a child of a multithreaded process may only make async-signal-safe calls, so the code between
-// clone3 and execve lives here, in C, and uses raw system calls (glibc's setuid would try to signal threads
-// that do not exist in the child).
+// Linux calls that Glibc does not export to Swift (pidfd, clone, waitid on a pidfd, the process-events
+// connector) and the one place where vigild starts processes: a child of a multithreaded process may only make
+// async-signal-safe calls, so the code between clone and execve lives here, in C, and uses raw system calls
+// (glibc's setuid would try to signal threads that do not exist in the child).
 
 #include <errno.h>
 #include <fcntl.h>
@@ -43,8 +43,7 @@ enum {
     VIGIL_SPAWN_STEP_GID = 6,
     VIGIL_SPAWN_STEP_UID = 7,
     VIGIL_SPAWN_STEP_EXEC = 8,
-    VIGIL_SPAWN_STEP_PIPE = 9,
-};
+    };
 
 typedef struct {
     const char *path;
@@ -69,16 +68,6 @@ typedef struct {
     int64_t monotonic_nsec;
 } vigil_spawn_result;
 
-struct vigil_clone_args {
-    uint64_t flags;
-    uint64_t pidfd;
-    uint64_t child_tid;
-    uint64_t parent_tid;
-    uint64_t exit_signal;
-    uint64_t stack;
-    uint64_t stack_size;
-    uint64_t tls;
-};
 
 /// The kernel's `struct sigaction` (not glibc's): handler SIG_DFL is 0.
 struct vigil_kernel_sigaction {
@@ -94,12 +83,23 @@ static inline int64_t vigil_monotonic_nsec(void) {
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static inline void vigil_child_fail(int fd, int step) {
-    int message[2] = {step, errno};
-    ssize_t ignored = write(fd, message, sizeof message);
-    (void)ignored;
-    _exit(127);
-}
+#ifndef CLONE_VM
+#define CLONE_VM 0x00000100
+#endif
+#ifndef CLONE_VFORK
+#define CLONE_VFORK 0x00004000
+#endif
+
+// glibc declares clone() only with _GNU_SOURCE, which a module header cannot rely on.
+extern int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...);
+
+/// Shared between vigild and the child while vigild is suspended (CLONE_VFORK): the child's only way to say
+/// which step failed.
+typedef struct {
+    const vigil_spawn_request *request;
+    volatile int failed_step;
+    volatile int error;
+} vigil_spawn_child_args;
 
 static inline int vigil_child_dup(int from, int to) {
     if (from < 0 || from == to) {
@@ -108,93 +108,96 @@ static inline int vigil_child_dup(int from, int to) {
     return dup2(from, to) < 0 ? -1 : 0;
 }
 
-/// Spawns `req->path` in a new process group and returns it with a pidfd obtained atomically by clone3.
-/// Returns 0 on success; otherwise `failed_step` and `error` say what went wrong (the child, if any, is reaped).
-static inline int vigil_spawn(const vigil_spawn_request *req, vigil_spawn_result *out) {
-    memset(out, 0, sizeof *out);
-    out->pidfd = -1;
-    int pipefd[2];
-    if (pipe2(pipefd, O_CLOEXEC) != 0) {
-        out->failed_step = VIGIL_SPAWN_STEP_PIPE;
-        out->error = errno;
-        return -1;
+static inline int vigil_child_fail(vigil_spawn_child_args *args, int step) {
+    args->error = errno;
+    args->failed_step = step;
+    _exit(127);
+}
+
+/// Runs in the child, on its own small stack, sharing vigild's memory until execve: only system calls here.
+static inline int vigil_spawn_child(void *opaque) {
+    vigil_spawn_child_args *args = (vigil_spawn_child_args *)opaque;
+    const vigil_spawn_request *req = args->request;
+    // Raw calls: glibc's wrappers refuse its reserved signals 32 and 33, which a runtime may have ignored.
+    // Handlers first, then the mask: no handler of vigild's may ever run in the child.
+    struct vigil_kernel_sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    for (int s = 1; s <= 64; s++) {
+        (void)syscall(SYS_rt_sigaction, s, &dfl, NULL, sizeof(uint64_t));
     }
+    uint64_t none = 0;
+    (void)syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof none);
+    if (vigil_child_dup(req->stdin_fd, 0) || vigil_child_dup(req->stdout_fd, 1)
+        || vigil_child_dup(req->stderr_fd, 2)) {
+        return vigil_child_fail(args, VIGIL_SPAWN_STEP_STDIO);
+    }
+    if (setpgid(0, 0) != 0) {
+        return vigil_child_fail(args, VIGIL_SPAWN_STEP_PGROUP);
+    }
+    if (req->cwd != NULL && chdir(req->cwd) != 0) {
+        return vigil_child_fail(args, VIGIL_SPAWN_STEP_CHDIR);
+    }
+    if (req->set_ids) {
+        if (syscall(SYS_setgroups, req->ngroups, req->groups) != 0) {
+            return vigil_child_fail(args, VIGIL_SPAWN_STEP_GROUPS);
+        }
+        if (syscall(SYS_setresgid, req->gid, req->gid, req->gid) != 0) {
+            return vigil_child_fail(args, VIGIL_SPAWN_STEP_GID);
+        }
+        if (syscall(SYS_setresuid, req->uid, req->uid, req->uid) != 0) {
+            return vigil_child_fail(args, VIGIL_SPAWN_STEP_UID);
+        }
+    }
+    // vigild may run with a protective negative OOM score (OOMScoreAdjust= in its unit); its targets must not
+    // inherit it. Raising one's own score needs no privilege.
+    int oom = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+    if (oom >= 0) {
+        ssize_t ignored = write(oom, "0", 1);
+        (void)ignored;
+        close(oom);
+    }
+    // Nothing of vigild's but stdio may reach the program.
+    (void)syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+    execve(req->path, req->argv, req->envp);
+    return vigil_child_fail(args, VIGIL_SPAWN_STEP_EXEC);
+}
+
+/// Spawns `req->path` in a new process group and returns it with a pidfd obtained atomically (CLONE_PIDFD).
+///
+/// Like posix_spawn, the child shares vigild's memory and vigild's thread waits until it has called execve
+/// (CLONE_VM | CLONE_VFORK): nothing is copied, so the cost does not grow with vigild's size. Returns 0 on
+/// success; otherwise `failed_step` and `error` say what went wrong (the child, if any, has been reaped).
+static inline int vigil_spawn(const vigil_spawn_request *req, vigil_spawn_result *out) {
+    memset(out, 0, sizeof out[0]);
+    out->pidfd = -1;
+    char stack[32768] __attribute__((aligned(16)));
+    vigil_spawn_child_args args = {req, 0, 0};
     int pidfd = -1;
-    struct vigil_clone_args args;
-    memset(&args, 0, sizeof args);
-    args.flags = CLONE_PIDFD;
-    args.pidfd = (uint64_t)(uintptr_t)&pidfd;
-    args.exit_signal = SIGCHLD;
+    // Block every signal while the child shares this thread's memory, so no handler can run there; the child
+    // resets dispositions before it unblocks.
+    uint64_t all = ~(uint64_t)0;
+    uint64_t previous = 0;
+    (void)syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &previous, sizeof all);
     int64_t started = vigil_monotonic_nsec();
-    long pid = syscall(SYS_clone3, &args, sizeof args);
+    int pid = clone(vigil_spawn_child, stack + sizeof stack, CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, &args,
+                    &pidfd);
+    int clone_error = errno;
+    (void)syscall(SYS_rt_sigprocmask, SIG_SETMASK, &previous, NULL, sizeof previous);
     if (pid < 0) {
         out->failed_step = VIGIL_SPAWN_STEP_CLONE;
-        out->error = errno;
-        close(pipefd[0]);
-        close(pipefd[1]);
+        out->error = clone_error;
         return -1;
     }
-    if (pid == 0) {
-        int report = pipefd[1];
-        // Raw calls: glibc's wrappers refuse its reserved signals 32 and 33, which a runtime may have ignored.
-        struct vigil_kernel_sigaction dfl;
-        memset(&dfl, 0, sizeof dfl);
-        for (int s = 1; s <= 64; s++) {
-            (void)syscall(SYS_rt_sigaction, s, &dfl, NULL, sizeof(uint64_t));
-        }
-        uint64_t none = 0;
-        (void)syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof none);
-        if (vigil_child_dup(req->stdin_fd, 0) || vigil_child_dup(req->stdout_fd, 1)
-            || vigil_child_dup(req->stderr_fd, 2)) {
-            vigil_child_fail(report, VIGIL_SPAWN_STEP_STDIO);
-        }
-        if (setpgid(0, 0) != 0) {
-            vigil_child_fail(report, VIGIL_SPAWN_STEP_PGROUP);
-        }
-        if (req->cwd != NULL && chdir(req->cwd) != 0) {
-            vigil_child_fail(report, VIGIL_SPAWN_STEP_CHDIR);
-        }
-        if (req->set_ids) {
-            if (syscall(SYS_setgroups, req->ngroups, req->groups) != 0) {
-                vigil_child_fail(report, VIGIL_SPAWN_STEP_GROUPS);
-            }
-            if (syscall(SYS_setresgid, req->gid, req->gid, req->gid) != 0) {
-                vigil_child_fail(report, VIGIL_SPAWN_STEP_GID);
-            }
-            if (syscall(SYS_setresuid, req->uid, req->uid, req->uid) != 0) {
-                vigil_child_fail(report, VIGIL_SPAWN_STEP_UID);
-            }
-        }
-        // vigild may run with a protective negative OOM score (OOMScoreAdjust= in its unit); its targets must not
-        // inherit it. Raising one's own score needs no privilege.
-        int oom = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-        if (oom >= 0) {
-            ssize_t ignored = write(oom, "0", 1);
-            (void)ignored;
-            close(oom);
-        }
-        // Nothing of vigild's but stdio and the report pipe may reach the program.
-        (void)syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
-        execve(req->path, req->argv, req->envp);
-        vigil_child_fail(report, VIGIL_SPAWN_STEP_EXEC);
-    }
-    close(pipefd[1]);
-    int message[2] = {0, 0};
-    ssize_t n;
-    do {
-        n = read(pipefd[0], message, sizeof message);
-    } while (n < 0 && errno == EINTR);
-    close(pipefd[0]);
-    if (n == (ssize_t)sizeof message) {
+    if (args.failed_step != 0) {
         siginfo_t info;
         while (syscall(SYS_waitid, P_PIDFD, pidfd, &info, WEXITED, NULL) < 0 && errno == EINTR) {
         }
         close(pidfd);
-        out->failed_step = message[0];
-        out->error = message[1];
+        out->failed_step = args.failed_step;
+        out->error = args.error;
         return -1;
     }
-    out->pid = (int)pid;
+    out->pid = pid;
     out->pidfd = pidfd;
     out->monotonic_nsec = started;
     return 0;

@@ -21,6 +21,8 @@ public final class Engine: @unchecked Sendable {
     let notifier: Notifier
     let onFinished: @Sendable (Int32) -> Void
     let seed: UInt64
+    /// Whether targets' stdout and stderr go to the journal under their names (else they share vigild's).
+    let targetOutputToJournal: Bool
 
     // Confined to `queue`.
     var loaded: LoadedConfig
@@ -41,6 +43,8 @@ public final class Engine: @unchecked Sendable {
     ///   - notifier: the service manager, told about readiness, status, reloads and shutdown.
     ///   - logger: where events and diagnostics go.
     ///   - seed: seeds backoff jitter.
+    ///   - targetOutputToJournal: give each target a journal stream of its own for stdout and stderr, as vigild
+    ///     does when it logs to the journal itself; otherwise targets write to vigild's stdout and stderr.
     ///   - onFinished: called on `queue` with the exit code once shutdown is complete.
     public init(
         config: LoadedConfig,
@@ -48,6 +52,7 @@ public final class Engine: @unchecked Sendable {
         notifier: Notifier,
         logger: Logger,
         seed: UInt64 = UInt64.random(in: .min ... .max),
+        targetOutputToJournal: Bool,
         onFinished: @escaping @Sendable (Int32) -> Void
     ) {
         self.queue = DispatchQueue(label: "vigild.engine", qos: .userInitiated)
@@ -56,6 +61,7 @@ public final class Engine: @unchecked Sendable {
         self.notifier = notifier
         self.logger = logger
         self.seed = seed
+        self.targetOutputToJournal = targetOutputToJournal
         self.onFinished = onFinished
     }
 
@@ -133,7 +139,7 @@ public final class Engine: @unchecked Sendable {
     }
 
     func spawn(_ runtime: TargetRuntime) {
-        let stream = JournalStream.openStream(identifier: runtime.name, priority: 6)
+        let stream = targetOutputToJournal ? JournalStream.openStream(identifier: runtime.name, priority: 6) : nil
         defer {
             if let stream {
                 close(stream)
@@ -173,9 +179,10 @@ public final class Engine: @unchecked Sendable {
     func processExited(target name: String, exit: PidfdWatcher.Exit) {
         guard let runtime = targets[name], runtime.watcher?.pid == exit.pid else { return }
         runtime.watcher = nil
-        // The kernel's own exit time where vigild can read it; else the SIGKILL vigild sent, if it sent one.
+        // The kernel's own exit time where vigild can read it; else the SIGKILL vigild sent, if it sent one. The
+        // kernel stamps the exit after waking pidfd readers, so a difference below zero means no delay at all.
         let exitedAt = exitTimestamps?.take(exit.pid) ?? runtime.killSentAt
-        let detectedAfter = exitedAt.map { exit.noticedAt - $0 }
+        let detectedAfter = exitedAt.map { max(.zero, exit.noticedAt - $0) }
         let actions = runtime.machine.exited(
             pid: exit.pid,
             status: exit.status,

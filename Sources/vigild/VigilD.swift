@@ -49,10 +49,11 @@ struct VigilD: ParsableCommand {
             )
             throw ExitCode(1)
         }
-        let target = logTarget ?? loaded.config.daemon.logTarget
+        // Decided once: vigild's own entries and its targets' output go to the same place.
+        let journal = LogBackend.usesJournal(logTarget ?? loaded.config.daemon.logTarget)
         let level = LogBackend.logLevel(loaded.config.daemon.logLevel)
         LoggingSystem.bootstrap { label in
-            LogBackend.makeHandler(label: label, target: target, level: level)
+            LogBackend.makeHandler(label: label, target: journal ? .journal : .stderr, level: level)
         }
         var logger = Logger(label: "vigild")
         logger.logLevel = level
@@ -63,6 +64,7 @@ struct VigilD: ParsableCommand {
             loader: { () throws(ConfigError) in try ConfigLoader.load(path: path) },
             notifier: Notifier(),
             logger: logger,
+            targetOutputToJournal: journal,
             onFinished: { @Sendable code in Glibc.exit(code) }
         )
         engine.start()

@@ -183,7 +183,7 @@ import Glibc
             config: """
                 [[target]]
                 name = "env"
-                exec = ["/bin/sh", "-c", "env > \(directory)/env; exec sleep 1000"]
+                exec = ["/bin/sh", "-c", "env > \(directory)/env; echo out from env; exec sleep 1000"]
                 env = { GREETING = "hello world" }
                 """,
             environment: ["NOTIFY_SOCKET": "/nonexistent/notify", "WATCHDOG_USEC": "1000000000"]
@@ -193,5 +193,9 @@ import Glibc
         #expect(environment.contains("GREETING=hello world\n"))
         #expect(!environment.contains("NOTIFY_SOCKET="))
         #expect(!environment.contains("WATCHDOG_USEC="))
+        // vigild logs to stderr here, so its targets write to its own stdout (with a journal, to their own streams).
+        try await vigild.waitFor("target output on vigild's stdout") { _ in
+            vigild.standardOutput.contains("out from env\n") ? true : nil
+        }
     }
 }

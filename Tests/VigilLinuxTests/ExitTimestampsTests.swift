@@ -8,7 +8,7 @@ import Glibc
 #endif
 
 @Suite struct ExitTimestampsTests {
-    @Test func kernelExitTimeOfAWatchedChildLiesBetweenTheKillAndVigildNoticing() async throws {
+    @Test func kernelReportsTheExitTimeOfAWatchedChildAfterTheKill() async throws {
         let queue = DispatchQueue(label: "test.exit-timestamps")
         let timestamps = try ExitTimestamps.open(queue: queue).get()
         defer { queue.sync { timestamps.cancel() } }
@@ -26,9 +26,10 @@ import Glibc
                 }
             }
         }
-        let exitTime = try #require(exitedAt, "the kernel reported the exit before waking the pidfd")
+        let exitTime = try #require(exitedAt, "the kernel reported the exit")
         #expect(exitTime >= killedAt)
-        #expect(exitTime <= exit.noticedAt)
+        // Stamped at the very end of the exit, just after the pidfd woke: close to when vigild noticed.
+        #expect(exitTime - exit.noticedAt < .milliseconds(100))
         #expect(queue.sync { timestamps.take(process.pid) } == nil, "taken once")
     }
 

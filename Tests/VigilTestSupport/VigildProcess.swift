@@ -17,7 +17,9 @@ public final class VigildProcess: @unchecked Sendable {
     private var collected: [LogLine] = []
     private var unparsed: [String] = []
     private var pending = Data()
+    private var stdoutData = Data()
     private var stopped = false
+    private var stderrClosed = false
 
     /// The `vigild` executable: `$VIGILD_BINARY`, or the one SwiftPM built next to the test bundle.
     public static var binary: String {
@@ -65,10 +67,22 @@ public final class VigildProcess: @unchecked Sendable {
         }
         process.environment = env
         let stderr = Pipe()
+        let stdout = Pipe()
         process.standardError = stderr
-        process.standardOutput = FileHandle.nullDevice
+        process.standardOutput = stdout
         stderr.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            self?.consume(handle.availableData)
+            let data = handle.availableData
+            if data.isEmpty {
+                handle.readabilityHandler = nil
+            }
+            self?.consume(data)
+        }
+        stdout.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            guard let self else { return }
+            self.lock.lock()
+            self.stdoutData.append(data)
+            self.lock.unlock()
         }
         try process.run()
     }
@@ -83,6 +97,9 @@ public final class VigildProcess: @unchecked Sendable {
     private func consume(_ data: Data) {
         lock.lock()
         defer { lock.unlock() }
+        if data.isEmpty {
+            stderrClosed = true
+        }
         pending.append(data)
         while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
             let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
@@ -100,6 +117,13 @@ public final class VigildProcess: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return collected
+    }
+
+    /// What reached vigild's standard output (its targets' output when it logs to stderr).
+    public var standardOutput: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return String(decoding: stdoutData, as: UTF8.self)
     }
 
     /// Lines vigild wrote that are not in its log format (there should be none).
@@ -153,13 +177,20 @@ public final class VigildProcess: @unchecked Sendable {
         kill(pid, number)
     }
 
-    /// Waits for vigild to exit and returns its exit status, or `nil` after `timeout`.
+    /// Waits for vigild to exit and returns its exit status, or `nil` after `timeout`. Everything it logged has
+    /// been read by then (its stderr is at end of file).
     public func waitForExit(timeout: Duration = .seconds(30)) async throws -> Int32? {
         let deadline = ContinuousClock.now + timeout
-        while process.isRunning && ContinuousClock.now < deadline {
+        while (process.isRunning || !isStderrClosed) && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(10))
         }
         return process.isRunning ? nil : process.terminationStatus
+    }
+
+    private var isStderrClosed: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return stderrClosed
     }
 
     /// Ends vigild (SIGTERM, SIGKILL after 10 s) and kills the process group of every target it reported, so a

@@ -44,17 +44,20 @@ public enum LogBackend {
         identifier: String = "vigild",
         level: Logger.Level = .info
     ) -> any LogHandler {
-        let useJournal =
-            switch target {
-            case .journal: true
-            case .stderr: false
-            case .auto: journalAvailable()
-            }
         let destination: JournalLogHandler.Destination =
-            useJournal ? .journal(.systemd, fallback: .standardError) : .lines(.standardError)
+            usesJournal(target) ? .journal(.systemd, fallback: .standardError) : .lines(.standardError)
         var handler = JournalLogHandler(label: label, identifier: identifier, destination: destination)
         handler.logLevel = level
         return handler
+    }
+
+    /// Whether `target` means the journal on this host now: `.auto` asks whether journald answers.
+    public static func usesJournal(_ target: LogTarget) -> Bool {
+        switch target {
+        case .journal: true
+        case .stderr: false
+        case .auto: journalAvailable()
+        }
     }
 
     /// The swift-log level for a configured `log-level`; the names match one to one.

@@ -7,8 +7,11 @@ import Glibc
 #endif
 
 /// When watched processes exited, as the kernel timestamped it (CLOCK_MONOTONIC), from the process-events
-/// connector. The kernel queues the event before it wakes pidfd readers, so by the time a `PidfdWatcher` fires
-/// the exit time is waiting here; the difference is vigild's detection latency (`VIGIL_DETECT_USEC`).
+/// connector; the difference to when a `PidfdWatcher` fired is vigild's detection latency (`VIGIL_DETECT_USEC`).
+///
+/// The kernel stamps and sends the event just after it wakes pidfd readers, at the very end of the exit. So
+/// the record may arrive a moment after vigild wakes (`take` waits up to 2 ms for it), and when vigild runs
+/// before the exiting task's last steps, the stamp is later than vigild's own reading: the latency was nil.
 ///
 /// The connector reports every exit on the host; only watched PIDs are kept, so the table stays as small as the
 /// number of targets. A read source drains the socket on the engine queue so a busy host cannot fill it. Needs
@@ -54,9 +57,15 @@ public final class ExitTimestamps: Sendable {
         state.value.watched.insert(pid)
     }
 
-    /// The exit time of `pid`, if the kernel reported it; stops watching it. Only on the queue.
+    /// The exit time of `pid`, if the kernel reported it within 2 ms; stops watching it. Only on the queue.
     public func take(_ pid: Int32) -> MonotonicInstant? {
         Self.drain(fd: fd, into: state)
+        if state.value.exits[pid] == nil {
+            var poll = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            if Glibc.poll(&poll, 1, 2) == 1 {
+                Self.drain(fd: fd, into: state)
+            }
+        }
         state.value.watched.remove(pid)
         return state.value.exits.removeValue(forKey: pid)
     }

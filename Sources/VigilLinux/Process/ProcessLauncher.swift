@@ -13,7 +13,7 @@ public struct SpawnedProcess: Sendable, Equatable {
     public var startedAt: MonotonicInstant
 }
 
-/// Starts programs for vigild: each in a process group of its own, with a pidfd taken atomically by `clone3`
+/// Starts programs for vigild: each in a process group of its own, with a pidfd taken atomically by `clone`
 /// (so the PID can never be a recycled one), stdin on `/dev/null`, and only stdio inherited.
 public enum ProcessLauncher {
     /// Spawns `spec`.

@@ -6,7 +6,7 @@ import Glibc
 
 /// A spawn that failed before the program ran, with the step that failed.
 public struct SpawnError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// `clone3`, `chdir`, `setresuid`, `execve`…
+    /// `clone`, `chdir`, `setresuid`, `execve`…
     public var step: String
     /// The path the step was about (the executable for `execve`, the directory for `chdir`).
     public var subject: String
@@ -20,7 +20,7 @@ public struct SpawnError: Error, Sendable, Equatable, CustomStringConvertible {
 
     init(code: Int32, error: Int32, spec: LaunchSpec) {
         switch code {
-        case Int32(VIGIL_SPAWN_STEP_CLONE): self.init(step: "clone3", subject: spec.path, errno: error)
+        case Int32(VIGIL_SPAWN_STEP_CLONE): self.init(step: "clone", subject: spec.path, errno: error)
         case Int32(VIGIL_SPAWN_STEP_STDIO): self.init(step: "dup2", subject: "stdio", errno: error)
         case Int32(VIGIL_SPAWN_STEP_PGROUP): self.init(step: "setpgid", subject: spec.path, errno: error)
         case Int32(VIGIL_SPAWN_STEP_CHDIR):
@@ -28,7 +28,6 @@ public struct SpawnError: Error, Sendable, Equatable, CustomStringConvertible {
         case Int32(VIGIL_SPAWN_STEP_GROUPS): self.init(step: "setgroups", subject: spec.path, errno: error)
         case Int32(VIGIL_SPAWN_STEP_GID): self.init(step: "setresgid", subject: spec.path, errno: error)
         case Int32(VIGIL_SPAWN_STEP_UID): self.init(step: "setresuid", subject: spec.path, errno: error)
-        case Int32(VIGIL_SPAWN_STEP_PIPE): self.init(step: "pipe2", subject: spec.path, errno: error)
         default: self.init(step: "execve", subject: spec.path, errno: error)
         }
     }
