@@ -7,7 +7,7 @@ import VigilCore
 struct EventLog {
     var logger: Logger
 
-    func record(_ event: Event, file: String = #fileID, function: String = #function, line: UInt = #line) {
+    func record(_ event: Event) {
         var metadata: Logger.Metadata = [:]
         for field in event.journalFields {
             metadata[field.name] = .string(field.value)
@@ -17,9 +17,9 @@ struct EventLog {
             level: Self.level(event.severity),
             "\(event.message)",
             metadata: metadata,
-            file: file,
-            function: function,
-            line: line
+            file: event.source.file,
+            function: event.source.function,
+            line: event.source.line
         )
     }
 

@@ -11,6 +11,8 @@ public struct Event: Sendable, Equatable {
     public var time: MonotonicInstant
     /// The journal priority; the kind's, unless the event says otherwise (an exit vigild asked for is no warning).
     public var severity: EventSeverity
+    /// Where the event was decided, for the journal's `CODE_FILE`, `CODE_LINE` and `CODE_FUNC`.
+    public var source: SourceLocation
 
     public init(
         kind: EventKind,
@@ -18,7 +20,10 @@ public struct Event: Sendable, Equatable {
         message: String,
         fields: [String: String] = [:],
         time: MonotonicInstant,
-        severity: EventSeverity? = nil
+        severity: EventSeverity? = nil,
+        file: String = #fileID,
+        function: String = #function,
+        line: UInt = #line
     ) {
         self.kind = kind
         self.target = target
@@ -26,6 +31,7 @@ public struct Event: Sendable, Equatable {
         self.fields = fields
         self.time = time
         self.severity = severity ?? kind.severity
+        self.source = SourceLocation(file: file, function: function, line: line)
     }
 
     /// Every journal field the event carries but `MESSAGE` and `PRIORITY` (which the log level gives):
