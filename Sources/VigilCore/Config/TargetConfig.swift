@@ -19,6 +19,11 @@ public struct TargetConfig: Sendable, Equatable {
     /// How long a stopping target may take before its process group is sent `SIGKILL`.
     public var stopTimeout: Duration
     public var restart: RestartConfig
+    /// Heartbeats the target sends, and how silence is judged; `nil` when it sends none.
+    public var heartbeat: HeartbeatConfig?
+    /// Give the target a `NOTIFY_SOCKET` of its own and accept the sd_notify protocol on it (`READY=1`,
+    /// `WATCHDOG=1`, `STATUS=`, `WATCHDOG_USEC=`), so programs written for systemd's watchdog run unchanged.
+    public var notifySocket: Bool
 
     public init(
         name: String,
@@ -30,7 +35,9 @@ public struct TargetConfig: Sendable, Equatable {
         group: String? = nil,
         stopSignal: Signal = .term,
         stopTimeout: Duration = .seconds(10),
-        restart: RestartConfig = RestartConfig()
+        restart: RestartConfig = RestartConfig(),
+        heartbeat: HeartbeatConfig? = nil,
+        notifySocket: Bool = false
     ) {
         self.name = name
         self.kind = kind
@@ -42,6 +49,8 @@ public struct TargetConfig: Sendable, Equatable {
         self.stopSignal = stopSignal
         self.stopTimeout = stopTimeout
         self.restart = restart
+        self.heartbeat = heartbeat
+        self.notifySocket = notifySocket
     }
 }
 

@@ -1,0 +1,77 @@
+/// A target's `heartbeat` table: how often it promises to say it is alive, and how vigild judges silence.
+///
+/// Every detector turns the time since the last heartbeat into a suspicion level that grows with silence, and
+/// compares it with two thresholds: `suspect` (an event, a precaution) and `convict` (a fault: recovery). The level
+/// is φ for `phi`; for `fixed` it is the silence in intervals; for `chen` it is how far past the expected arrival the
+/// silence has gone, in intervals (so the threshold is Chen's safety margin α divided by the interval).
+public struct HeartbeatConfig: Sendable, Equatable {
+    /// The sender's interval.
+    public var interval: Duration
+    public var detector: HeartbeatDetectorKind
+    /// Level at which the target is suspected (event only).
+    public var suspect: Double
+    /// Level at which the target is convicted (fault → recovery). At least `suspect`.
+    public var convict: Double
+    /// Inter-arrival samples kept (chen, phi).
+    public var window: Int
+    /// Floor for the standard deviation of inter-arrival times (phi), so a very regular sender is not convicted on
+    /// the first late packet.
+    public var minStandardDeviation: Duration
+    /// Extra silence tolerated before suspicion starts to grow (phi), as production implementations allow for GC.
+    public var acceptablePause: Duration
+    /// How long after a (re)start the first heartbeat may take before silence counts.
+    public var firstHeartbeatGrace: Duration
+    /// File holding the target's HMAC-SHA256 key (hex, at least 32 bytes), mode 0600; `nil` when the target only
+    /// uses its notify socket.
+    public var keyFile: String?
+
+    public init(
+        interval: Duration,
+        detector: HeartbeatDetectorKind = .phi,
+        suspect: Double? = nil,
+        convict: Double? = nil,
+        window: Int = 1000,
+        minStandardDeviation: Duration? = nil,
+        acceptablePause: Duration = .zero,
+        firstHeartbeatGrace: Duration? = nil,
+        keyFile: String? = nil
+    ) {
+        self.interval = interval
+        self.detector = detector
+        self.suspect = suspect ?? detector.defaultSuspect
+        self.convict = convict ?? detector.defaultConvict
+        self.window = window
+        self.minStandardDeviation = minStandardDeviation ?? interval / 10
+        self.acceptablePause = acceptablePause
+        self.firstHeartbeatGrace = firstHeartbeatGrace ?? interval * 10
+        self.keyFile = keyFile
+    }
+}
+
+/// The failure detectors vigild offers.
+public enum HeartbeatDetectorKind: String, Sendable, Equatable, CaseIterable {
+    /// Suspect after k × interval of silence: what keepalived, Kubernetes and systemd's watchdog do.
+    case fixed
+    /// Chen, Toueg and Aguilera (2002): an adaptive estimate of the next arrival plus a safety margin.
+    case chen
+    /// φ-accrual (Hayashibara et al. 2004) over a sliding window of inter-arrival times.
+    case phi
+
+    /// Default `suspect` threshold, in the detector's own level.
+    public var defaultSuspect: Double {
+        switch self {
+        case .fixed: 2
+        case .chen: 1
+        case .phi: 3
+        }
+    }
+
+    /// Default `convict` threshold, in the detector's own level.
+    public var defaultConvict: Double {
+        switch self {
+        case .fixed: 3
+        case .chen: 2
+        case .phi: 8
+        }
+    }
+}
