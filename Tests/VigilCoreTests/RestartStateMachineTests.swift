@@ -231,4 +231,41 @@ import VigilCore
         #expect(segv.description == "signal SIGSEGV (core dumped)")
         #expect(segv.fields == ["SIGNAL": "SIGSEGV", "CORE_DUMPED": "1"])
     }
+
+    @Test func convictedTargetIsKilledAndRestartedUnderTheBurstLimit() {
+        var m = machine(RestartConfig(backoffMin: .zero, backoffMax: .zero, burst: 1, within: .seconds(60)))
+        _ = m.start(now: at(0))
+        _ = m.spawned(pid: 10, now: at(0))
+        _ = m.timerFired(now: at(1000))
+        let fault = m.fault(now: at(5000), reason: "heartbeat: phi 9.1 after 1.2s of silence")
+        #expect(fault.contains(.signal(.kill)))
+        #expect(events(fault).map(\.kind) == [.targetFaulted])
+        #expect(events(fault).first?.fields["FAULT"] == "heartbeat: phi 9.1 after 1.2s of silence")
+        #expect(m.state.word == "recovering")
+        #expect(m.fault(now: at(5001), reason: "again") == [], "one kill per conviction")
+        let exit = m.exited(pid: 10, status: .killed(signal: .kill, coreDumped: false), now: at(5002))
+        #expect(events(exit).map(\.kind) == [.targetExited, .restartScheduled])
+        #expect(events(exit).first?.fields["FAULT"] != nil)
+        #expect(exit.last == .spawn)
+        _ = m.spawned(pid: 11, now: at(5002))
+        _ = m.fault(now: at(6000), reason: "heartbeat")
+        let second = m.exited(pid: 11, status: .killed(signal: .kill, coreDumped: false), now: at(6001))
+        #expect(events(second).map(\.kind) == [.targetExited, .targetGaveUp])
+    }
+
+    @Test func faultOfATargetThatIsNotRunningDoesNothing() {
+        var m = machine()
+        #expect(m.fault(now: at(0), reason: "x") == [])
+        _ = m.start(now: at(0))
+        #expect(m.fault(now: at(0), reason: "x") == [], "still spawning")
+    }
+
+    @Test func onFailureModeRestartsAConvictedTargetEvenIfTheKillLooksClean() {
+        var m = machine(RestartConfig(mode: .onFailure, backoffMin: .zero))
+        _ = m.start(now: at(0))
+        _ = m.spawned(pid: 3, now: at(0))
+        _ = m.fault(now: at(10), reason: "hung")
+        let exit = m.exited(pid: 3, status: .exited(code: 0), now: at(11))
+        #expect(exit.last == .spawn)
+    }
 }

@@ -2,7 +2,8 @@ import TOMLKit
 
 extension ConfigParser {
     static let targetKeys = [
-        "name", "kind", "exec", "env", "cwd", "user", "group", "stop_signal", "stop_timeout", "restart",
+        "name", "kind", "exec", "env", "cwd", "user", "group", "stop_signal", "stop_timeout", "restart", "heartbeat",
+        "notify_socket",
     ]
     static let maximumNameLength = 64
 
@@ -98,6 +99,17 @@ extension ConfigParser {
         if let restartReader = reader.table("restart", problems: &problems) {
             restart = parseRestart(restartReader, problems: &problems)
         }
+        var heartbeat: HeartbeatConfig?
+        if let heartbeatReader = reader.table("heartbeat", problems: &problems) {
+            heartbeat = parseHeartbeat(heartbeatReader, problems: &problems)
+        }
+        let notifySocket = reader.bool("notify_socket", problems: &problems) ?? false
+        if let heartbeat, heartbeat.keyFile == nil, !notifySocket {
+            let message =
+                "nothing can deliver these heartbeats: set heartbeat.key_file (UDP or unix datagrams) or "
+                + "notify_socket = true (sd_notify WATCHDOG=1)"
+            problems.append(reader.problem("heartbeat", message))
+        }
         guard let name, let exec else { return nil }
         return TargetConfig(
             name: name,
@@ -109,7 +121,9 @@ extension ConfigParser {
             group: group,
             stopSignal: stopSignal,
             stopTimeout: stopTimeout,
-            restart: restart
+            restart: restart,
+            heartbeat: heartbeat,
+            notifySocket: notifySocket
         )
     }
 

@@ -87,13 +87,32 @@ public enum ConfigParser {
     }
 
     static func parseDaemon(_ reader: ConfigTableReader, problems: inout [ConfigProblem]) -> DaemonConfig {
-        reader.checkKeys(known: ["log_level", "log_target"], problems: &problems)
+        reader.checkKeys(
+            known: ["log_level", "log_target", "runtime_dir", "heartbeat_listen"],
+            problems: &problems
+        )
         var daemon = DaemonConfig()
         if let level: LogLevel = reader.choice("log_level", what: "log level", problems: &problems) {
             daemon.logLevel = level
         }
         if let target: LogTarget = reader.choice("log_target", what: "log target", problems: &problems) {
             daemon.logTarget = target
+        }
+        if let directory = reader.nonEmptyString("runtime_dir", problems: &problems) {
+            if directory.hasPrefix("/") {
+                daemon.runtimeDirectory = directory
+            } else {
+                let message = "must be an absolute path, found \(ConfigTableReader.quoted(directory))"
+                problems.append(reader.problem("runtime_dir", message))
+            }
+        }
+        if let listen = reader.value("heartbeat_listen") {
+            let strings = listen.array?.compactMap(\.string)
+            if let strings, strings.count == listen.array?.count {
+                daemon.heartbeatListen = strings
+            } else {
+                problems.append(reader.mismatch("heartbeat_listen", expected: "an array of strings", found: listen))
+            }
         }
         return daemon
     }

@@ -84,6 +84,28 @@ struct ConfigTableReader {
         return integer
     }
 
+    func bool(_ key: String, problems: inout [ConfigProblem]) -> Bool? {
+        guard let value = value(key) else { return nil }
+        guard let bool = value.bool else {
+            problems.append(mismatch(key, expected: "true or false", found: value))
+            return nil
+        }
+        return bool
+    }
+
+    /// A number: an integer or a floating-point value.
+    func number(_ key: String, problems: inout [ConfigProblem]) -> Double? {
+        guard let value = value(key) else { return nil }
+        if let integer = value.int {
+            return Double(integer)
+        }
+        guard let double = value.double, double.isFinite else {
+            problems.append(mismatch(key, expected: "a number", found: value))
+            return nil
+        }
+        return double
+    }
+
     /// A duration string with units (`"30s"`); integers are refused because their unit would be a guess.
     func duration(_ key: String, problems: inout [ConfigProblem]) -> Duration? {
         guard let text = string(key, expected: "a duration string like \"30s\"", problems: &problems) else {

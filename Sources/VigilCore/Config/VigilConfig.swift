@@ -25,10 +25,30 @@ public struct DaemonConfig: Sendable, Equatable {
     public var logLevel: LogLevel
     /// Where log entries and events go.
     public var logTarget: LogTarget
+    /// Where vigild keeps its sockets (targets' notify sockets, the default heartbeat socket).
+    public var runtimeDirectory: String
+    /// Heartbeat listeners: `udp://HOST:PORT`, `udp://[V6]:PORT`, `unix:/path`. When empty and a target has a
+    /// `heartbeat.key_file`, vigild listens on `unix:<runtime_dir>/heartbeat.sock`.
+    public var heartbeatListen: [String]
 
-    public init(logLevel: LogLevel = .info, logTarget: LogTarget = .auto) {
+    public init(
+        logLevel: LogLevel = .info,
+        logTarget: LogTarget = .auto,
+        runtimeDirectory: String = "/run/vigil",
+        heartbeatListen: [String] = []
+    ) {
         self.logLevel = logLevel
         self.logTarget = logTarget
+        self.runtimeDirectory = runtimeDirectory
+        self.heartbeatListen = heartbeatListen
+    }
+
+    /// The listeners in force: the configured ones, or the default unix socket when targets need one.
+    public func effectiveHeartbeatListen(targets: [TargetConfig]) -> [String] {
+        if !heartbeatListen.isEmpty || !targets.contains(where: { $0.heartbeat?.keyFile != nil }) {
+            return heartbeatListen
+        }
+        return ["unix:" + runtimeDirectory + "/heartbeat.sock"]
     }
 }
 

@@ -12,6 +12,9 @@ public enum EventKind: String, Sendable, CaseIterable {
     case reloadRejected = "reload-rejected"
     case daemonReady = "daemon-ready"
     case daemonStopping = "daemon-stopping"
+    case targetFaulted = "target-faulted"
+    case heartbeatSuspected = "heartbeat-suspected"
+    case heartbeatCleared = "heartbeat-cleared"
 
     /// The journal `MESSAGE_ID`: 128 bits, lower-case hex without dashes.
     public var messageID: String {
@@ -27,15 +30,19 @@ public enum EventKind: String, Sendable, CaseIterable {
         case .reloadRejected: "958f391f03b7493aa87c003370f35290"
         case .daemonReady: "5c36784f0a39499186e9ae98f11f2b52"
         case .daemonStopping: "79cae082a976444ab01b44f7e25814c4"
+        case .targetFaulted: "e4ed23bfbd7e40a1802e28d1e4aab4e4"
+        case .heartbeatSuspected: "39df0750c117467d83f18506e7998466"
+        case .heartbeatCleared: "c623150f3b9f4f7cb5c0e54ef4d4bb64"
         }
     }
 
     /// Syslog priority of the event's journal entry.
     public var severity: EventSeverity {
         switch self {
-        case .targetStarted, .targetStopping, .reloadSucceeded, .daemonReady, .daemonStopping: .notice
-        case .targetExited, .restartScheduled, .stopEscalated: .warning
-        case .targetSpawnFailed, .reloadRejected: .error
+        case .targetStarted, .targetStopping, .reloadSucceeded, .daemonReady, .daemonStopping, .heartbeatCleared:
+            .notice
+        case .targetExited, .restartScheduled, .stopEscalated, .heartbeatSuspected: .warning
+        case .targetSpawnFailed, .reloadRejected, .targetFaulted: .error
         case .targetGaveUp: .critical
         }
     }

@@ -83,10 +83,15 @@ public struct RestartStateMachine: Sendable {
     ) -> [SupervisionAction] {
         let since: MonotonicInstant
         var expected = false
+        var fault: String?
         switch state {
         case .starting(let running, let start), .running(let running, let start):
             guard running == pid else { return [] }
             since = start
+        case .recovering(let running, let start, let reason):
+            guard running == pid else { return [] }
+            since = start
+            fault = reason
         case .stopping(let running, _, _):
             guard running == pid else { return [] }
             since = now
@@ -114,10 +119,14 @@ public struct RestartStateMachine: Sendable {
         }
         let uptime = now - since
         fields["UPTIME_USEC"] = String(uptime.microseconds)
+        if let fault {
+            fields["FAULT"] = fault
+        }
+        let cause = fault.map { ", killed by vigild: \($0)" } ?? ""
         let exitEvent = Event(
             kind: .targetExited,
             target: target,
-            message: "\(target): exited with \(status) after \(uptime.humanReadable) (pid \(pid))",
+            message: "\(target): exited with \(status) after \(uptime.humanReadable) (pid \(pid)\(cause))",
             fields: fields,
             time: now
         )
@@ -127,7 +136,8 @@ public struct RestartStateMachine: Sendable {
         case .onFailure: restartWanted = !status.isSuccess
         case .never: restartWanted = false
         }
-        guard restartWanted else {
+        // A fault is a failure whatever the exit status the kill produced.
+        guard restartWanted || fault != nil else {
             state = .finished(status: status)
             hasVerdict = true
             return [.disarmTimer, .emit(exitEvent)]
@@ -165,11 +175,32 @@ public struct RestartStateMachine: Sendable {
         }
     }
 
+    /// The target is alive but judged failed (its heartbeat detector convicted it): it is killed with `SIGKILL`
+    /// (a hung or stopped process would not act on a polite signal) and restarted once reaped, under the same
+    /// backoff and burst limit as a crash.
+    /// - Parameter reason: the evidence, for the event and the exit that follows.
+    public mutating func fault(now: MonotonicInstant, reason: String) -> [SupervisionAction] {
+        switch state {
+        case .starting(let pid, let since), .running(let pid, let since):
+            state = .recovering(pid: pid, since: since, reason: reason)
+            let event = Event(
+                kind: .targetFaulted,
+                target: target,
+                message: "\(target): \(reason); killing pid \(pid) to restart it",
+                fields: ["PID": String(pid), "FAULT": reason, "SIGNAL": Signal.kill.description],
+                time: now
+            )
+            return [.disarmTimer, .emit(event), .signal(.kill)]
+        default:
+            return []
+        }
+    }
+
     /// Stops the target: its stop signal now, `SIGKILL` after `stop_timeout`. A pending restart is cancelled.
     /// - Parameter reason: why, for the event (`shutdown`, `removed from configuration`, …).
     public mutating func stop(now: MonotonicInstant, reason: String) -> [SupervisionAction] {
         switch state {
-        case .starting(let pid, _), .running(let pid, _):
+        case .starting(let pid, _), .running(let pid, _), .recovering(let pid, _, _):
             let deadline = now + stopTimeout
             state = .stopping(pid: pid, deadline: deadline, escalated: false)
             let event = Event(

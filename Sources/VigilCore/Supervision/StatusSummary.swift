@@ -2,7 +2,7 @@
 public enum StatusSummary {
     /// Counts targets by state word, in a fixed order so the line does not jump around.
     public static func line(states: [SupervisionState]) -> String {
-        let order = ["running", "starting", "backoff", "stopping", "failed", "exited", "stopped"]
+        let order = ["running", "starting", "recovering", "backoff", "stopping", "failed", "exited", "stopped"]
         var counts: [String: Int] = [:]
         for state in states {
             counts[state.word, default: 0] += 1

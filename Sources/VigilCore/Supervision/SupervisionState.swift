@@ -10,6 +10,8 @@ public enum SupervisionState: Sendable, Equatable {
     case running(pid: Int32, since: MonotonicInstant)
     /// Exited; the next start is due at `until`.
     case backingOff(until: MonotonicInstant)
+    /// Judged failed while running (e.g. convicted by its heartbeat detector): killed, restarts when reaped.
+    case recovering(pid: Int32, since: MonotonicInstant, reason: String)
     /// Asked to stop; `SIGKILL` follows at `deadline` unless it has already been sent.
     case stopping(pid: Int32, deadline: MonotonicInstant, escalated: Bool)
     /// Crash-looping: no more restarts until an operator acts (a reload or restart of vigild for now).
@@ -20,7 +22,7 @@ public enum SupervisionState: Sendable, Equatable {
     /// The PID of the process, while there is one.
     public var pid: Int32? {
         switch self {
-        case .starting(let pid, _), .running(let pid, _), .stopping(let pid, _, _): pid
+        case .starting(let pid, _), .running(let pid, _), .stopping(let pid, _, _), .recovering(let pid, _, _): pid
         default: nil
         }
     }
@@ -33,6 +35,7 @@ public enum SupervisionState: Sendable, Equatable {
         case .running: "running"
         case .backingOff: "backoff"
         case .stopping: "stopping"
+        case .recovering: "recovering"
         case .failed: "failed"
         case .finished: "exited"
         }
