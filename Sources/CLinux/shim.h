@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <linux/netlink.h>
 #include <linux/connector.h>
 #include <linux/cn_proc.h>
@@ -325,6 +327,95 @@ static inline int vigil_proc_events_read(int fd, vigil_proc_exit *out, int max) 
         count++;
     }
     return count;
+}
+
+#ifndef SCM_CREDENTIALS
+#define SCM_CREDENTIALS 0x02
+#endif
+
+/// The kernel's `struct ucred` (glibc declares it only with _GNU_SOURCE).
+struct vigil_ucred {
+    pid_t pid;
+    uid_t uid;
+    gid_t gid;
+};
+
+/// Creates a unix datagram socket at `path` that receives the sender's credentials with each message
+/// (SO_PASSCRED), as systemd's notify socket does. A stale socket file is replaced; the socket is mode 0666
+/// because the sender's PID, checked on every message, is what authenticates it. Returns the descriptor or -errno.
+static inline int vigil_notify_open(const char *path) {
+    struct sockaddr_un address;
+    if (strlen(path) >= sizeof address.sun_path) {
+        return -ENAMETOOLONG;
+    }
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) {
+        return -errno;
+    }
+    int one = 1;
+    if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof one) != 0) {
+        int error = errno;
+        close(fd);
+        return -error;
+    }
+    int size = 1 << 18;
+    (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    memset(&address, 0, sizeof address);
+    address.sun_family = AF_UNIX;
+    strcpy(address.sun_path, path);
+    (void)unlink(path);
+    if (bind(fd, (struct sockaddr *)&address, sizeof address) != 0 || chmod(path, 0666) != 0) {
+        int error = errno;
+        close(fd);
+        return -error;
+    }
+    return fd;
+}
+
+/// Receives one message from a notify socket with its sender's PID (0 when the kernel gave none). Returns the
+/// length, -EMSGSIZE for a message that did not fit, or -errno (-EAGAIN when nothing is waiting). File
+/// descriptors sent along (FDSTORE) are closed: vigild does not keep them.
+static inline ssize_t vigil_notify_receive(int fd, char *buffer, size_t size, pid_t *pid) {
+    struct iovec iov = {buffer, size};
+    union {
+        struct cmsghdr header;
+        char space[CMSG_SPACE(sizeof(struct vigil_ucred)) + CMSG_SPACE(sizeof(int) * 16)];
+    } control;
+    struct msghdr message;
+    memset(&message, 0, sizeof message);
+    message.msg_iov = &iov;
+    message.msg_iovlen = 1;
+    message.msg_control = &control;
+    message.msg_controllen = sizeof control;
+    ssize_t received;
+    do {
+        received = recvmsg(fd, &message, MSG_DONTWAIT | MSG_CMSG_CLOEXEC | MSG_TRUNC);
+    } while (received < 0 && errno == EINTR);
+    if (received < 0) {
+        return -errno;
+    }
+    *pid = 0;
+    for (struct cmsghdr *header = CMSG_FIRSTHDR(&message); header != NULL; header = CMSG_NXTHDR(&message, header)) {
+        if (header->cmsg_level != SOL_SOCKET) {
+            continue;
+        }
+        if (header->cmsg_type == SCM_CREDENTIALS && header->cmsg_len >= CMSG_LEN(sizeof(struct vigil_ucred))) {
+            struct vigil_ucred credentials;
+            memcpy(&credentials, CMSG_DATA(header), sizeof credentials);
+            *pid = credentials.pid;
+        } else if (header->cmsg_type == SCM_RIGHTS) {
+            int count = (int)((header->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+            for (int i = 0; i < count; i++) {
+                int passed;
+                memcpy(&passed, CMSG_DATA(header) + i * sizeof(int), sizeof passed);
+                close(passed);
+            }
+        }
+    }
+    if ((size_t)received > size || (message.msg_flags & MSG_TRUNC)) {
+        return -EMSGSIZE;
+    }
+    return received;
 }
 
 #endif

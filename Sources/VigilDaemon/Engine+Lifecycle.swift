@@ -92,6 +92,8 @@ extension Engine {
         watchdogTimer = nil
         exitTimestamps?.cancel()
         exitTimestamps = nil
+        heartbeatIngress.value?.close()
+        heartbeatIngress.value = nil
         for runtime in targets.values {
             runtime.close()
         }
@@ -138,7 +140,13 @@ extension Engine {
         }
         logger.logLevel = LogBackend.logLevel(fresh.config.daemon.logLevel)
         let previousOrder = order
+        let endpointsChanged = fresh.heartbeatEndpoints != loaded.heartbeatEndpoints
         loaded = fresh
+        if endpointsChanged {
+            startHeartbeatIngress()
+        } else {
+            heartbeatIngress.value?.update(keys: heartbeatKeys())
+        }
         order = fresh.config.targets.map(\.name) + previousOrder.filter { targets[$0]?.whenDown.isRemove == true }
         for name in diff.added {
             guard let target = fresh.config.target(named: name) else { continue }

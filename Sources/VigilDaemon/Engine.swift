@@ -35,6 +35,10 @@ public final class Engine: @unchecked Sendable {
     var signalSources: [any DispatchSourceSignal] = []
     /// Kernel exit times, for `VIGIL_DETECT_USEC`; `nil` where the proc connector is not available.
     var exitTimestamps: ExitTimestamps?
+    /// vigild's own liveness check: late timers mean vigild was not running, and silence then is excused.
+    var stallGuard = StallGuard()
+    /// Where authenticated heartbeats come in; boxed for the handlers of its read sources.
+    let heartbeatIngress: QueueConfined<HeartbeatIngress?>
     var watchdogTimer: (any DispatchSourceTimer)?
 
     /// - Parameters:
@@ -56,6 +60,7 @@ public final class Engine: @unchecked Sendable {
         onFinished: @escaping @Sendable (Int32) -> Void
     ) {
         self.queue = DispatchQueue(label: "vigild.engine", qos: .userInitiated)
+        self.heartbeatIngress = QueueConfined(nil, queue: queue)
         self.loaded = config
         self.loader = loader
         self.notifier = notifier
@@ -71,6 +76,7 @@ public final class Engine: @unchecked Sendable {
             self.installSignalHandlers()
             self.startWatchdog()
             self.startExitTimestamps()
+            self.startHeartbeatIngress()
             for target in self.loaded.config.targets {
                 self.add(target)
             }
@@ -101,11 +107,12 @@ public final class Engine: @unchecked Sendable {
             config: target,
             launch: launch,
             seed: seed ^ UInt64(truncatingIfNeeded: name.hashValue),
-            queue: queue
-        ) { @Sendable [weak self] in
-            self?.timerFired(for: name)
-        }
+            queue: queue,
+            onTimer: { @Sendable [weak self] in self?.timerFired(for: name) },
+            onHeartbeatTimer: { @Sendable [weak self] in self?.heartbeatTimerFired(for: name) }
+        )
         targets[name] = runtime
+        openNotifySocket(for: runtime)
         if !order.contains(name) {
             order.append(name)
         }
@@ -155,6 +162,7 @@ public final class Engine: @unchecked Sendable {
                 self?.processExited(target: name, exit: exit)
             }
             outcome = runtime.machine.spawned(pid: process.pid, now: process.startedAt)
+            heartbeatProcessChanged(runtime, now: process.startedAt)
         } catch {
             outcome = runtime.machine.spawnFailed(reason: error.description, now: MonotonicClock.now())
         }
@@ -179,6 +187,7 @@ public final class Engine: @unchecked Sendable {
     func processExited(target name: String, exit: PidfdWatcher.Exit) {
         guard let runtime = targets[name], runtime.watcher?.pid == exit.pid else { return }
         runtime.watcher = nil
+        heartbeatProcessChanged(runtime, now: exit.noticedAt)
         // The kernel's own exit time where vigild can read it; else the SIGKILL vigild sent, if it sent one. The
         // kernel stamps the exit after waking pidfd readers, so a difference below zero means no delay at all.
         let exitedAt = exitTimestamps?.take(exit.pid) ?? runtime.killSentAt

@@ -14,7 +14,19 @@ final class TargetRuntime {
     var killSentAt: MonotonicInstant?
     /// What to do once the target is down: nothing, forget it, or start it again with new settings.
     var whenDown: WhenDown = .nothing
+    /// The heartbeat settings in force: the configured ones, with the interval a program set with
+    /// `WATCHDOG_USEC=` over its notify socket.
+    var heartbeatConfig: HeartbeatConfig?
+    /// Judges the current process's heartbeats; `nil` while no process runs.
+    var judge: HeartbeatJudge?
+    /// When the heartbeat timer is due; compared with when it fires, to notice that vigild itself was stalled.
+    var heartbeatDeadline: MonotonicInstant?
+    /// The target's own `NOTIFY_SOCKET`, if it has one.
+    var notifySocket: NotifySocket?
+    /// The last `STATUS=` the target sent.
+    var notifyStatus: String?
     private let timer: any DispatchSourceTimer
+    private let heartbeatTimer: any DispatchSourceTimer
 
     enum WhenDown {
         case nothing
@@ -22,21 +34,40 @@ final class TargetRuntime {
         case replace(TargetConfig, LaunchSpec)
     }
 
-    /// - Parameter onTimer: called on `queue` when the target's timer fires.
+    /// - Parameters:
+    ///   - onTimer: called on `queue` when the target's restart-policy timer fires.
+    ///   - onHeartbeatTimer: called on `queue` when the heartbeat deadline is reached.
     init(
         config: TargetConfig,
         launch: LaunchSpec,
         seed: UInt64,
         queue: DispatchQueue,
-        onTimer: @escaping @Sendable () -> Void
+        onTimer: @escaping @Sendable () -> Void,
+        onHeartbeatTimer: @escaping @Sendable () -> Void
     ) {
         self.config = config
         self.launch = launch
         self.machine = RestartStateMachine(target: config, seed: seed)
+        self.heartbeatConfig = config.heartbeat
         timer = DispatchSource.makeTimerSource(flags: .strict, queue: queue)
         timer.setEventHandler { @Sendable in onTimer() }
         timer.schedule(deadline: .distantFuture)
         timer.activate()
+        heartbeatTimer = DispatchSource.makeTimerSource(flags: .strict, queue: queue)
+        heartbeatTimer.setEventHandler { @Sendable in onHeartbeatTimer() }
+        heartbeatTimer.schedule(deadline: .distantFuture)
+        heartbeatTimer.activate()
+    }
+
+    /// Arms the heartbeat timer for the judge's next deadline, or disarms it.
+    func armHeartbeat(now: MonotonicInstant) {
+        heartbeatDeadline = judge?.nextDeadline()
+        guard let deadline = heartbeatDeadline else {
+            heartbeatTimer.schedule(deadline: .distantFuture)
+            return
+        }
+        let delay = max(deadline - now, .zero)
+        heartbeatTimer.schedule(deadline: .now() + .nanoseconds(Int(delay.nanoseconds)), leeway: .milliseconds(1))
     }
 
     var name: String { config.name }
@@ -54,7 +85,10 @@ final class TargetRuntime {
     /// Releases the timer and stops watching; the runtime must not be used afterwards.
     func close() {
         timer.cancel()
+        heartbeatTimer.cancel()
         watcher?.cancel()
         watcher = nil
+        notifySocket?.cancel()
+        notifySocket = nil
     }
 }

@@ -175,6 +175,14 @@ public struct RestartStateMachine: Sendable {
         }
     }
 
+    /// The target said it is ready (sd_notify `READY=1`): it counts as started without waiting out `start_grace`.
+    public mutating func ready(now: MonotonicInstant) -> [SupervisionAction] {
+        guard case .starting(let pid, let since) = state else { return [] }
+        state = .running(pid: pid, since: since)
+        hasVerdict = true
+        return [.disarmTimer]
+    }
+
     /// The target is alive but judged failed (its heartbeat detector convicted it): it is killed with `SIGKILL`
     /// (a hung or stopped process would not act on a polite signal) and restarted once reaped, under the same
     /// backoff and burst limit as a crash.

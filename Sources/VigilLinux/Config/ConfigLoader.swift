@@ -36,15 +36,47 @@ public enum ConfigLoader {
         var problems = parsed.problems
         var launches: [String: LaunchSpec] = [:]
         for (target, index) in zip(parsed.config.targets, parsed.entries) {
-            var resolver = TargetResolver(target: target, index: index, map: parsed.sourceMap, inherited: inherited)
+            var resolver = TargetResolver(
+                target: target,
+                index: index,
+                map: parsed.sourceMap,
+                inherited: inherited,
+                daemon: parsed.config.daemon
+            )
             if let launch = resolver.resolve() {
                 launches[target.name] = launch
             }
             problems += resolver.problems
         }
+        var endpoints: [HeartbeatEndpoint] = []
+        let listenLine = parsed.sourceMap.line(of: ["daemon", "heartbeat_listen"])
+        for text in parsed.config.daemon.effectiveHeartbeatListen(targets: parsed.config.targets) {
+            do {
+                endpoints.append(try HeartbeatEndpoint(parsing: text))
+            } catch {
+                problems.append(ConfigProblem(line: listenLine, key: "daemon.heartbeat_listen", message: "\(error)"))
+            }
+        }
+        var keys: [String: [UInt8]] = [:]
+        for (target, index) in zip(parsed.config.targets, parsed.entries) {
+            guard let keyFile = target.heartbeat?.keyFile else { continue }
+            do {
+                keys[target.name] = try HeartbeatKey.load(path: keyFile).withUnsafeBytes { Array($0) }
+            } catch {
+                let line = parsed.sourceMap.line(of: ["target", String(index), "heartbeat", "key_file"])
+                let key = "target[\(target.name)].heartbeat.key_file"
+                problems.append(ConfigProblem(line: line, key: key, message: "\(error)"))
+            }
+        }
         guard problems.isEmpty else {
             throw ConfigError(file: path, problems: ConfigProblem.inLineOrder(problems))
         }
-        return LoadedConfig(file: path, config: parsed.config, launches: launches)
+        return LoadedConfig(
+            file: path,
+            config: parsed.config,
+            launches: launches,
+            heartbeatEndpoints: endpoints,
+            heartbeatKeys: keys
+        )
     }
 }

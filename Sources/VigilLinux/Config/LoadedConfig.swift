@@ -8,10 +8,22 @@ public struct LoadedConfig: Sendable, Equatable {
     public var config: VigilConfig
     /// How to start each process target, by target name.
     public var launches: [String: LaunchSpec]
+    /// Where heartbeats are received (the configured listeners, or the default one when targets need it).
+    public var heartbeatEndpoints: [HeartbeatEndpoint]
+    /// Each heartbeat target's HMAC key, read from its key file, by target name.
+    public var heartbeatKeys: [String: [UInt8]]
 
-    public init(file: String, config: VigilConfig, launches: [String: LaunchSpec]) {
+    public init(
+        file: String,
+        config: VigilConfig,
+        launches: [String: LaunchSpec],
+        heartbeatEndpoints: [HeartbeatEndpoint] = [],
+        heartbeatKeys: [String: [UInt8]] = [:]
+    ) {
         self.file = file
         self.config = config
         self.launches = launches
+        self.heartbeatEndpoints = heartbeatEndpoints
+        self.heartbeatKeys = heartbeatKeys
     }
 }

@@ -10,16 +10,29 @@ struct TargetResolver {
     let index: Int
     let map: ConfigSourceMap
     let inherited: [String: String]
+    let daemon: DaemonConfig
     var problems: [ConfigProblem] = []
 
-    init(target: TargetConfig, index: Int, map: ConfigSourceMap, inherited: [String: String]) {
+    init(target: TargetConfig, index: Int, map: ConfigSourceMap, inherited: [String: String], daemon: DaemonConfig) {
         self.target = target
         self.index = index
         self.map = map
         self.inherited = inherited
+        self.daemon = daemon
+    }
+
+    var notifyPath: String {
+        NotifySocket.path(runtimeDirectory: daemon.runtimeDirectory, target: target.name)
     }
 
     mutating func resolve() -> LaunchSpec? {
+        if target.notifySocket, notifyPath.utf8.count > NotifySocket.maximumPathLength {
+            problem(
+                "notify_socket",
+                "socket path \"\(notifyPath)\" is longer than \(NotifySocket.maximumPathLength) bytes: use a shorter "
+                    + "daemon.runtime_dir or target name"
+            )
+        }
         let path = executable()
         if let cwd = target.cwd {
             checkDirectory(cwd)
@@ -29,6 +42,13 @@ struct TargetResolver {
         var environment = inherited
         for (name, value) in target.env {
             environment[name] = value
+        }
+        if target.notifySocket {
+            environment["NOTIFY_SOCKET"] = notifyPath
+            if let heartbeat = target.heartbeat {
+                // sd_watchdog_enabled() programs ping at half of WATCHDOG_USEC: that makes them send every interval.
+                environment["WATCHDOG_USEC"] = String((heartbeat.interval * 2).microseconds)
+            }
         }
         return LaunchSpec(
             path: path,

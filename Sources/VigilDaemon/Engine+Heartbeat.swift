@@ -1,0 +1,206 @@
+import Crypto
+import Dispatch
+import Logging
+import VigilCore
+import VigilLinux
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Engine {
+    /// Binds the heartbeat listeners of the loaded configuration. A listener that cannot be bound is logged; the
+    /// targets that depend on it will be convicted by silence, which is the truth an operator must see.
+    func startHeartbeatIngress() {
+        heartbeatIngress.value?.close()
+        heartbeatIngress.value = nil
+        guard !loaded.heartbeatEndpoints.isEmpty else { return }
+        for endpoint in loaded.heartbeatEndpoints {
+            if case .unix(let path) = endpoint {
+                createDirectory(parentOf: path)
+            }
+        }
+        do {
+            let ingress = try HeartbeatIngress(
+                endpoints: loaded.heartbeatEndpoints,
+                keys: heartbeatKeys(),
+                queue: queue
+            ) { [unowned self] target, _, receivedAt in
+                self.heartbeatArrived(target: target, at: receivedAt)
+            }
+            heartbeatIngress.value = ingress
+            ingress.activate(heartbeatIngress)
+            logger.info(
+                "receiving heartbeats on \(loaded.heartbeatEndpoints.map(\.description).joined(separator: ", "))"
+            )
+        } catch {
+            logger.error("cannot receive heartbeats: \(error)", metadata: ["VIGIL_ERROR": "\(error)"])
+        }
+    }
+
+    func heartbeatKeys() -> [String: SymmetricKey] {
+        loaded.heartbeatKeys.mapValues { SymmetricKey(data: $0) }
+    }
+
+    /// Opens the target's own `NOTIFY_SOCKET` when it asks for one.
+    func openNotifySocket(for runtime: TargetRuntime) {
+        guard runtime.config.notifySocket else { return }
+        let path = NotifySocket.path(runtimeDirectory: loaded.config.daemon.runtimeDirectory, target: runtime.name)
+        createDirectory(parentOf: path)
+        let name = runtime.name
+        do {
+            runtime.notifySocket = try NotifySocket(path: path, queue: queue) { @Sendable [weak self] received in
+                self?.notifyReceived(target: name, received)
+            }
+        } catch {
+            logger.error(
+                "cannot create the notify socket of \(name): \(error)",
+                metadata: ["VIGIL_TARGET": "\(name)", "VIGIL_ERROR": "\(error)"]
+            )
+        }
+    }
+
+    private func createDirectory(parentOf path: String) {
+        var directory = ""
+        for component in path.split(separator: "/").dropLast() {
+            directory += "/" + component
+            mkdir(directory, 0o755)
+        }
+    }
+
+    /// One sd_notify datagram from a target's socket. Only the target's main process may speak for it, as with
+    /// systemd's `NotifyAccess=main`.
+    func notifyReceived(target name: String, _ received: NotifySocket.Received) {
+        guard let runtime = targets[name], let pid = runtime.machine.state.pid, received.pid == pid else {
+            logger.debug(
+                "ignored a notify message from pid \(received.pid): not the main process of \(name)",
+                metadata: ["VIGIL_TARGET": "\(name)"]
+            )
+            return
+        }
+        let message = received.message
+        if let status = message.status {
+            runtime.notifyStatus = status
+        }
+        if message.isReady {
+            perform(runtime.machine.ready(now: received.receivedAt), for: runtime)
+        }
+        if let timeout = message.watchdogTimeout, var heartbeat = runtime.heartbeatConfig {
+            // The program pings at half its timeout, as sd_watchdog_enabled() users do.
+            heartbeat.interval = timeout / 2
+            runtime.heartbeatConfig = heartbeat
+            runtime.judge = HeartbeatJudge(config: heartbeat, start: received.receivedAt)
+            runtime.armHeartbeat(now: received.receivedAt)
+        }
+        if message.isWatchdogPing {
+            heartbeatArrived(target: name, at: received.receivedAt)
+        }
+        if message.isWatchdogTrigger {
+            let actions = runtime.machine.fault(now: received.receivedAt, reason: "the target triggered its watchdog")
+            perform(actions, for: runtime)
+        }
+        afterChange()
+    }
+
+    /// A heartbeat of `name` was received at `time`.
+    func heartbeatArrived(target name: String, at time: MonotonicInstant) {
+        guard let runtime = targets[name], runtime.judge != nil else { return }
+        let transitions = runtime.judge!.heartbeat(at: time)
+        record(transitions, of: runtime)
+        runtime.armHeartbeat(now: time)
+    }
+
+    /// The heartbeat deadline of `name` was reached: check vigild's own liveness, take in what is waiting, judge.
+    func heartbeatTimerFired(for name: String) {
+        let now = MonotonicClock.now()
+        guard let runtime = targets[name] else { return }
+        if let expected = runtime.heartbeatDeadline, let stall = stallGuard.timer(expected: expected, fired: now) {
+            for other in targets.values where other.judge != nil {
+                other.judge!.excuse(stall)
+            }
+            logger.warning(
+                "vigild itself was stalled for \(stall.duration.humanReadable): heartbeat silence until now is excused",
+                metadata: ["VIGIL_STALL_USEC": "\(stall.duration.microseconds)"]
+            )
+        }
+        // Heartbeats that wait unread must count before silence is judged.
+        heartbeatIngress.value?.drain()
+        guard runtime.judge != nil else { return }
+        switch runtime.machine.state {
+        case .starting, .running:
+            let transitions = runtime.judge!.evaluate(at: now)
+            record(transitions, of: runtime)
+        default:
+            break
+        }
+        runtime.armHeartbeat(now: now)
+        afterChange()
+    }
+
+    /// The (re)started process gets a fresh judge; one that is gone, none.
+    func heartbeatProcessChanged(_ runtime: TargetRuntime, now: MonotonicInstant) {
+        if runtime.watcher != nil, let config = runtime.heartbeatConfig {
+            runtime.judge = HeartbeatJudge(config: config, start: now)
+        } else {
+            runtime.judge = nil
+        }
+        runtime.armHeartbeat(now: now)
+    }
+
+    private func record(_ transitions: [HeartbeatTransition], of runtime: TargetRuntime) {
+        guard let judge = runtime.judge else { return }
+        let detector = judge.detector
+        for transition in transitions {
+            let level = format3(transition.level)
+            var fields = [
+                "LEVEL": level,
+                "DETECTOR": judge.config.detector.rawValue,
+                "ARRIVALS": String(detector.arrivals),
+            ]
+            let silenceText: String
+            if let last = detector.lastArrival {
+                let quiet = transition.at - last
+                fields["SILENCE_USEC"] = String(quiet.microseconds)
+                silenceText = "\(quiet.humanReadable) of silence"
+            } else {
+                silenceText = "no heartbeat yet"
+            }
+            let evidence = "\(judge.config.detector.rawValue) level \(level) after \(silenceText)"
+            switch transition.to {
+            case .suspected:
+                EventLog(logger: logger).record(
+                    Event(
+                        kind: .heartbeatSuspected,
+                        target: runtime.name,
+                        message: "\(runtime.name): heartbeats late, suspected (\(evidence))",
+                        fields: fields,
+                        time: transition.at
+                    )
+                )
+            case .trusted:
+                EventLog(logger: logger).record(
+                    Event(
+                        kind: .heartbeatCleared,
+                        target: runtime.name,
+                        message: "\(runtime.name): heartbeat received, suspicion cleared",
+                        fields: fields,
+                        time: transition.at
+                    )
+                )
+            case .convicted:
+                let reason = "heartbeat: \(evidence) (convict at \(format3(judge.config.convict)))"
+                perform(runtime.machine.fault(now: transition.at, reason: reason), for: runtime)
+            }
+        }
+    }
+}
+
+/// A level with at most three decimals, without trailing zeros.
+func format3(_ value: Double) -> String {
+    guard value.isFinite else { return value > 0 ? "inf" : "nan" }
+    let scaled = (value * 1000).rounded() / 1000
+    if scaled == scaled.rounded(), abs(scaled) < 1e15 {
+        return String(Int64(scaled))
+    }
+    return String(scaled)
+}
