@@ -178,6 +178,8 @@ public final class DatagramListener: Sendable {
         if !directory.isEmpty {
             do {
                 try valueOrErrno("mkdir", directory) { mkdir(directory, directoryMode) }
+                // mkdir applies the umask; the documented mode should not depend on it.
+                try valueOrErrno("chmod", directory) { chmod(directory, directoryMode) }
             } catch {
                 // Already there is fine, with whatever mode its owner chose.
                 guard error.errno == EEXIST else { throw error }
