@@ -27,6 +27,8 @@ extension Engine {
                 queue: queue
             ) { [unowned self] target, _, receivedAt in
                 self.heartbeatArrived(target: target, at: receivedAt)
+            } onDrops: { [unowned self] drops in
+                self.reportDrops(drops)
             }
             heartbeatIngress.value = ingress
             ingress.activate(heartbeatIngress)
@@ -36,6 +38,18 @@ extension Engine {
         } catch {
             logger.error("cannot receive heartbeats: \(error)", metadata: ["VIGIL_ERROR": "\(error)"])
         }
+    }
+
+    /// Dropped heartbeat datagrams, by reason: forged, replayed, malformed, flooding.
+    func reportDrops(_ drops: [HeartbeatDropReason: Int]) {
+        let ordered = HeartbeatDropReason.allCases.compactMap { reason in drops[reason].map { (reason, $0) } }
+        var metadata: Logger.Metadata = [:]
+        for (reason, count) in ordered {
+            let name = String(reason.rawValue.uppercased().map { $0 == "-" ? "_" : $0 })
+            metadata["VIGIL_DROPPED_" + name] = "\(count)"
+        }
+        let summary = ordered.map { "\($0.0.rawValue) \($0.1)" }.joined(separator: ", ")
+        logger.warning("dropped heartbeat packets: \(summary)", metadata: metadata)
     }
 
     func heartbeatKeys() -> [String: SymmetricKey] {

@@ -19,6 +19,11 @@ final class HeartbeatIngress {
     private var limiter = RateLimiter()
     private var buffer = [UInt8](repeating: 0, count: 2048)
     private let deliver: (String, HeartbeatPacket, MonotonicInstant) -> Void
+    private let report: ([HeartbeatDropReason: Int]) -> Void
+    /// Drops since the last report; reported at most every `reportInterval`, so a flood cannot flood the journal.
+    private var unreported: [HeartbeatDropReason: Int] = [:]
+    private var lastReport: MonotonicInstant?
+    static let reportInterval = Duration.seconds(5)
     /// Datagrams dropped, by reason.
     private(set) var dropped: [HeartbeatDropReason: Int] = [:]
     /// Heartbeats accepted.
@@ -27,16 +32,19 @@ final class HeartbeatIngress {
     /// Binds every endpoint. On failure nothing stays bound.
     /// - Parameters:
     ///   - onHeartbeat: called on `queue` with the target, the packet and when it was read.
+    ///   - onDrops: called on `queue` with the drops by reason since the previous call, at most every 5 s.
     /// - Throws: `SystemError` from the first endpoint that cannot be bound.
     init(
         endpoints: [HeartbeatEndpoint],
         keys: [String: SymmetricKey],
         queue: DispatchQueue,
-        onHeartbeat: @escaping (String, HeartbeatPacket, MonotonicInstant) -> Void
+        onHeartbeat: @escaping (String, HeartbeatPacket, MonotonicInstant) -> Void,
+        onDrops: @escaping ([HeartbeatDropReason: Int]) -> Void
     ) throws(SystemError) {
         self.queue = queue
         self.keys = keys
         self.deliver = onHeartbeat
+        self.report = onDrops
         do {
             for endpoint in endpoints {
                 listeners.append(try DatagramListener(endpoint: endpoint))
@@ -86,16 +94,27 @@ final class HeartbeatIngress {
                 handle(received)
             }
         }
+        let now = MonotonicClock.now()
+        if !unreported.isEmpty, lastReport.map({ now - $0 >= Self.reportInterval }) ?? true {
+            report(unreported)
+            unreported = [:]
+            lastReport = now
+        }
+    }
+
+    private func drop(_ reason: HeartbeatDropReason) {
+        dropped[reason, default: 0] += 1
+        unreported[reason, default: 0] += 1
     }
 
     private func handle(_ datagram: ReceivedDatagram) {
         let now = MonotonicClock.now()
         guard limiter.allow(source: datagram.source.rateKey, now: now) else {
-            dropped[.rateLimited, default: 0] += 1
+            drop(.rateLimited)
             return
         }
         if datagram.isTruncated {
-            dropped[.oversized, default: 0] += 1
+            drop(.oversized)
             return
         }
         let decoded = buffer.withUnsafeBytes { bytes in
@@ -103,13 +122,13 @@ final class HeartbeatIngress {
         }
         switch decoded {
         case .failure(let reason):
-            dropped[reason, default: 0] += 1
+            drop(reason)
         case .success(let packet):
             guard windows[packet.target, default: ReplayWindow()].accept(
                 incarnation: packet.incarnation,
                 sequence: packet.sequence
             ) else {
-                dropped[.replay, default: 0] += 1
+                drop(.replay)
                 return
             }
             accepted += 1
