@@ -26,6 +26,7 @@ public struct HeartbeatDetector: Sendable {
     private var intervals: SlidingWindow
     private var chen: ChenEstimator
     private let armedAt: MonotonicInstant
+    /// The nominal interval in nanoseconds, as a `Double` for the level arithmetic.
     private let interval: Double
     private let intervalNanoseconds: Int64
 
@@ -38,7 +39,7 @@ public struct HeartbeatDetector: Sendable {
         self.armedAt = start
         self.silenceOrigin = start
         self.intervalNanoseconds = max(1, config.interval.nanoseconds)
-        self.interval = Double(intervalNanoseconds) / 1e9
+        self.interval = Double(intervalNanoseconds)
         self.intervals = SlidingWindow(capacity: config.window)
         self.chen = ChenEstimator(window: config.window)
     }
@@ -86,9 +87,10 @@ public struct HeartbeatDetector: Sendable {
 
     /// The suspicion level at `now`, assuming no heartbeat arrives in between.
     public func level(at now: MonotonicInstant) -> Double {
-        let silence = Double(max(0, (now - silenceOrigin).nanoseconds)) / 1e9
+        // Nanoseconds throughout, so that a silence of exactly k intervals is exactly level k.
+        let silence = Double(max(0, (now - silenceOrigin).nanoseconds))
         guard lastArrival != nil else {
-            return max(0, (silence - seconds(config.firstHeartbeatGrace)) / interval)
+            return max(0, (silence - nanoseconds(config.firstHeartbeatGrace)) / interval)
         }
         switch config.detector {
         case .fixed:
@@ -102,13 +104,12 @@ public struct HeartbeatDetector: Sendable {
     }
 
     /// The first instant, with no further arrivals, at which `level(at:)` reaches `threshold`: the level there is
-    /// at least `threshold − 1e-9` and below `threshold` a nanosecond earlier (unless that is before the silence
-    /// began). Nil when it never does (a non-finite threshold, or one centuries away).
+    /// at least `threshold` and below it a nanosecond earlier (unless that is before the silence began). Nil when it never does (a non-finite threshold, or one centuries away).
     public func instant(whenLevelReaches threshold: Double) -> MonotonicInstant? {
         guard threshold.isFinite else { return nil }
         let silence: Double
         if lastArrival == nil {
-            silence = seconds(config.firstHeartbeatGrace) + max(0, threshold) * interval
+            silence = nanoseconds(config.firstHeartbeatGrace) + max(0, threshold) * interval
         } else {
             switch config.detector {
             case .fixed:
@@ -121,14 +122,14 @@ public struct HeartbeatDetector: Sendable {
                 silence = mean + z * deviation
             }
         }
-        guard silence < 9e9 else { return nil }
+        // Beyond about 290 years, a nanosecond count no longer fits: never.
+        guard silence < 9e18 else { return nil }
         guard silence > 0 else { return silenceOrigin }
-        return settle(silenceOrigin + .nanoseconds(Int64((silence * 1e9).rounded(.up))), threshold: threshold)
+        return settle(silenceOrigin + .nanoseconds(Int64(silence.rounded(.up))), threshold: threshold)
     }
 
     /// Corrects the analytic answer for rounding: moves it to the first nanosecond where the level is reached.
-    private func settle(_ guess: MonotonicInstant, threshold: Double) -> MonotonicInstant {
-        let target = threshold - 1e-9
+    private func settle(_ guess: MonotonicInstant, threshold target: Double) -> MonotonicInstant {
         var reached = guess
         var step: Int64 = 1
         while level(at: reached) < target {
@@ -152,26 +153,26 @@ public struct HeartbeatDetector: Sendable {
         return MonotonicInstant(nanoseconds: high)
     }
 
-    /// Chen's expected arrival, as silence after the origin, in seconds.
+    /// Chen's expected arrival, as silence after the origin, in nanoseconds.
     private var chenDelay: Double {
         guard let last = lastArrival, let expected = chen.expectedArrival(intervalNanoseconds: intervalNanoseconds)
         else { return interval }
         // Silence is measured from the origin, so an excused stall moves the expectation forward with it.
-        return Double((expected - last).nanoseconds) / 1e9
+        return Double((expected - last).nanoseconds)
     }
 
-    /// φ's mean (with `acceptablePause`) and floored standard deviation, in seconds. With no sample yet it uses the
+    /// φ's mean (with `acceptablePause`) and floored standard deviation, in nanoseconds. With no sample yet it uses the
     /// nominal interval and a quarter of it, as Akka seeds its history.
     private var phiParameters: (mean: Double, deviation: Double) {
-        let floor = seconds(config.minStandardDeviation)
-        let pause = seconds(config.acceptablePause)
+        let floor = nanoseconds(config.minStandardDeviation)
+        let pause = nanoseconds(config.acceptablePause)
         guard let mean = intervals.mean, let deviation = intervals.standardDeviation else {
-            return (interval + pause, max(floor, interval / 4, 1e-9))
+            return (interval + pause, max(floor, interval / 4, 1))
         }
-        return (mean / 1e9 + pause, max(floor, deviation / 1e9, 1e-9))
+        return (mean + pause, max(floor, deviation, 1))
     }
 
-    private func seconds(_ duration: Duration) -> Double {
-        Double(duration.nanoseconds) / 1e9
+    private func nanoseconds(_ duration: Duration) -> Double {
+        Double(duration.nanoseconds)
     }
 }
