@@ -14,7 +14,7 @@ import VigilCore
         let problem = try configProblem("[daemon]\nlog_level = \"info\"\nlog_colour = \"red\"\n")
         #expect(problem.key == "daemon.log_colour")
         #expect(problem.line == 3)
-        #expect(problem.message == "unknown key (known keys: log_level, log_target)")
+        #expect(problem.message == "unknown key (known keys: log_level, log_target, runtime_dir, heartbeat_listen)")
     }
 
     @Test func unknownKeyInTargetTableNamesKeyLineAndLikelyTypo() throws {
@@ -23,7 +23,7 @@ import VigilCore
         #expect(problem.line == 4)
         #expect(
             problem.message == "unknown key; did you mean \"stop_timeout\"? (known keys: name, kind, exec, env, cwd, "
-                + "user, group, stop_signal, stop_timeout, restart)"
+                + "user, group, stop_signal, stop_timeout, restart, heartbeat, notify_socket)"
         )
     }
 
