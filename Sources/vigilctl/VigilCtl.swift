@@ -7,6 +7,6 @@ struct VigilCtl: ParsableCommand {
         commandName: "vigilctl",
         abstract: "Inspect and steer vigild.",
         version: VigilVersion.string,
-        subcommands: [CheckConfig.self, Heartbeat.self]
+        subcommands: [CheckConfig.self, Heartbeat.self, DetectorEval.self]
     )
 }

@@ -40,7 +40,7 @@ extension ConfigParser {
         if let minimumDeviation, minimumDeviation <= .zero {
             problems.append(reader.problem("min_stddev", "must be longer than 0"))
         }
-        let pause = reader.duration("acceptable_pause", problems: &problems) ?? .zero
+        let pause = reader.duration("acceptable_pause", problems: &problems)
         let grace = reader.duration("first_grace", problems: &problems)
         var keyFile = reader.nonEmptyString("key_file", problems: &problems)
         if let path = keyFile, !path.hasPrefix("/") {

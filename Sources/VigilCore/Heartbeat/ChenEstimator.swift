@@ -2,15 +2,17 @@
 /// arrivals, kept in O(1) per arrival as a sliding sum of the offsets Aᵢ − i·Δ.
 ///
 /// The paper numbers heartbeats with the sender's sequence numbers. vigild only sees arrival times, so the index of
-/// an arrival is inferred: it advances by the number of nominal intervals the gap spans, rounded, at least one. A lost
-/// heartbeat therefore does not make every later estimate early by one interval, as counting arrivals would.
+/// an arrival is inferred: the sending slot nearest to it given the current estimate of the phase (the mean offset),
+/// never before the previous arrival's. A lost heartbeat therefore does not make every later estimate early by one
+/// interval, as counting arrivals would; and unlike rounding each gap, a wrong guess under heavy jitter does not
+/// accumulate, because the next arrival is placed against the phase again. It assumes the sender keeps its nominal
+/// period (sleeps to absolute deadlines), as the paper assumes clocks that run at the same rate.
 struct ChenEstimator: Sendable, Equatable {
     private var offsets: SlidingWindow
     /// A₀, the first arrival: offsets are taken from it so that they stay small.
     private var base: MonotonicInstant?
     /// The inferred index of the latest sampled arrival.
     private var index: Int64 = 0
-    private var latest: MonotonicInstant?
 
     init(window: Int) {
         offsets = SlidingWindow(capacity: window)
@@ -20,18 +22,16 @@ struct ChenEstimator: Sendable, Equatable {
         offsets.count
     }
 
-    /// Records an arrival `intervalNanoseconds` apart from the previous one, nominally.
+    /// Records an arrival; `delta` is the nominal interval in nanoseconds.
     mutating func record(_ arrival: MonotonicInstant, intervalNanoseconds delta: Int64) {
-        guard let base, let latest else {
+        guard let base else {
             self.base = arrival
-            self.latest = arrival
             index = 0
             offsets.append(0)
             return
         }
-        let gap = (arrival - latest).nanoseconds
-        index += max(1, (gap + delta / 2) / delta)
-        self.latest = arrival
+        let phase = Double((arrival - base).nanoseconds) - (offsets.mean ?? 0)
+        index = max(index, Int64((phase / Double(delta)).rounded()))
         offsets.append((arrival - base).nanoseconds - index * delta)
     }
 

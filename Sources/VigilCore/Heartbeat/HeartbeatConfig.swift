@@ -18,6 +18,7 @@ public struct HeartbeatConfig: Sendable, Equatable {
     /// the first late packet.
     public var minStandardDeviation: Duration
     /// Extra silence tolerated before suspicion starts to grow (phi), as production implementations allow for GC.
+    /// One interval by default for phi (one lost heartbeat), zero for the others.
     public var acceptablePause: Duration
     /// How long after a (re)start the first heartbeat may take before silence counts.
     public var firstHeartbeatGrace: Duration
@@ -32,7 +33,7 @@ public struct HeartbeatConfig: Sendable, Equatable {
         convict: Double? = nil,
         window: Int = 1000,
         minStandardDeviation: Duration? = nil,
-        acceptablePause: Duration = .zero,
+        acceptablePause: Duration? = nil,
         firstHeartbeatGrace: Duration? = nil,
         keyFile: String? = nil
     ) {
@@ -42,7 +43,8 @@ public struct HeartbeatConfig: Sendable, Equatable {
         self.convict = convict ?? detector.defaultConvict
         self.window = window
         self.minStandardDeviation = minStandardDeviation ?? interval / 10
-        self.acceptablePause = acceptablePause
+        // φ's default tolerates one lost heartbeat: without it, 1 % loss convicts a healthy sender every few minutes.
+        self.acceptablePause = acceptablePause ?? (detector == .phi ? interval : .zero)
         self.firstHeartbeatGrace = firstHeartbeatGrace ?? interval * 10
         self.keyFile = keyFile
     }

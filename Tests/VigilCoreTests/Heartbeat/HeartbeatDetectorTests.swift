@@ -95,6 +95,20 @@ import VigilCore
         #expect(detector.instant(whenLevelReaches: 0) == at(2_100))
     }
 
+    @Test func chenKeepsItsExpectationOnScheduleUnderHeavyJitter() {
+        let config = HeartbeatConfig(interval: .milliseconds(100), detector: .chen, window: 1_000)
+        var generator = HeartbeatTraceGenerator(interval: 0.1, duration: 600, seed: 4)
+        generator.jitter = 0.03
+        generator.loss = 0.01
+        var detector = HeartbeatDetector(config: config, start: .zero)
+        for arrival in generator.trace().arrivals {
+            detector.heartbeat(at: at(arrival * 1_000))
+        }
+        // The sender's next slot after 599.9 s is 600 s.
+        let expected = detector.instant(whenLevelReaches: 0)!
+        #expect(abs((expected - at(600_000)).nanoseconds) < 20_000_000)
+    }
+
     @Test func oldSamplesLeaveTheWindow() {
         let config = HeartbeatConfig(interval: .milliseconds(100), detector: .phi, window: 3)
         var detector = HeartbeatDetector(config: config, start: .zero)

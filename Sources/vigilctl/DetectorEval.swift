@@ -1,0 +1,177 @@
+import ArgumentParser
+import VigilCore
+import VigilLinux
+
+/// `vigilctl detector-eval`: replays a heartbeat trace (a file, or generated ones) through the detectors and prints
+/// Chen's QoS metrics, per threshold or as a sweep of detection time against mistake rate.
+struct DetectorEval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "detector-eval",
+        abstract: "Measure the heartbeat detectors on a trace: detection time, false convictions, accuracy.",
+        discussion: """
+            Trace files are described in docs/heartbeat-trace.md. With --generate, --seeds N traces are made from \
+            seeds --seed, --seed+1, … and each threshold is summarised across them (median and p95 detection time, \
+            false convictions pooled).
+            """
+    )
+
+    @Option(help: ArgumentHelp("A trace file (CSV, see docs/heartbeat-trace.md).", valueName: "FILE"))
+    var trace: String?
+
+    @Flag(help: "Generate traces instead of reading one.")
+    var generate = false
+
+    @Option(help: "The sender's interval (generated traces, or a file without '# interval=').")
+    var interval = "100ms"
+    @Option(help: "Gaussian arrival jitter σ.") var jitter = "0"
+    @Option(help: "Independent loss probability per heartbeat.") var loss = 0.0
+    @Option(help: ArgumentHelp("Gilbert–Elliott bursty loss: P(enter bad), P(leave bad).", valueName: "P,R"))
+    var burstLoss: String?
+    @Option(help: ArgumentHelp("Pareto extra delay: scale, shape (e.g. 5ms,2.5).", valueName: "SCALE,SHAPE"))
+    var pareto: String?
+    @Option(help: ArgumentHelp("A sender pause: start and length (e.g. 5m:2s).", valueName: "START:LENGTH"))
+    var pause: [String] = []
+    @Option(help: "Trace length.") var duration = "10m"
+    @Option(help: "When the sender crashes; none if omitted.") var crashAt: String?
+    @Option(help: "First seed.") var seed: UInt64 = 1
+    @Option(help: "Number of generated traces (seeds).") var seeds = 1
+    @Flag(help: "Print the (first) generated trace as CSV and exit.") var printTrace = false
+
+    @Option(help: ArgumentHelp("Detectors to measure.", valueName: "KIND,…")) var detectors = "phi,chen,fixed"
+    @Option(help: ArgumentHelp("φ thresholds.", valueName: "T,…")) var phi = "8"
+    @Option(help: ArgumentHelp("chen thresholds (α / interval).", valueName: "T,…")) var chen = "2"
+    @Option(help: ArgumentHelp("fixed thresholds (intervals of silence).", valueName: "T,…")) var fixed = "3"
+    @Option(help: "Inter-arrival samples kept (phi, chen).") var window = 1000
+    @Option(help: "φ's floor for the standard deviation (default interval/10).") var minStd: String?
+    @Option(help: "φ's acceptable pause.") var acceptablePause = "0"
+
+    @Flag(help: "Sweep each detector's threshold range instead of the given thresholds.") var sweep = false
+    @Option(help: "Thresholds per detector in a sweep.") var points = 50
+    @Option(
+        help: ArgumentHelp(
+            "Per detector, the threshold with the largest median detection time not above this.",
+            valueName: "DURATION"
+        )
+    )
+    var equalDetection: String?
+    @Option(help: "markdown or csv.") var format = "markdown"
+
+    func run() throws {
+        let traces = try loadTraces()
+        if printTrace {
+            print(traces[0].text, terminator: "")
+            return
+        }
+        var rows: [(kind: HeartbeatDetectorKind, summary: DetectorSummary)] = []
+        for kind in try kinds() {
+            let config = try config(kind, interval: traces[0].interval)
+            let thresholds = sweep || equalDetection != nil ? Self.range(kind, points: points) : try given(kind)
+            var summaries = DetectorEvaluation.summarize(traces, config: config, thresholds: thresholds)
+            if let equalDetection {
+                let target = try seconds(equalDetection, "--equal-detection")
+                summaries = summaries.filter { ($0.medianDetectionTime ?? .infinity) <= target + 1e-12 }.suffix(1)
+            }
+            rows += summaries.map { (kind, $0) }
+        }
+        print(DetectorReport(rows: rows, csv: format == "csv").text, terminator: "")
+    }
+
+    /// Default sweep ranges, in each detector's own level, from aggressive to lenient.
+    static func range(_ kind: HeartbeatDetectorKind, points: Int) -> [Double] {
+        let (low, high): (Double, Double) =
+            switch kind {
+            case .phi: (1, 60)
+            case .chen: (0.2, 6)
+            case .fixed: (1.2, 7)
+            }
+        let count = max(2, points)
+        return (0..<count).map { low + (high - low) * Double($0) / Double(count - 1) }
+    }
+
+    private func loadTraces() throws -> [HeartbeatTrace] {
+        let nominal = try seconds(interval, "--interval")
+        if let trace, !generate {
+            do {
+                return [try HeartbeatTrace(parsing: try FileText.read(trace), interval: nominal)]
+            } catch let error as HeartbeatTraceError {
+                throw ValidationError("\(trace): \(error)")
+            }
+        }
+        guard generate else { throw ValidationError("give --trace FILE or --generate") }
+        var generator = HeartbeatTraceGenerator(
+            interval: nominal,
+            duration: try seconds(duration, "--duration"),
+            seed: 0
+        )
+        generator.jitter = try seconds(jitter, "--jitter")
+        generator.loss = loss
+        generator.crash = try crashAt.map { try seconds($0, "--crash-at") }
+        if let burstLoss {
+            let p = try pair(burstLoss, separator: ",", "--burst-loss")
+            generator.burstLoss = .init(
+                enterBad: try number(p.0, "--burst-loss"),
+                leaveBad: try number(p.1, "--burst-loss")
+            )
+        }
+        if let pareto {
+            let p = try pair(pareto, separator: ",", "--pareto")
+            generator.heavyTail = .pareto(scale: try seconds(p.0, "--pareto"), shape: try number(p.1, "--pareto"))
+        }
+        generator.pauses = try pause.map {
+            let p = try pair($0, separator: ":", "--pause")
+            return .init(start: try seconds(p.0, "--pause"), length: try seconds(p.1, "--pause"))
+        }
+        return (0..<max(1, seeds)).map { offset in
+            var copy = generator
+            copy.seed = seed &+ UInt64(offset)
+            return copy.trace()
+        }
+    }
+
+    private func kinds() throws -> [HeartbeatDetectorKind] {
+        try detectors.split(separator: ",").map {
+            guard let kind = HeartbeatDetectorKind(rawValue: String($0)) else {
+                throw ValidationError("--detectors: unknown detector '\($0)' (phi, chen, fixed)")
+            }
+            return kind
+        }
+    }
+
+    private func given(_ kind: HeartbeatDetectorKind) throws -> [Double] {
+        let text =
+            switch kind {
+            case .phi: phi
+            case .chen: chen
+            case .fixed: fixed
+            }
+        return try text.split(separator: ",").map { try number(String($0), "--\(kind.rawValue)") }
+    }
+
+    private func config(_ kind: HeartbeatDetectorKind, interval: Double) throws -> HeartbeatConfig {
+        HeartbeatConfig(
+            interval: .nanoseconds(Int64((interval * 1e9).rounded())),
+            detector: kind,
+            window: window,
+            minStandardDeviation: try minStd.map { .nanoseconds(Int64(try seconds($0, "--min-std") * 1e9)) },
+            acceptablePause: .nanoseconds(Int64(try seconds(acceptablePause, "--acceptable-pause") * 1e9))
+        )
+    }
+
+    private func seconds(_ text: String, _ option: String) throws -> Double {
+        guard let duration = Duration(parsing: text) else {
+            throw ValidationError("\(option): not a duration: '\(text)' (e.g. 250ms, 30s, 5m)")
+        }
+        return Double(duration.nanoseconds) / 1e9
+    }
+
+    private func number(_ text: String, _ option: String) throws -> Double {
+        guard let value = Double(text) else { throw ValidationError("\(option): not a number: '\(text)'") }
+        return value
+    }
+
+    private func pair(_ text: String, separator: Character, _ option: String) throws -> (String, String) {
+        let parts = text.split(separator: separator, maxSplits: 1).map(String.init)
+        guard parts.count == 2 else { throw ValidationError("\(option): expected A\(separator)B, got '\(text)'") }
+        return (parts[0], parts[1])
+    }
+}
