@@ -124,10 +124,12 @@ final class HeartbeatIngress {
         case .failure(let reason):
             drop(reason)
         case .success(let packet):
-            guard windows[packet.target, default: ReplayWindow()].accept(
-                incarnation: packet.incarnation,
-                sequence: packet.sequence
-            ) else {
+            guard
+                windows[packet.target, default: ReplayWindow()].accept(
+                    incarnation: packet.incarnation,
+                    sequence: packet.sequence
+                )
+            else {
                 drop(.replay)
                 return
             }

@@ -96,3 +96,13 @@ import VigilCore
         )
     }
 }
+
+@Suite struct HeartbeatDefaultsTests {
+    @Test func phiToleratesOneLostHeartbeatByDefaultAndTheOthersNothing() {
+        #expect(HeartbeatConfig(interval: .milliseconds(100), detector: .phi).acceptablePause == .milliseconds(100))
+        #expect(HeartbeatConfig(interval: .milliseconds(100), detector: .fixed).acceptablePause == .zero)
+        #expect(HeartbeatConfig(interval: .milliseconds(100), detector: .chen).acceptablePause == .zero)
+        let explicit = HeartbeatConfig(interval: .milliseconds(100), detector: .phi, acceptablePause: .zero)
+        #expect(explicit.acceptablePause == .zero)
+    }
+}

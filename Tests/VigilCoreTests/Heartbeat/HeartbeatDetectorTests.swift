@@ -12,7 +12,8 @@ import VigilCore
             interval: .milliseconds(100),
             detector: .phi,
             window: 100,
-            minStandardDeviation: .milliseconds(1)
+            minStandardDeviation: .milliseconds(1),
+            acceptablePause: .zero
         )
         var detector = HeartbeatDetector(config: config, start: .zero)
         var time = 0.0
