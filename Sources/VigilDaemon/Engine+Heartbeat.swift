@@ -128,17 +128,14 @@ extension Engine {
     func heartbeatTimerFired(for name: String) {
         let now = MonotonicClock.now()
         guard let runtime = targets[name] else { return }
-        if let expected = runtime.heartbeatDeadline, let stall = stallGuard.timer(expected: expected, fired: now) {
-            for other in targets.values where other.judge != nil {
-                other.judge!.excuse(stall)
-            }
-            logger.warning(
-                "vigild itself was stalled for \(stall.duration.humanReadable): heartbeat silence until now is excused",
-                metadata: ["VIGIL_STALL_USEC": "\(stall.duration.microseconds)"]
-            )
+        if let expected = runtime.heartbeatDeadline {
+            checkForStall(expected: expected, fired: now)
         }
         // Heartbeats that wait unread must count before silence is judged.
         heartbeatIngress.value?.drain()
+        for other in targets.values {
+            other.notifySocket?.drain()
+        }
         guard runtime.judge != nil else { return }
         switch runtime.machine.state {
         case .starting, .running:
@@ -149,6 +146,47 @@ extension Engine {
         }
         runtime.armHeartbeat(now: now)
         afterChange()
+    }
+
+    /// A timer due at `expected` fired at `fired`: if that is late enough to mean vigild itself did not run, no
+    /// target is held to the silence of that time.
+    func checkForStall(expected: MonotonicInstant, fired: MonotonicInstant) {
+        guard let stall = stallGuard.timer(expected: expected, fired: fired) else { return }
+        for runtime in targets.values where runtime.judge != nil {
+            runtime.judge!.excuse(stall)
+            runtime.armHeartbeat(now: fired)
+        }
+        logger.warning(
+            "vigild itself was stalled for \(stall.duration.humanReadable): heartbeat silence until now is excused",
+            metadata: ["VIGIL_STALL_USEC": "\(stall.duration.microseconds)"]
+        )
+    }
+
+    /// A steady tick while any target sends heartbeats, so that a stall of vigild is noticed even when heartbeats
+    /// keep re-arming every deadline timer. Four wake-ups a second, and none without heartbeat targets.
+    func updateSelfCheck() {
+        let needed = targets.values.contains { $0.heartbeatConfig != nil }
+        if !needed {
+            selfCheckTimer?.cancel()
+            selfCheckTimer = nil
+            return
+        }
+        guard selfCheckTimer == nil else { return }
+        let period = Duration.milliseconds(250)
+        let timer = DispatchSource.makeTimerSource(flags: .strict, queue: queue)
+        let expected = QueueConfined(MonotonicClock.now() + period, queue: queue)
+        timer.setEventHandler { @Sendable [unowned self] in
+            let now = MonotonicClock.now()
+            self.checkForStall(expected: expected.value, fired: now)
+            expected.value = now + period
+        }
+        timer.schedule(
+            deadline: .now() + .nanoseconds(Int(period.nanoseconds)),
+            repeating: .nanoseconds(Int(period.nanoseconds)),
+            leeway: .milliseconds(5)
+        )
+        timer.activate()
+        selfCheckTimer = timer
     }
 
     /// The (re)started process gets a fresh judge; one that is gone, none.

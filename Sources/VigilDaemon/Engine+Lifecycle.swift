@@ -94,6 +94,8 @@ extension Engine {
         exitTimestamps = nil
         heartbeatIngress.value?.close()
         heartbeatIngress.value = nil
+        selfCheckTimer?.cancel()
+        selfCheckTimer = nil
         for runtime in targets.values {
             runtime.close()
         }

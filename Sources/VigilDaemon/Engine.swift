@@ -37,6 +37,8 @@ public final class Engine: @unchecked Sendable {
     var exitTimestamps: ExitTimestamps?
     /// vigild's own liveness check: late timers mean vigild was not running, and silence then is excused.
     var stallGuard = StallGuard()
+    /// The self-check tick, while any target has heartbeats.
+    var selfCheckTimer: (any DispatchSourceTimer)?
     /// Where authenticated heartbeats come in; boxed for the handlers of its read sources.
     let heartbeatIngress: QueueConfined<HeartbeatIngress?>
     var watchdogTimer: (any DispatchSourceTimer)?
@@ -222,6 +224,7 @@ public final class Engine: @unchecked Sendable {
                 add(config)
             }
         }
+        updateSelfCheck()
         if shuttingDown {
             if targets.values.allSatisfy({ $0.machine.isDown && $0.watcher == nil }) {
                 finish()

@@ -12,6 +12,7 @@ import Glibc
 public final class NotifySocket: Sendable {
     public let path: String
     private let source: QueueConfined<any DispatchSourceRead>
+    private let receiveAll: @Sendable () -> Void
 
     /// Where a target's notify socket lives: `<runtime_dir>/notify/<target>.sock`.
     public static func path(runtimeDirectory: String, target: String) -> String {
@@ -45,7 +46,7 @@ public final class NotifySocket: Sendable {
         let inode = stat(path, &info) == 0 ? info.st_ino : 0
         let readSource = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
         source = QueueConfined(readSource, queue: queue)
-        readSource.setEventHandler { @Sendable in
+        let receiveAll: @Sendable () -> Void = {
             var buffer = [CChar](repeating: 0, count: 4096)
             var pid: pid_t = 0
             while true {
@@ -62,6 +63,8 @@ public final class NotifySocket: Sendable {
                 onMessage(Received(pid: pid, message: NotifyMessage(text), receivedAt: MonotonicClock.now()))
             }
         }
+        self.receiveAll = receiveAll
+        readSource.setEventHandler(handler: receiveAll)
         readSource.setCancelHandler { @Sendable in
             close(fd)
             // Only our own socket file: a successor (a reloaded target) may already have bound the same path.
@@ -71,6 +74,12 @@ public final class NotifySocket: Sendable {
             }
         }
         readSource.activate()
+    }
+
+    /// Takes every message waiting now, as the read source would. Only on the queue, before it is cancelled.
+    public func drain() {
+        dispatchPrecondition(condition: .onQueue(source.queue))
+        receiveAll()
     }
 
     /// Stops receiving and removes the socket file. Only on the queue.
