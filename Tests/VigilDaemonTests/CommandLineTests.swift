@@ -1,7 +1,12 @@
 import Foundation
 import Testing
 import VigilCore
+import VigilLinux
 import VigilTestSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `vigild --check-config`, `vigilctl check-config` and refusing to start on a bad file.
 @Suite struct CommandLineTests {
@@ -79,7 +84,7 @@ import VigilTestSupport
         let example = root.appendingPathComponent("config/vigil.toml").path
         let result = try ProcessProbe.run(VigildProcess.binary, ["--check-config", example])
         #expect(result.status == 0, "\(result.err)")
-        #expect(result.out.contains("OK, 2 targets: ticker, flaky"))
+        #expect(result.out.contains("OK, 3 targets: ticker, flaky, watched"))
     }
 
     @Test func vigilctlChecksConfigurationTheSameWay() throws {
@@ -102,5 +107,28 @@ import VigilTestSupport
         #expect(result.status == 1)
         #expect(result.err.contains("\(file):2: daemon.log_levl: unknown key"))
         #expect(result.err.contains("not starting"))
+    }
+}
+
+@Suite struct HeartbeatKeyCommandLineTests {
+    @Test func vigildRefusesAHeartbeatKeyFileOthersCanRead() throws {
+        let directory = try VigildProcess.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let key = directory + "/web.key"
+        try (HeartbeatKey.generate() + "\n").write(toFile: key, atomically: true, encoding: .utf8)
+        chmod(key, 0o644)
+        let file = directory + "/vigil.toml"
+        try """
+        [[target]]
+        name = "web"
+        exec = ["/bin/sleep", "1000"]
+        heartbeat = { interval = "1s", key_file = "\(key)" }
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let check = try ProcessProbe.run(VigildProcess.binary, ["--check-config", file])
+        #expect(check.status == 1)
+        #expect(check.err.contains("\(file):4: target[web].heartbeat.key_file: \(key): mode 0644 is too open"))
+        let start = try ProcessProbe.run(VigildProcess.binary, ["--config", file, "--log-target", "stderr"])
+        #expect(start.status == 1)
+        #expect(start.err.contains("not starting"))
     }
 }

@@ -59,21 +59,23 @@ public enum HeartbeatDetectorKind: String, Sendable, Equatable, CaseIterable {
     /// φ-accrual (Hayashibara et al. 2004) over a sliding window of inter-arrival times.
     case phi
 
-    /// Default `suspect` threshold, in the detector's own level.
+    /// Default `suspect` threshold, in the detector's own level: a warning about twice an hour under the evaluation's
+    /// conditions, not every few seconds.
     public var defaultSuspect: Double {
-        switch self {
-        case .fixed: 2
-        case .chen: 1
-        case .phi: 3
-        }
-    }
-
-    /// Default `convict` threshold, in the detector's own level.
-    public var defaultConvict: Double {
         switch self {
         case .fixed: 3
         case .chen: 2
         case .phi: 8
+        }
+    }
+
+    /// Default `convict` threshold, in the detector's own level: the lowest that gave no false conviction in 200
+    /// minutes of 100 ms heartbeats with 10 ms jitter and 1 % loss (`bench/RESULTS.md`, detector evaluation).
+    public var defaultConvict: Double {
+        switch self {
+        case .fixed: 4
+        case .chen: 3
+        case .phi: 16
         }
     }
 }
