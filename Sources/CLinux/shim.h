@@ -418,4 +418,39 @@ static inline ssize_t vigil_notify_receive(int fd, char *buffer, size_t size, pi
     return received;
 }
 
+#ifndef SO_PEERGROUPS
+#define SO_PEERGROUPS 59
+#endif
+
+/// The credentials of the process at the other end of a connected unix socket (SO_PEERCRED), and its groups
+/// (SO_PEERGROUPS: the primary group and the supplementary ones, as they were when it connected). Returns the
+/// number of groups stored (at most `max`), or -errno.
+static inline int vigil_peer_credentials(int fd, pid_t *pid, uid_t *uid, gid_t *gids, int max) {
+    struct vigil_ucred credentials;
+    socklen_t length = sizeof credentials;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) != 0) {
+        return -errno;
+    }
+    *pid = credentials.pid;
+    *uid = credentials.uid;
+    int count = 0;
+    if (max > 0) {
+        gids[count++] = credentials.gid;
+    }
+    gid_t groups[256];
+    socklen_t groupsLength = sizeof groups;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &groupsLength) == 0) {
+        int n = (int)(groupsLength / sizeof(gid_t));
+        for (int i = 0; i < n && count < max; i++) {
+            gids[count++] = groups[i];
+        }
+    }
+    return count;
+}
+
+/// accept4 with SOCK_CLOEXEC | SOCK_NONBLOCK (glibc declares accept4 only with _GNU_SOURCE).
+static inline int vigil_accept(int fd) {
+    return (int)syscall(SYS_accept4, fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+}
+
 #endif

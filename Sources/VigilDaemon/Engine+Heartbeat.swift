@@ -220,7 +220,7 @@ extension Engine {
             let evidence = "\(judge.config.detector.rawValue) level \(level) after \(silenceText)"
             switch transition.to {
             case .suspected:
-                EventLog(logger: logger).record(
+                record(
                     Event(
                         kind: .heartbeatSuspected,
                         target: runtime.name,
@@ -230,7 +230,7 @@ extension Engine {
                     )
                 )
             case .trusted:
-                EventLog(logger: logger).record(
+                record(
                     Event(
                         kind: .heartbeatCleared,
                         target: runtime.name,

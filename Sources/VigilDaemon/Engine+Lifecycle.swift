@@ -14,7 +14,7 @@ extension Engine {
         let handlers: [(Int32, @Sendable () -> Void)] = [
             (SIGTERM, { @Sendable [unowned self] in self.shutdown(reason: "SIGTERM") }),
             (SIGINT, { @Sendable [unowned self] in self.shutdown(reason: "SIGINT") }),
-            (SIGHUP, { @Sendable [unowned self] in self.reload() }),
+            (SIGHUP, { @Sendable [unowned self] in _ = self.reload() }),
         ]
         for (number, handler) in handlers {
             signal(number, SIG_IGN)
@@ -68,7 +68,7 @@ extension Engine {
         }
         shuttingDown = true
         notifier.stopping()
-        EventLog(logger: logger).record(
+        record(
             Event(
                 kind: .daemonStopping,
                 message: "vigild stopping (\(reason)): stopping \(targets.count) targets",
@@ -92,6 +92,12 @@ extension Engine {
         watchdogTimer = nil
         exitTimestamps?.cancel()
         exitTimestamps = nil
+        controlServer?.cancel()
+        controlServer = nil
+        for follower in followers {
+            follower.connection.close()
+        }
+        followers = []
         heartbeatIngress.value?.close()
         heartbeatIngress.value = nil
         selfCheckTimer?.cancel()
@@ -106,16 +112,24 @@ extension Engine {
 
     /// Reads the configuration again. An invalid one changes nothing and is logged with every problem; a valid one
     /// starts added targets, stops removed ones, restarts changed ones, leaves the rest alone and clears `failed`.
-    func reload() {
+    @discardableResult
+    func reload() -> Result<ConfigDiff, ConfigError> {
         dispatchPrecondition(condition: .onQueue(queue))
-        guard !shuttingDown else { return }
+        guard !shuttingDown else {
+            return .failure(
+                ConfigError(
+                    file: loaded.file,
+                    problems: [ConfigProblem(line: nil, key: "daemon", message: "vigild is stopping")]
+                )
+            )
+        }
         let now = MonotonicClock.now()
         notifier.reloading(monotonicUsec: now.microseconds)
         let fresh: LoadedConfig
         do {
             fresh = try loader()
         } catch {
-            EventLog(logger: logger).record(
+            record(
                 Event(
                     kind: .reloadRejected,
                     message: "reload rejected, configuration unchanged: \(error.problems.count) problem(s)\n"
@@ -125,7 +139,7 @@ extension Engine {
                 )
             )
             notifier.ready(status: statusLine())
-            return
+            return .failure(error)
         }
         let diff = ConfigDiff(old: loaded.config, new: fresh.config)
         for name in diff.removed {
@@ -142,6 +156,8 @@ extension Engine {
         }
         logger.logLevel = LogBackend.logLevel(fresh.config.daemon.logLevel)
         let previousOrder = order
+        let previousControlSocket = loaded.config.daemon.effectiveControlSocket
+        let previousAccess = loaded.controlAccess
         let endpointsChanged = fresh.heartbeatEndpoints != loaded.heartbeatEndpoints
         loaded = fresh
         if endpointsChanged {
@@ -158,7 +174,7 @@ extension Engine {
             guard let runtime = targets[name], case .failed = runtime.machine.state else { continue }
             perform(runtime.machine.start(now: now), for: runtime)
         }
-        EventLog(logger: logger).record(
+        record(
             Event(
                 kind: .reloadSucceeded,
                 message: "configuration reloaded: \(diff.summary)",
@@ -171,8 +187,15 @@ extension Engine {
                 time: now
             )
         )
+        let controlChanged =
+            fresh.config.daemon.effectiveControlSocket != previousControlSocket
+            || fresh.controlAccess != previousAccess
+        if controlChanged {
+            startControlServer()
+        }
         afterChange()
         notifier.ready(status: statusLine())
+        return .success(diff)
     }
 }
 

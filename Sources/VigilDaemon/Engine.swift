@@ -37,6 +37,17 @@ public final class Engine: @unchecked Sendable {
     var exitTimestamps: ExitTimestamps?
     /// vigild's own liveness check: late timers mean vigild was not running, and silence then is excused.
     var stallGuard = StallGuard()
+    /// The control socket.
+    var controlServer: ControlServer?
+    /// Recent events for `vigilctl events`, oldest first.
+    var history: [EventRecord] = []
+    /// The last event of each target, for `vigilctl status`.
+    var lastEvents: [String: EventRecord] = [:]
+    /// Connections following the event stream, with the target they follow (`nil`: all).
+    var followers: [(connection: ControlConnection, target: String?)] = []
+    /// Host-wide maintenance: monitoring goes on, nothing is restarted.
+    var maintenance = false
+    let startedAt = MonotonicClock.now()
     /// The self-check tick, while any target has heartbeats.
     var selfCheckTimer: (any DispatchSourceTimer)?
     /// Where authenticated heartbeats come in; boxed for the handlers of its read sources.
@@ -79,6 +90,7 @@ public final class Engine: @unchecked Sendable {
             self.startWatchdog()
             self.startExitTimestamps()
             self.startHeartbeatIngress()
+            self.startControlServer()
             for target in self.loaded.config.targets {
                 self.add(target)
             }
@@ -93,7 +105,7 @@ public final class Engine: @unchecked Sendable {
 
     /// Asks for a reload, as SIGHUP does.
     public func requestReload() {
-        queue.async { @Sendable in self.reload() }
+        queue.async { @Sendable in _ = self.reload() }
     }
 
     // MARK: - Targets
@@ -115,6 +127,9 @@ public final class Engine: @unchecked Sendable {
         )
         targets[name] = runtime
         openNotifySocket(for: runtime)
+        if maintenance {
+            perform(runtime.machine.setMaintenance(true, now: MonotonicClock.now()), for: runtime)
+        }
         if !order.contains(name) {
             order.append(name)
         }
@@ -142,7 +157,7 @@ public final class Engine: @unchecked Sendable {
             case .disarmTimer:
                 runtime.disarm()
             case .emit(let event):
-                EventLog(logger: logger).record(event)
+                record(event)
             }
         }
     }
@@ -236,7 +251,7 @@ public final class Engine: @unchecked Sendable {
             let status = statusLine()
             lastStatus = status
             notifier.ready(status: status)
-            EventLog(logger: logger).record(
+            record(
                 Event(
                     kind: .daemonReady,
                     message: "vigild ready: \(status)",

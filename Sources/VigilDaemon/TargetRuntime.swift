@@ -25,6 +25,8 @@ final class TargetRuntime {
     var notifySocket: NotifySocket?
     /// The last `STATUS=` the target sent.
     var notifyStatus: String?
+    /// Maintenance for this target alone (`vigilctl maintenance on T`).
+    var maintenance = false
     private let timer: any DispatchSourceTimer
     private let heartbeatTimer: any DispatchSourceTimer
 

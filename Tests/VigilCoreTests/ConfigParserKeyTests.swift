@@ -14,7 +14,11 @@ import VigilCore
         let problem = try configProblem("[daemon]\nlog_level = \"info\"\nlog_colour = \"red\"\n")
         #expect(problem.key == "daemon.log_colour")
         #expect(problem.line == 3)
-        #expect(problem.message == "unknown key (known keys: log_level, log_target, runtime_dir, heartbeat_listen)")
+        #expect(
+            problem.message
+                == "unknown key (known keys: log_level, log_target, runtime_dir, heartbeat_listen, control_socket, "
+                + "control_admin_group, control_read_group, metrics_listen, metrics_textfile)"
+        )
     }
 
     @Test func unknownKeyInTargetTableNamesKeyLineAndLikelyTypo() throws {

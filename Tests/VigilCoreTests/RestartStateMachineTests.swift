@@ -268,4 +268,26 @@ import VigilCore
         let exit = m.exited(pid: 3, status: .exited(code: 0), now: at(11))
         #expect(exit.last == .spawn)
     }
+
+    @Test func maintenanceKeepsWatchingButNeitherRestartsNorKillsAndLeavingItStartsTheTarget() {
+        var m = machine(RestartConfig(backoffMin: .zero))
+        _ = m.start(now: at(0))
+        _ = m.spawned(pid: 5, now: at(0))
+        #expect(m.setMaintenance(true, now: at(1)) == [])
+        #expect(m.fault(now: at(2), reason: "heartbeat") == [], "no kill in maintenance")
+        let exit = m.exited(pid: 5, status: .exited(code: 1), now: at(3))
+        #expect(events(exit).map(\.kind) == [.targetExited], "the exit is still recorded")
+        #expect(events(exit).first?.fields["MAINTENANCE"] == "1")
+        #expect(!exit.contains(.spawn))
+        #expect(m.state == .idle)
+        #expect(m.setMaintenance(false, now: at(10)) == [.disarmTimer, .spawn])
+    }
+
+    @Test func leavingMaintenanceDoesNotStartATargetThatStayedUp() {
+        var m = machine()
+        _ = m.start(now: at(0))
+        _ = m.spawned(pid: 5, now: at(0))
+        _ = m.setMaintenance(true, now: at(1))
+        #expect(m.setMaintenance(false, now: at(2)) == [])
+    }
 }

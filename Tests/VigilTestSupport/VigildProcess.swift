@@ -54,7 +54,18 @@ public final class VigildProcess: @unchecked Sendable {
     ) throws {
         directory = try Self.makeDirectory()
         configPath = directory + "/vigil.toml"
-        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+        // Every vigild of a test gets its own runtime directory (control socket, notify sockets) unless the test
+        // chose one, so tests running side by side never share a socket.
+        var text = config
+        if !text.contains("runtime_dir") {
+            let line = "runtime_dir = \"\(directory)/run\"\n"
+            if let table = text.range(of: "[daemon]\n") {
+                text.insert(contentsOf: line, at: table.upperBound)
+            } else {
+                text = "[daemon]\n" + line + "\n" + text
+            }
+        }
+        try text.write(toFile: configPath, atomically: true, encoding: .utf8)
         process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = ["--config", configPath] + arguments
@@ -93,6 +104,9 @@ public final class VigildProcess: @unchecked Sendable {
     }
 
     public var pid: Int32 { process.processIdentifier }
+
+    /// The control socket of this vigild, when the test left the runtime directory to the harness.
+    public var controlSocket: String { directory + "/run/control.sock" }
 
     private func consume(_ data: Data) {
         lock.lock()

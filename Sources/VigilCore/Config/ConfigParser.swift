@@ -88,7 +88,10 @@ public enum ConfigParser {
 
     static func parseDaemon(_ reader: ConfigTableReader, problems: inout [ConfigProblem]) -> DaemonConfig {
         reader.checkKeys(
-            known: ["log_level", "log_target", "runtime_dir", "heartbeat_listen"],
+            known: [
+                "log_level", "log_target", "runtime_dir", "heartbeat_listen", "control_socket", "control_admin_group",
+                "control_read_group", "metrics_listen", "metrics_textfile",
+            ],
             problems: &problems
         )
         var daemon = DaemonConfig()
@@ -106,6 +109,21 @@ public enum ConfigParser {
                 problems.append(reader.problem("runtime_dir", message))
             }
         }
+        for key in ["control_socket", "metrics_textfile"] {
+            guard let path = reader.nonEmptyString(key, problems: &problems) else { continue }
+            if !path.hasPrefix("/") {
+                problems.append(
+                    reader.problem(key, "must be an absolute path, found \(ConfigTableReader.quoted(path))")
+                )
+            } else if key == "control_socket" {
+                daemon.controlSocket = path
+            } else {
+                daemon.metricsTextfile = path
+            }
+        }
+        daemon.controlAdminGroup = reader.nonEmptyString("control_admin_group", problems: &problems)
+        daemon.controlReadGroup = reader.nonEmptyString("control_read_group", problems: &problems)
+        daemon.metricsListen = reader.nonEmptyString("metrics_listen", problems: &problems)
         if let listen = reader.value("heartbeat_listen") {
             let strings = listen.array?.compactMap(\.string)
             if let strings, strings.count == listen.array?.count {

@@ -30,17 +30,42 @@ public struct DaemonConfig: Sendable, Equatable {
     /// Heartbeat listeners: `udp://HOST:PORT`, `udp://[V6]:PORT`, `unix:/path`. When empty and a target has a
     /// `heartbeat.key_file`, vigild listens on `unix:<runtime_dir>/heartbeat.sock`.
     public var heartbeatListen: [String]
+    /// The control socket; `<runtime_dir>/control.sock` when absent.
+    public var controlSocket: String?
+    /// Members of this group may use every control command (root always may).
+    public var controlAdminGroup: String?
+    /// Members of this group may read (`status`, `events`) and nothing else.
+    public var controlReadGroup: String?
+    /// Serve Prometheus metrics over HTTP here (`127.0.0.1:9701`, `[::1]:9701`); off when absent.
+    public var metricsListen: String?
+    /// Write Prometheus metrics to this file for node_exporter's textfile collector; off when absent.
+    public var metricsTextfile: String?
 
     public init(
         logLevel: LogLevel = .info,
         logTarget: LogTarget = .auto,
         runtimeDirectory: String = "/run/vigil",
-        heartbeatListen: [String] = []
+        heartbeatListen: [String] = [],
+        controlSocket: String? = nil,
+        controlAdminGroup: String? = nil,
+        controlReadGroup: String? = nil,
+        metricsListen: String? = nil,
+        metricsTextfile: String? = nil
     ) {
         self.logLevel = logLevel
         self.logTarget = logTarget
         self.runtimeDirectory = runtimeDirectory
         self.heartbeatListen = heartbeatListen
+        self.controlSocket = controlSocket
+        self.controlAdminGroup = controlAdminGroup
+        self.controlReadGroup = controlReadGroup
+        self.metricsListen = metricsListen
+        self.metricsTextfile = metricsTextfile
+    }
+
+    /// The control socket in force.
+    public var effectiveControlSocket: String {
+        controlSocket ?? runtimeDirectory + "/control.sock"
     }
 
     /// The listeners in force: the configured ones, or the default unix socket when targets need one.

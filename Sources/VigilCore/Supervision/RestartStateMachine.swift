@@ -17,6 +17,10 @@ public struct RestartStateMachine: Sendable {
     public private(set) var recentRestarts: [MonotonicInstant] = []
     /// Whether the target has had its first verdict: started (lived `start_grace`), exited, failed to spawn.
     public private(set) var hasVerdict = false
+    /// Maintenance: monitoring and events go on, but nothing is restarted or killed for a fault.
+    public private(set) var maintenance = false
+    /// The target went down during maintenance; leaving maintenance starts it again.
+    public private(set) var downInMaintenance = false
     private let backoff: Backoff
     private var random: SplitMix64
 
@@ -122,7 +126,11 @@ public struct RestartStateMachine: Sendable {
         if let fault {
             fields["FAULT"] = fault
         }
-        let cause = fault.map { ", killed by vigild: \($0)" } ?? ""
+        if maintenance {
+            fields["MAINTENANCE"] = "1"
+        }
+        let cause =
+            (fault.map { ", killed by vigild: \($0)" } ?? "") + (maintenance ? "; maintenance: not restarting" : "")
         let exitEvent = Event(
             kind: .targetExited,
             target: target,
@@ -183,11 +191,21 @@ public struct RestartStateMachine: Sendable {
         return [.disarmTimer]
     }
 
+    /// Enters or leaves maintenance. Leaving it starts a target that went down meanwhile.
+    public mutating func setMaintenance(_ on: Bool, now: MonotonicInstant) -> [SupervisionAction] {
+        maintenance = on
+        guard !on, downInMaintenance else { return [] }
+        downInMaintenance = false
+        guard case .idle = state else { return [] }
+        return start(now: now)
+    }
+
     /// The target is alive but judged failed (its heartbeat detector convicted it): it is killed with `SIGKILL`
     /// (a hung or stopped process would not act on a polite signal) and restarted once reaped, under the same
     /// backoff and burst limit as a crash.
     /// - Parameter reason: the evidence, for the event and the exit that follows.
     public mutating func fault(now: MonotonicInstant, reason: String) -> [SupervisionAction] {
+        guard !maintenance else { return [] }
         switch state {
         case .starting(let pid, let since), .running(let pid, let since):
             state = .recovering(pid: pid, since: since, reason: reason)
@@ -236,6 +254,12 @@ public struct RestartStateMachine: Sendable {
     }
 
     private mutating func scheduleRestart(now: MonotonicInstant, uptime: Duration) -> [SupervisionAction] {
+        if maintenance {
+            state = .idle
+            downInMaintenance = true
+            hasVerdict = true
+            return [.disarmTimer]
+        }
         if uptime >= restart.stableAfter {
             attempt = 0
         }

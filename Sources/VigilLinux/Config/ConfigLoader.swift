@@ -68,6 +68,23 @@ public enum ConfigLoader {
                 problems.append(ConfigProblem(line: line, key: key, message: "\(error)"))
             }
         }
+        var access = ControlAccess()
+        let daemon = parsed.config.daemon
+        for (key, name) in [
+            ("control_admin_group", daemon.controlAdminGroup), ("control_read_group", daemon.controlReadGroup),
+        ] {
+            guard let name else { continue }
+            guard let gid = UserDatabase.group(name) else {
+                let line = parsed.sourceMap.line(of: ["daemon", key])
+                problems.append(ConfigProblem(line: line, key: "daemon.\(key)", message: "unknown group \"\(name)\""))
+                continue
+            }
+            if key == "control_admin_group" {
+                access.adminGroup = (name, gid)
+            } else {
+                access.readGroup = (name, gid)
+            }
+        }
         guard problems.isEmpty else {
             throw ConfigError(file: path, problems: ConfigProblem.inLineOrder(problems))
         }
@@ -76,7 +93,8 @@ public enum ConfigLoader {
             config: parsed.config,
             launches: launches,
             heartbeatEndpoints: endpoints,
-            heartbeatKeys: keys
+            heartbeatKeys: keys,
+            controlAccess: access
         )
     }
 }

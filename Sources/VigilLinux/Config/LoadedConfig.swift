@@ -12,18 +12,22 @@ public struct LoadedConfig: Sendable, Equatable {
     public var heartbeatEndpoints: [HeartbeatEndpoint]
     /// Each heartbeat target's HMAC key, read from its key file, by target name.
     public var heartbeatKeys: [String: [UInt8]]
+    /// Who may use the control socket, with the configured groups resolved.
+    public var controlAccess: ControlAccess
 
     public init(
         file: String,
         config: VigilConfig,
         launches: [String: LaunchSpec],
         heartbeatEndpoints: [HeartbeatEndpoint] = [],
-        heartbeatKeys: [String: [UInt8]] = [:]
+        heartbeatKeys: [String: [UInt8]] = [:],
+        controlAccess: ControlAccess = ControlAccess()
     ) {
         self.file = file
         self.config = config
         self.launches = launches
         self.heartbeatEndpoints = heartbeatEndpoints
         self.heartbeatKeys = heartbeatKeys
+        self.controlAccess = controlAccess
     }
 }

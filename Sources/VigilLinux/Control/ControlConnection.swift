@@ -1,0 +1,181 @@
+import CLinux
+import Dispatch
+import Foundation
+import VigilCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One client of the control socket: reads one request line (at most 64 KiB, within 5 s), hands it to the server's
+/// handler, and writes responses without ever blocking the queue (what the socket cannot take now waits for a write
+/// source; a client that lets more than 1 MiB pile up is dropped). Everything runs on the server's queue.
+public final class ControlConnection: Sendable {
+    public let peer: ControlAccess.Peer
+    private let fd: Int32
+    private let state: QueueConfined<State>
+
+    struct State {
+        var input: [UInt8] = []
+        var output: [UInt8] = []
+        var readSource: (any DispatchSourceRead)?
+        var writeSource: (any DispatchSourceWrite)?
+        var timer: (any DispatchSourceTimer)?
+        var requestSeen = false
+        var closed = false
+        var closeWhenFlushed = false
+    }
+
+    static let maximumRequest = 64 * 1024
+    static let maximumBacklog = 1 << 20
+    static let requestTimeout = DispatchTimeInterval.seconds(5)
+
+    init(
+        fd: Int32,
+        peer: ControlAccess.Peer,
+        queue: DispatchQueue,
+        onRequest: @escaping @Sendable (ControlConnection, ControlRequest) -> Void
+    ) {
+        self.fd = fd
+        self.peer = peer
+        self.state = QueueConfined(State(), queue: queue)
+        let readSource = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        state.value.readSource = readSource
+        state.value.timer = timer
+        // The read source keeps its connection alive (nothing else need hold it); `close()` breaks the cycle by
+        // releasing the sources.
+        readSource.setEventHandler { @Sendable in
+            self.readAvailable(onRequest: onRequest)
+        }
+        timer.setEventHandler { @Sendable [weak self] in
+            guard let self, !self.state.value.requestSeen else { return }
+            self.fail("no request within 5 s")
+        }
+        timer.schedule(deadline: .now() + Self.requestTimeout)
+        readSource.activate()
+        timer.activate()
+    }
+
+    /// Whether the connection has been closed (by either side).
+    public var isClosed: Bool { state.value.closed }
+
+    private func readAvailable(onRequest: @Sendable (ControlConnection, ControlRequest) -> Void) {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while !state.value.closed {
+            let count = read(fd, &buffer, buffer.count)
+            if count == 0 {
+                close()
+                return
+            }
+            if count < 0 {
+                if errno == EINTR { continue }
+                if errno != EAGAIN { close() }
+                return
+            }
+            guard !state.value.requestSeen else { continue }
+            state.value.input.append(contentsOf: buffer[0..<count])
+            if let newline = state.value.input.firstIndex(of: UInt8(ascii: "\n")) {
+                state.value.requestSeen = true
+                state.value.timer?.cancel()
+                let line = Data(state.value.input[..<newline])
+                state.value.input = []
+                do {
+                    let request = try JSONDecoder().decode(ControlRequest.self, from: line)
+                    guard request.version == ControlRequest.currentVersion else {
+                        fail(
+                            "unsupported protocol version \(request.version); this vigild speaks "
+                                + "\(ControlRequest.currentVersion)"
+                        )
+                        return
+                    }
+                    onRequest(self, request)
+                } catch {
+                    fail("malformed request: not a JSON control request (\(error))")
+                }
+                return
+            }
+            if state.value.input.count > Self.maximumRequest {
+                fail("request larger than 64 KiB")
+                return
+            }
+        }
+    }
+
+    /// Sends one response line. With `last`, the connection closes once it is written.
+    public func send(_ response: ControlResponse, last: Bool = true) {
+        guard !state.value.closed else { return }
+        guard var data = try? JSONEncoder().encode(response) else { return }
+        data.append(UInt8(ascii: "\n"))
+        state.value.output.append(contentsOf: data)
+        state.value.closeWhenFlushed = last
+        if state.value.output.count > Self.maximumBacklog {
+            close()
+            return
+        }
+        flush()
+    }
+
+    private func fail(_ message: String) {
+        send(.failure(message), last: true)
+    }
+
+    private func flush() {
+        while !state.value.output.isEmpty {
+            let written = state.value.output.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if written > 0 {
+                state.value.output.removeFirst(written)
+                continue
+            }
+            if written < 0, errno == EINTR { continue }
+            if written < 0, errno == EAGAIN {
+                waitForWritable()
+                return
+            }
+            close()
+            return
+        }
+        if state.value.closeWhenFlushed {
+            close()
+        }
+    }
+
+    private func waitForWritable() {
+        guard state.value.writeSource == nil else { return }
+        let source = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: state.queue)
+        source.setEventHandler { @Sendable [weak self] in
+            guard let self else { return }
+            self.state.value.writeSource?.cancel()
+            self.state.value.writeSource = nil
+            self.flush()
+        }
+        state.value.writeSource = source
+        source.activate()
+    }
+
+    /// Closes the connection: sources cancelled, the descriptor closed once they let go of it.
+    public func close() {
+        guard !state.value.closed else { return }
+        state.value.closed = true
+        state.value.timer?.cancel()
+        state.value.writeSource?.cancel()
+        let fd = self.fd
+        if let readSource = state.value.readSource {
+            readSource.setCancelHandler { @Sendable in Glibc.close(fd) }
+            readSource.cancel()
+        } else {
+            Glibc.close(fd)
+        }
+        state.value = State(closed: true)
+    }
+
+    /// Reads the peer's credentials from a connected socket.
+    static func peer(of fd: Int32) -> ControlAccess.Peer? {
+        var pid: pid_t = 0
+        var uid: uid_t = 0
+        var gids = [gid_t](repeating: 0, count: 257)
+        let count = vigil_peer_credentials(fd, &pid, &uid, &gids, Int32(gids.count))
+        guard count >= 0 else { return nil }
+        return ControlAccess.Peer(pid: pid, uid: uid, gids: Array(gids.prefix(Int(count))))
+    }
+}

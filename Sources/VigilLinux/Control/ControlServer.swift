@@ -1,0 +1,114 @@
+import CLinux
+import Dispatch
+import VigilCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// vigild's control socket: a unix stream socket whose connections each carry one `ControlRequest` (see
+/// `docs/control-protocol.md`). Accepting, reading and writing all run on the given queue, never blocking it.
+public final class ControlServer: Sendable {
+    public let path: String
+    private let listener: QueueConfined<(any DispatchSourceRead)?>
+
+    /// Creates the socket (replacing a stale file, refusing one another process still listens on) and starts
+    /// accepting.
+    /// - Parameters:
+    ///   - path: the socket's path; its directory is created 0755 if missing.
+    ///   - group: the socket file's group (mode 0660), or `nil` for root only (0600).
+    ///   - queue: where everything runs (the engine queue).
+    ///   - onRequest: called once per connection with its decoded request.
+    /// - Throws: `SystemError` from `socket`, `bind`, `chown`, `chmod` or `listen`.
+    public init(
+        path: String,
+        group: UInt32?,
+        queue: DispatchQueue,
+        onRequest: @escaping @Sendable (ControlConnection, ControlRequest) -> Void
+    ) throws(SystemError) {
+        self.path = path
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        guard path.utf8.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            throw SystemError(call: "bind", subject: path, errno: ENAMETOOLONG)
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
+        var directory = ""
+        for component in path.split(separator: "/").dropLast() {
+            directory += "/" + component
+            mkdir(directory, 0o755)
+        }
+        let fd = try valueOrErrno("socket", path) {
+            socket(
+                AF_UNIX,
+                Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue),
+                0
+            )
+        }
+        do {
+            try Self.removeStale(path, address: address)
+            try valueOrErrno("bind", path) {
+                withUnsafePointer(to: &address) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                    }
+                }
+            }
+            try valueOrErrno("chown", path) { chown(path, 0, group ?? 0) }
+            try valueOrErrno("chmod", path) { chmod(path, group == nil ? 0o600 : 0o660) }
+            try valueOrErrno("listen", path) { listen(fd, 64) }
+        } catch {
+            Glibc.close(fd)
+            throw error
+        }
+        let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
+        listener = QueueConfined(source, queue: queue)
+        source.setEventHandler { @Sendable in
+            while true {
+                let client = vigil_accept(fd)
+                if client < 0 {
+                    if errno == EINTR || errno == ECONNABORTED { continue }
+                    return
+                }
+                guard let peer = ControlConnection.peer(of: client) else {
+                    Glibc.close(client)
+                    continue
+                }
+                _ = ControlConnection(fd: client, peer: peer, queue: queue, onRequest: onRequest)
+            }
+        }
+        source.setCancelHandler { @Sendable in
+            Glibc.close(fd)
+        }
+        source.activate()
+    }
+
+    /// A socket file nobody accepts on is left over from a vigild that died: remove it. One that answers belongs to
+    /// a running vigild, which must not be cut off.
+    private static func removeStale(_ path: String, address: sockaddr_un) throws(SystemError) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        guard info.st_mode & S_IFMT == S_IFSOCK else {
+            throw SystemError(call: "bind", subject: path, errno: EEXIST)
+        }
+        let probe = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        defer { Glibc.close(probe) }
+        var address = address
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(probe, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        if connected == 0 {
+            throw SystemError(call: "bind", subject: path, errno: EADDRINUSE)
+        }
+        unlink(path)
+    }
+
+    /// Stops accepting and removes the socket file. Connections already accepted finish. Only on the queue.
+    public func cancel() {
+        listener.value?.cancel()
+        listener.value = nil
+        unlink(path)
+    }
+}
