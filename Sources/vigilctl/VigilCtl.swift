@@ -7,6 +7,9 @@ struct VigilCtl: ParsableCommand {
         commandName: "vigilctl",
         abstract: "Inspect and steer vigild.",
         version: VigilVersion.string,
-        subcommands: [CheckConfig.self, Heartbeat.self, DetectorEval.self]
+        subcommands: [
+            Status.self, Events.self, Restart.self, Stop.self, Start.self, ResetFailed.self, Maintenance.self,
+            Reload.self, CheckConfig.self, Heartbeat.self, DetectorEval.self,
+        ]
     )
 }
