@@ -14,6 +14,7 @@ extension Engine {
     /// Records an event: the journal entry, the history `vigilctl events` reads, and every follower.
     func record(_ event: Event) {
         EventLog(logger: logger).record(event)
+        account(event)
         var fields: [String: String] = [:]
         for (name, value) in event.fields {
             fields[name] = value

@@ -162,10 +162,13 @@ extension Engine {
         )
     }
 
-    /// A steady tick while any target sends heartbeats, so that a stall of vigild is noticed even when heartbeats
-    /// keep re-arming every deadline timer. Four wake-ups a second, and none without heartbeat targets.
+    /// A steady tick while any target sends heartbeats (or metrics are on), so that a stall of vigild is noticed
+    /// even when heartbeats keep re-arming every deadline timer. Four wake-ups a second, and none otherwise.
     func updateSelfCheck() {
-        let needed = targets.values.contains { $0.heartbeatConfig != nil }
+        // Also while metrics are served: the tick's lateness is the engine-lateness histogram.
+        let needed =
+            targets.values.contains { $0.heartbeatConfig != nil } || metricsServer != nil
+            || textfileTimer != nil
         if !needed {
             selfCheckTimer?.cancel()
             selfCheckTimer = nil
@@ -177,6 +180,7 @@ extension Engine {
         let expected = QueueConfined(MonotonicClock.now() + period, queue: queue)
         timer.setEventHandler { @Sendable [unowned self] in
             let now = MonotonicClock.now()
+            self.engineLateness.observe(max(now - expected.value, .zero))
             self.checkForStall(expected: expected.value, fired: now)
             expected.value = now + period
         }

@@ -94,6 +94,10 @@ extension Engine {
         exitTimestamps = nil
         controlServer?.cancel()
         controlServer = nil
+        metricsServer?.stop()
+        metricsServer = nil
+        textfileTimer?.cancel()
+        textfileTimer = nil
         for follower in followers {
             follower.connection.close()
         }
@@ -158,6 +162,9 @@ extension Engine {
         let previousOrder = order
         let previousControlSocket = loaded.config.daemon.effectiveControlSocket
         let previousAccess = loaded.controlAccess
+        let previousMetrics = (
+            listen: loaded.config.daemon.metricsListen, textfile: loaded.config.daemon.metricsTextfile
+        )
         let endpointsChanged = fresh.heartbeatEndpoints != loaded.heartbeatEndpoints
         loaded = fresh
         if endpointsChanged {
@@ -192,6 +199,11 @@ extension Engine {
             || fresh.controlAccess != previousAccess
         if controlChanged {
             startControlServer()
+        }
+        if fresh.config.daemon.metricsListen != previousMetrics.listen
+            || fresh.config.daemon.metricsTextfile != previousMetrics.textfile
+        {
+            startMetrics()
         }
         afterChange()
         notifier.ready(status: statusLine())

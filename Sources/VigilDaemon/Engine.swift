@@ -39,6 +39,15 @@ public final class Engine: @unchecked Sendable {
     var stallGuard = StallGuard()
     /// The control socket.
     var controlServer: ControlServer?
+    /// `/metrics` over HTTP, when configured.
+    var metricsServer: MetricsHTTPServer?
+    /// Rewrites the node_exporter textfile, when configured.
+    var textfileTimer: (any DispatchSourceTimer)?
+    /// How late the self-check tick fires: the engine loop's own latency.
+    var engineLateness = Histogram()
+    var reloadsOK = 0
+    var reloadsRejected = 0
+    let startedAtRealtime = Double(RealtimeClock.nanoseconds()) / 1e9
     /// Recent events for `vigilctl events`, oldest first.
     var history: [EventRecord] = []
     /// The last event of each target, for `vigilctl status`.
@@ -91,6 +100,7 @@ public final class Engine: @unchecked Sendable {
             self.startExitTimestamps()
             self.startHeartbeatIngress()
             self.startControlServer()
+            self.startMetrics()
             for target in self.loaded.config.targets {
                 self.add(target)
             }
@@ -237,6 +247,14 @@ public final class Engine: @unchecked Sendable {
                 targets[name] = nil
                 loaded.launches[name] = launch
                 add(config)
+                if let fresh = targets[name] {
+                    // The figures of a target survive its replacement by new settings or a restart on request.
+                    fresh.restartsBefore = runtime.restartsBefore + runtime.machine.restarts
+                    fresh.faults = runtime.faults
+                    fresh.detection = runtime.detection
+                    fresh.recovery = runtime.recovery
+                    fresh.maintenance = runtime.maintenance
+                }
             }
         }
         updateSelfCheck()

@@ -27,6 +27,16 @@ final class TargetRuntime {
     var notifyStatus: String?
     /// Maintenance for this target alone (`vigilctl maintenance on T`).
     var maintenance = false
+    /// Restarts of earlier state machines of this target (a restart on request replaces the machine).
+    var restartsBefore = 0
+    /// Convictions of a live process (heartbeat faults, watchdog triggers).
+    var faults = 0
+    /// Exit → noticed, for every unexpected exit.
+    var detection = Histogram()
+    /// Failure noticed → the replacement process started.
+    var recovery = Histogram()
+    /// When the current outage began, if the target is down for a failure.
+    var downSince: MonotonicInstant?
     private let timer: any DispatchSourceTimer
     private let heartbeatTimer: any DispatchSourceTimer
 

@@ -1,3 +1,4 @@
+import CLinux
 import VigilCore
 
 #if canImport(Glibc)

@@ -1,3 +1,4 @@
+import CLinux
 import Dispatch
 
 #if canImport(Glibc)
