@@ -34,10 +34,16 @@ extension Engine {
             let writer = TextfileWriter(path: path)
             let timer = DispatchSource.makeTimerSource(queue: queue)
             timer.setEventHandler { @Sendable [unowned self] in
-                do {
-                    try writer.write(PrometheusText.render(self.metricsSnapshot()))
-                } catch {
-                    self.logger.warning("cannot write metrics to \(path): \(error)")
+                // Rendered here, where the figures live; written elsewhere, because a slow disk must not stall the
+                // engine (and with it the watchdog).
+                let text = PrometheusText.render(self.metricsSnapshot())
+                let logger = self.logger
+                DispatchQueue.global(qos: .utility).async { @Sendable in
+                    do {
+                        try writer.write(text)
+                    } catch {
+                        logger.warning("cannot write metrics to \(path): \(error)")
+                    }
                 }
             }
             let period = Int(Self.textfileInterval.nanoseconds)

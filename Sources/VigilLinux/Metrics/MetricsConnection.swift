@@ -21,6 +21,11 @@ final class MetricsConnection {
         case closed
     }
 
+    /// `MSG_NOSIGNAL`: a client that went away gives `EPIPE` instead of killing vigild with `SIGPIPE`. Spelled out
+    /// because whether the Glibc macro is visible here depends on which C module the compiler happened to load
+    /// first (the optimized build of this module does not see it).
+    private static let noSignal: Int32 = 0x4000
+
     let id: UInt64
     private let fd: Int32
     private let metrics: @Sendable () -> String
@@ -155,7 +160,7 @@ final class MetricsConnection {
             do {
                 sent = try valueOrErrno("send") {
                     output.withUnsafeBytes {
-                        send(fd, $0.baseAddress! + written, $0.count - written, Int32(MSG_NOSIGNAL))
+                        send(fd, $0.baseAddress! + written, $0.count - written, Self.noSignal)
                     }
                 }
             } catch {
