@@ -123,7 +123,14 @@ public enum ConfigParser {
         }
         daemon.controlAdminGroup = reader.nonEmptyString("control_admin_group", problems: &problems)
         daemon.controlReadGroup = reader.nonEmptyString("control_read_group", problems: &problems)
-        daemon.metricsListen = reader.nonEmptyString("metrics_listen", problems: &problems)
+        if let listen = reader.nonEmptyString("metrics_listen", problems: &problems) {
+            do {
+                _ = try MetricsListenAddress(parsing: listen)
+                daemon.metricsListen = listen
+            } catch {
+                problems.append(reader.problem("metrics_listen", "\(error)"))
+            }
+        }
         if let listen = reader.value("heartbeat_listen") {
             let strings = listen.array?.compactMap(\.string)
             if let strings, strings.count == listen.array?.count {
