@@ -83,6 +83,12 @@ extension Engine {
                     .failure("configuration not reloaded: \(error.problems.count) problem(s)", problems: error.lines)
                 )
             }
+        case .report:
+            let now = MonotonicClock.now().microseconds
+            let started = startedAt.microseconds
+            let from = request.sinceSeconds.map { max(started, now - Int64($0 * 1e6)) } ?? started
+            let report = ReliabilityReport.compute(events: history, targets: order, from: from, now: now)
+            connection.send(ControlResponse(ok: true, report: report, reportWindowSeconds: Double(now - from) / 1e6))
         case .maintenance:
             setMaintenance(request.enabled ?? true, target: request.target, by: who, on: connection)
         case .restart, .stop, .start, .resetFailed:

@@ -163,3 +163,36 @@ import Glibc
         #expect(try silent.next()?.error == "no request within 5 s")
     }
 }
+
+@Suite struct ReportEndToEndTests {
+    @Test func vigilctlReportCountsAKilledTargetsFailureAndRecovery() async throws {
+        let vigild = try VigildProcess(
+            config: """
+                [[target]]
+                name = "web"
+                exec = ["/bin/sleep", "1000"]
+                restart = { backoff = "0..1s", start_grace = "100ms" }
+                """
+        )
+        let pid = try #require(try await vigild.waitForEvent(.targetStarted, target: "web").pid)
+        kill(pid, SIGKILL)
+        try await vigild.waitForEvent(.targetStarted, target: "web", count: 2)
+        let result = try ProcessProbe.run(
+            VigildProcess.siblingExecutable("vigilctl"),
+            ["report", "--json", "--socket", vigild.controlSocket]
+        )
+        #expect(result.status == 0, "\(result.err)")
+        let report = try JSONDecoder().decode([TargetReliability].self, from: Data(result.out.utf8))
+        let web = try #require(report.first)
+        #expect(web.target == "web" && web.failures == 1 && web.detected == 1)
+        #expect(web.recoveries == ["restart": 1])
+        #expect(web.meanTimeToRecover.map { $0 > 0 && $0 < 1 } == true)
+        #expect(web.availabilityPercent < 100 && web.availabilityPercent > 90)
+        let table = try ProcessProbe.run(
+            VigildProcess.siblingExecutable("vigilctl"),
+            ["report", "--since", "1h", "--socket", vigild.controlSocket]
+        )
+        #expect(table.out.contains("web "))
+        #expect(table.out.contains("restart 1"))
+    }
+}

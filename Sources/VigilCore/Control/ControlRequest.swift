@@ -12,6 +12,8 @@ public struct ControlRequest: Codable, Sendable, Equatable {
     public var limit: Int?
     /// `events`: keep the connection open and send each new event as it happens.
     public var follow: Bool?
+    /// `report`: the window, in seconds back from now; the whole history when absent.
+    public var sinceSeconds: Double?
 
     public static let currentVersion = 1
 
@@ -21,6 +23,7 @@ public struct ControlRequest: Codable, Sendable, Equatable {
         enabled: Bool? = nil,
         limit: Int? = nil,
         follow: Bool? = nil,
+        sinceSeconds: Double? = nil,
         version: Int = ControlRequest.currentVersion
     ) {
         self.version = version
@@ -29,6 +32,7 @@ public struct ControlRequest: Codable, Sendable, Equatable {
         self.enabled = enabled
         self.limit = limit
         self.follow = follow
+        self.sinceSeconds = sinceSeconds
     }
 }
 
@@ -43,11 +47,12 @@ public enum ControlCommand: String, Codable, Sendable, CaseIterable {
     case resetFailed = "reset-failed"
     case maintenance
     case reload
+    case report
 
     /// Whether the command changes anything.
     public var mutates: Bool {
         switch self {
-        case .status, .events: false
+        case .status, .events, .report: false
         default: true
         }
     }

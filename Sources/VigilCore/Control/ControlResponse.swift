@@ -12,6 +12,10 @@ public struct ControlResponse: Codable, Sendable, Equatable {
     public var message: String?
     /// `reload` refused: the configuration's problems as `file:line: key: message`.
     public var problems: [String]?
+    /// `report`: per target, over the window.
+    public var report: [TargetReliability]?
+    /// `report`: the window actually covered, in seconds (the history may be shorter than asked).
+    public var reportWindowSeconds: Double?
 
     public init(
         ok: Bool,
@@ -20,6 +24,8 @@ public struct ControlResponse: Codable, Sendable, Equatable {
         events: [EventRecord]? = nil,
         message: String? = nil,
         problems: [String]? = nil,
+        report: [TargetReliability]? = nil,
+        reportWindowSeconds: Double? = nil,
         version: Int = ControlRequest.currentVersion
     ) {
         self.version = version
@@ -29,6 +35,8 @@ public struct ControlResponse: Codable, Sendable, Equatable {
         self.events = events
         self.message = message
         self.problems = problems
+        self.report = report
+        self.reportWindowSeconds = reportWindowSeconds
     }
 
     public static func failure(_ error: String, problems: [String]? = nil) -> ControlResponse {
