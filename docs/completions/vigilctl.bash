@@ -173,13 +173,13 @@ _vigilctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    status|events|restart|stop|start|reset-failed|maintenance|reload|check-config|heartbeat|detector-eval|help)
+    status|events|restart|stop|start|reset-failed|maintenance|reload|report|check-config|heartbeat|detector-eval|help)
         # Offer subcommand argument completions
         "_vigilctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'status events restart stop start reset-failed maintenance reload check-config heartbeat detector-eval help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'status events restart stop start reset-failed maintenance reload report check-config heartbeat detector-eval help' -- "${cur}"))
         ;;
     esac
 }
@@ -312,6 +312,24 @@ _vigilctl_reload() {
 
     # Offer option value completions
     case "${prev}" in
+    '--socket')
+        return
+        ;;
+    esac
+}
+
+_vigilctl_report() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--since --socket)
+    __vigilctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--since')
+        return
+        ;;
     '--socket')
         return
         ;;

@@ -58,6 +58,7 @@ _vigilctl() {
             'reset-failed:Forget a target'\''s failure and restart count, so recovery starts afresh.'
             'maintenance:Turn maintenance mode on or off, for one target or (without TARGET) the whole host.'
             'reload:Reload vigild'\''s configuration file; a configuration with problems changes nothing.'
+            'report:Reliability figures per target: failures, detection rate, MTTD, MTTR, availability.'
             'check-config:Validate a configuration file: every problem and exit 1, or a summary and exit 0.'
             'heartbeat:Send authenticated heartbeats (protocol v1) for a target, or generate a key.'
             'detector-eval:Measure the heartbeat detectors on a trace: detection time, false convictions, accuracy.'
@@ -67,7 +68,7 @@ _vigilctl() {
         ;;
     arg)
         case "${words[1]}" in
-        status|events|restart|stop|start|reset-failed|maintenance|reload|check-config|heartbeat|detector-eval|help)
+        status|events|restart|stop|start|reset-failed|maintenance|reload|report|check-config|heartbeat|detector-eval|help)
             "_vigilctl_${words[1]}" && ret=0
             ;;
         esac
@@ -176,6 +177,20 @@ _vigilctl_maintenance() {
 _vigilctl_reload() {
     local -i ret=1
     local -ar arg_specs=(
+        '--socket[vigild'\''s control socket (default\: $VIGIL_CONTROL_SOCKET, else /run/vigil/control.sock).]:PATH:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_vigilctl_report() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--since[Only the last DURATION, e.g. 1h or 30m.]:DURATION:'
+        '--json[Print JSON.]'
         '--socket[vigild'\''s control socket (default\: $VIGIL_CONTROL_SOCKET, else /run/vigil/control.sock).]:PATH:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
