@@ -17,7 +17,7 @@ extension Engine {
         guard !loaded.heartbeatEndpoints.isEmpty else { return }
         for endpoint in loaded.heartbeatEndpoints {
             if case .unix(let path) = endpoint {
-                createDirectory(parentOf: path)
+                Directories.createParents(of: path)
             }
         }
         do {
@@ -60,7 +60,7 @@ extension Engine {
     func openNotifySocket(for runtime: TargetRuntime) {
         guard runtime.config.notifySocket else { return }
         let path = NotifySocket.path(runtimeDirectory: loaded.config.daemon.runtimeDirectory, target: runtime.name)
-        createDirectory(parentOf: path)
+        Directories.createParents(of: path)
         let name = runtime.name
         do {
             runtime.notifySocket = try NotifySocket(path: path, queue: queue) { @Sendable [weak self] received in
@@ -71,14 +71,6 @@ extension Engine {
                 "cannot create the notify socket of \(name): \(error)",
                 metadata: ["VIGIL_TARGET": "\(name)", "VIGIL_ERROR": "\(error)"]
             )
-        }
-    }
-
-    private func createDirectory(parentOf path: String) {
-        var directory = ""
-        for component in path.split(separator: "/").dropLast() {
-            directory += "/" + component
-            mkdir(directory, 0o755)
         }
     }
 

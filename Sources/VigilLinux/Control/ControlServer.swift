@@ -33,11 +33,7 @@ public final class ControlServer: Sendable {
             throw SystemError(call: "bind", subject: path, errno: ENAMETOOLONG)
         }
         withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
-        var directory = ""
-        for component in path.split(separator: "/").dropLast() {
-            directory += "/" + component
-            mkdir(directory, 0o755)
-        }
+        Directories.createParents(of: path)
         let fd = try valueOrErrno("socket", path) {
             socket(
                 AF_UNIX,
