@@ -10,30 +10,30 @@ final class KeptOpenFiles {
 
     /// The text of the file at `path`, or `nil` when it does not exist.
     ///
-    /// A file that vanishes is forgotten, so it is opened afresh if it comes back (a re-plugged disk, a cgroup
-    /// created again under the same name).
-    /// - Throws: `SystemError` for every other failure, and when the file vanished after it was opened.
+    /// A kept file that vanished is opened afresh once: a sysfs or test file replaced by a new one (a re-plugged
+    /// disk, an atomic rewrite) is then read from its new inode, and a cgroup that is really gone reads as `nil`.
+    /// - Throws: `SystemError` for every failure other than absence.
     func read(_ path: String) throws(SystemError) -> String? {
-        let file: KeptOpenFile
         if let kept = files[path] {
-            file = kept
-        } else {
             do {
-                file = try KeptOpenFile(path: path)
+                return try kept.read()
             } catch {
-                if error.errno == ENOENT || error.errno == ENOTDIR {
-                    return nil
-                }
-                throw error
+                files[path] = nil
+                guard error.fileVanished else { throw error }
             }
-            files[path] = file
         }
+        let file: KeptOpenFile
         do {
-            return try file.read()
+            file = try KeptOpenFile(path: path)
         } catch {
-            files[path] = nil
+            if error.errno == ENOENT || error.errno == ENOTDIR {
+                return nil
+            }
             throw error
         }
+        let text = try file.read()
+        files[path] = file
+        return text
     }
 
     /// Closes every file whose path starts with `prefix` (a cgroup directory that is gone).
