@@ -108,16 +108,6 @@ public final class Engine: @unchecked Sendable {
         }
     }
 
-    /// Asks for an orderly shutdown, as SIGTERM does.
-    public func requestShutdown() {
-        queue.async { @Sendable in self.shutdown(reason: "requested") }
-    }
-
-    /// Asks for a reload, as SIGHUP does.
-    public func requestReload() {
-        queue.async { @Sendable in _ = self.reload() }
-    }
-
     // MARK: - Targets
 
     func add(_ target: TargetConfig) {
