@@ -23,6 +23,9 @@
 #include <linux/netlink.h>
 #include <linux/connector.h>
 #include <linux/cn_proc.h>
+#include <sys/inotify.h>
+#include <sys/eventfd.h>
+#include <sys/epoll.h>
 
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
@@ -451,6 +454,99 @@ static inline int vigil_peer_credentials(int fd, pid_t *pid, uid_t *uid, gid_t *
 /// accept4 with SOCK_CLOEXEC | SOCK_NONBLOCK (glibc declares accept4 only with _GNU_SOURCE).
 static inline int vigil_accept(int fd) {
     return (int)syscall(SYS_accept4, fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+}
+
+
+/// inotify_init1 with IN_CLOEXEC | IN_NONBLOCK. Returns the descriptor, or -errno.
+static inline int vigil_inotify_open(void) {
+    int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+    return fd < 0 ? -errno : fd;
+}
+
+/// Watches `path` for modification (kernfs files such as cgroup.events and memory.events notify this way).
+/// Returns the watch descriptor, or -errno.
+static inline int vigil_inotify_watch(int fd, const char *path) {
+    int wd = inotify_add_watch(fd, path, IN_MODIFY);
+    return wd < 0 ? -errno : wd;
+}
+
+static inline int vigil_inotify_unwatch(int fd, int wd) {
+    return inotify_rm_watch(fd, wd) < 0 ? -errno : 0;
+}
+
+/// Drains pending inotify events into `wds` (watch descriptors, repeated as they come; IN_IGNORED ones as -wd-1
+/// so a removed file can be told apart). Returns how many were stored, 0 when none is pending, or -errno.
+static inline int vigil_inotify_read(int fd, int *wds, int max) {
+    char buffer[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+    int count = 0;
+    for (;;) {
+        ssize_t length = read(fd, buffer, sizeof buffer);
+        if (length < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN) return count;
+            return count > 0 ? count : -errno;
+        }
+        if (length == 0) return count;
+        for (char *at = buffer; at < buffer + length;) {
+            const struct inotify_event *event = (const struct inotify_event *)at;
+            if (count < max) {
+                wds[count++] = (event->mask & IN_IGNORED) ? -event->wd - 1 : event->wd;
+            }
+            at += sizeof(struct inotify_event) + event->len;
+        }
+        if (count >= max) return count;
+    }
+}
+
+/// eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK). Returns the descriptor, or -errno.
+static inline int vigil_eventfd_open(void) {
+    int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    return fd < 0 ? -errno : fd;
+}
+
+/// Reads and resets an eventfd's counter. Returns the counter (0 when nothing is pending), or -errno.
+static inline int64_t vigil_eventfd_take(int fd) {
+    uint64_t value = 0;
+    ssize_t length;
+    do {
+        length = read(fd, &value, sizeof value);
+    } while (length < 0 && errno == EINTR);
+    if (length < 0) return errno == EAGAIN ? 0 : -errno;
+    return (int64_t)value;
+}
+
+/// An epoll instance (EPOLL_CLOEXEC). Dispatch watches descriptors for reading only, but a PSI trigger signals
+/// EPOLLPRI: registering triggers with this epoll, whose own descriptor turns readable, bridges the two.
+static inline int vigil_epoll_open(void) {
+    int fd = epoll_create1(EPOLL_CLOEXEC);
+    return fd < 0 ? -errno : fd;
+}
+
+/// Adds `fd` to `epfd` for EPOLLPRI, tagged with `tag`. Returns 0 or -errno.
+static inline int vigil_epoll_add_priority(int epfd, int fd, int64_t tag) {
+    struct epoll_event event = { .events = EPOLLPRI, .data.u64 = (uint64_t)tag };
+    return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &event) < 0 ? -errno : 0;
+}
+
+static inline int vigil_epoll_remove(int epfd, int fd) {
+    return epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL) < 0 ? -errno : 0;
+}
+
+/// Collects ready events without waiting: the tags into `tags`, and for each whether it was an error (EPOLLERR:
+/// the trigger's file went away) in `errors`. Returns the count, or -errno.
+static inline int vigil_epoll_take(int epfd, int64_t *tags, int *errors, int max) {
+    struct epoll_event events[64];
+    if (max > 64) max = 64;
+    int n;
+    do {
+        n = epoll_wait(epfd, events, max, 0);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) return -errno;
+    for (int i = 0; i < n; i++) {
+        tags[i] = (int64_t)events[i].data.u64;
+        errors[i] = (events[i].events & (EPOLLERR | EPOLLHUP)) != 0;
+    }
+    return n;
 }
 
 #endif

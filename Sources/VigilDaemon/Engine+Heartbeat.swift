@@ -187,7 +187,7 @@ extension Engine {
 
     /// The (re)started process gets a fresh judge; one that is gone, none.
     func heartbeatProcessChanged(_ runtime: TargetRuntime, now: MonotonicInstant) {
-        if runtime.watcher != nil, let config = runtime.heartbeatConfig {
+        if runtime.hasInstance, let config = runtime.heartbeatConfig {
             runtime.judge = HeartbeatJudge(config: config, start: now)
         } else {
             runtime.judge = nil

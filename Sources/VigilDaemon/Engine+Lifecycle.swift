@@ -77,7 +77,9 @@ extension Engine {
             )
         )
         for name in order {
-            guard let runtime = targets[name] else { continue }
+            // cgroup and vm targets are not vigild's children: they keep running, and are adopted again when
+            // vigild comes back.
+            guard let runtime = targets[name], runtime.config.kind == .process else { continue }
             perform(runtime.machine.stop(now: now, reason: "vigild stopping"), for: runtime)
         }
         afterChange()
@@ -90,6 +92,15 @@ extension Engine {
         signalSources = []
         watchdogTimer?.cancel()
         watchdogTimer = nil
+        healthTimer?.cancel()
+        healthTimer = nil
+        for runtime in targets.values {
+            detachCgroup(runtime)
+        }
+        inotify?.cancel()
+        inotify = nil
+        pressureTriggers?.cancel()
+        pressureTriggers = nil
         exitTimestamps?.cancel()
         exitTimestamps = nil
         controlServer?.cancel()
@@ -152,10 +163,8 @@ extension Engine {
             perform(runtime.machine.stop(now: now, reason: "removed from configuration"), for: runtime)
         }
         for name in diff.changed {
-            guard let runtime = targets[name], let target = fresh.config.target(named: name),
-                let launch = fresh.launches[name]
-            else { continue }
-            runtime.whenDown = .replace(target, launch)
+            guard let runtime = targets[name], let target = fresh.config.target(named: name) else { continue }
+            runtime.whenDown = .replace(target, fresh.launches[name])
             perform(runtime.machine.stop(now: now, reason: "configuration changed"), for: runtime)
         }
         logger.logLevel = LogBackend.logLevel(fresh.config.daemon.logLevel)
@@ -166,7 +175,15 @@ extension Engine {
             listen: loaded.config.daemon.metricsListen, textfile: loaded.config.daemon.metricsTextfile
         )
         let endpointsChanged = fresh.heartbeatEndpoints != loaded.heartbeatEndpoints
+        let hostChanged = fresh.config.host != loaded.config.host
+        let tickChanged = fresh.config.daemon.tick != loaded.config.daemon.tick
         loaded = fresh
+        if hostChanged {
+            configureHostChecks()
+        }
+        if tickChanged {
+            restartHealthTick()
+        }
         if endpointsChanged {
             startHeartbeatIngress()
         } else {

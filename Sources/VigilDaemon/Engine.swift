@@ -62,6 +62,21 @@ public final class Engine: @unchecked Sendable {
     /// Where authenticated heartbeats come in; boxed for the handlers of its read sources.
     let heartbeatIngress: QueueConfined<HeartbeatIngress?>
     var watchdogTimer: (any DispatchSourceTimer)?
+    /// Where each cgroup hierarchy is mounted; `nil` when `/proc/self/mountinfo` could not be read.
+    var cgroupLocator: CgroupLocator?
+    /// One inotify instance for every watched `cgroup.events` and `memory.events`, and whose watch is whose.
+    var inotify: InotifyWatcher?
+    var watchOwners: [Int32: String] = [:]
+    /// PSI triggers, and whose each is (`nil`: the host's).
+    var pressureTriggers: PressureTriggers?
+    var triggerOwners: [Int64: String?] = [:]
+    /// The host's figures and the `[host]` checks.
+    var hostSampler: HostSampler?
+    var hostDetectors: [CheckDetector] = []
+    /// The last round of the host's readings, for `vigilctl status`.
+    var hostSamples = MetricSamples()
+    /// Reads health figures every `[daemon] tick`.
+    var healthTimer: (any DispatchSourceTimer)?
 
     /// - Parameters:
     ///   - config: the configuration to start with, already loaded.
@@ -101,6 +116,7 @@ public final class Engine: @unchecked Sendable {
             self.startHeartbeatIngress()
             self.startControlServer()
             self.startMetrics()
+            self.startHealth()
             for target in self.loaded.config.targets {
                 self.add(target)
             }
@@ -112,7 +128,8 @@ public final class Engine: @unchecked Sendable {
 
     func add(_ target: TargetConfig) {
         dispatchPrecondition(condition: .onQueue(queue))
-        guard let launch = loaded.launches[target.name] else {
+        let launch = loaded.launches[target.name]
+        guard launch != nil || target.kind != .process else {
             logger.error("no launch specification for target", metadata: ["VIGIL_TARGET": "\(target.name)"])
             return
         }
@@ -163,6 +180,10 @@ public final class Engine: @unchecked Sendable {
     }
 
     func spawn(_ runtime: TargetRuntime) {
+        guard runtime.config.kind == .process, let launch = runtime.launch else {
+            startWatched(runtime)
+            return
+        }
         let stream = targetOutputToJournal ? JournalStream.openStream(identifier: runtime.name, priority: 6) : nil
         defer {
             if let stream {
@@ -171,7 +192,7 @@ public final class Engine: @unchecked Sendable {
         }
         let outcome: [SupervisionAction]
         do {
-            let process = try ProcessLauncher.spawn(runtime.launch, stdout: stream ?? -1, stderr: stream ?? -1)
+            let process = try ProcessLauncher.spawn(launch, stdout: stream ?? -1, stderr: stream ?? -1)
             let name = runtime.name
             runtime.killSentAt = nil
             exitTimestamps?.watch(process.pid)
@@ -180,6 +201,7 @@ public final class Engine: @unchecked Sendable {
             }
             outcome = runtime.machine.spawned(pid: process.pid, now: process.startedAt)
             heartbeatProcessChanged(runtime, now: process.startedAt)
+            runtime.sampler = processSampler(pid: process.pid)
         } catch {
             outcome = runtime.machine.spawnFailed(reason: error.description, now: MonotonicClock.now())
         }
@@ -187,6 +209,13 @@ public final class Engine: @unchecked Sendable {
     }
 
     func send(_ signal: VigilCore.Signal, to runtime: TargetRuntime) {
+        if let watched = runtime.watched {
+            if signal == .kill {
+                runtime.killSentAt = MonotonicClock.now()
+            }
+            CgroupControl.signal(signal, watched.directories)
+            return
+        }
         guard let pid = runtime.machine.state.pid, runtime.watcher != nil else { return }
         if signal == .kill {
             runtime.killSentAt = MonotonicClock.now()
@@ -229,10 +258,12 @@ public final class Engine: @unchecked Sendable {
             case .nothing:
                 break
             case .remove:
+                detachCgroup(runtime)
                 runtime.close()
                 targets[name] = nil
                 order.removeAll { $0 == name }
             case .replace(let config, let launch):
+                detachCgroup(runtime)
                 runtime.close()
                 targets[name] = nil
                 loaded.launches[name] = launch
@@ -249,7 +280,7 @@ public final class Engine: @unchecked Sendable {
         }
         updateSelfCheck()
         if shuttingDown {
-            if targets.values.allSatisfy({ $0.machine.isDown && $0.watcher == nil }) {
+            if targets.values.allSatisfy({ ($0.machine.isDown && $0.watcher == nil) || $0.config.kind != .process }) {
                 finish()
             }
             return
@@ -272,7 +303,10 @@ public final class Engine: @unchecked Sendable {
     }
 
     func statusLine() -> String {
-        StatusSummary.line(states: order.compactMap { targets[$0]?.machine.state })
+        let line = StatusSummary.line(states: order.compactMap { targets[$0]?.machine.state })
+        let faults = hostFaults
+        guard !faults.isEmpty else { return line }
+        return "host fault: " + faults.map(\.text).joined(separator: "; ") + "; " + line
     }
 
     func updateStatus() {

@@ -5,7 +5,9 @@ import VigilLinux
 /// Everything the engine holds for one target. Confined to the engine queue, like the engine itself.
 final class TargetRuntime {
     var config: TargetConfig
-    var launch: LaunchSpec
+    /// How to start it: the process for a process target, the `start` command for a cgroup or vm target (`nil`
+    /// when it has none).
+    var launch: LaunchSpec?
     var machine: RestartStateMachine
     /// The watcher of the running process, if any. Holding it keeps its DispatchSource alive.
     var watcher: PidfdWatcher?
@@ -37,13 +39,23 @@ final class TargetRuntime {
     var recovery = Histogram()
     /// When the current outage began, if the target is down for a failure.
     var downSince: MonotonicInstant?
+    /// One detector per configured check, fed each tick.
+    var detectors: [CheckDetector] = []
+    /// Reads the target's cgroup and main process for the checks; `nil` until there is a cgroup to read.
+    var sampler: TargetSampler?
+    /// The cgroup of a `cgroup` or `vm` target, and how vigild watches it; `nil` for process targets.
+    var watched: WatchedCgroup?
+    /// The `start` command of a cgroup or vm target while it runs.
+    var startCommand: PidfdWatcher?
+    /// When the `start` command was launched, while the target waits for its cgroup to fill.
+    var startLaunchedAt: MonotonicInstant?
     private let timer: any DispatchSourceTimer
     private let heartbeatTimer: any DispatchSourceTimer
 
     enum WhenDown {
         case nothing
         case remove
-        case replace(TargetConfig, LaunchSpec)
+        case replace(TargetConfig, LaunchSpec?)
     }
 
     /// - Parameters:
@@ -51,7 +63,7 @@ final class TargetRuntime {
     ///   - onHeartbeatTimer: called on `queue` when the heartbeat deadline is reached.
     init(
         config: TargetConfig,
-        launch: LaunchSpec,
+        launch: LaunchSpec?,
         seed: UInt64,
         queue: DispatchQueue,
         onTimer: @escaping @Sendable () -> Void,
@@ -61,6 +73,7 @@ final class TargetRuntime {
         self.launch = launch
         self.machine = RestartStateMachine(target: config, seed: seed)
         self.heartbeatConfig = config.heartbeat
+        self.detectors = config.checks.map(CheckDetector.init)
         timer = DispatchSource.makeTimerSource(flags: .strict, queue: queue)
         timer.setEventHandler { @Sendable in onTimer() }
         timer.schedule(deadline: .distantFuture)
@@ -84,6 +97,11 @@ final class TargetRuntime {
 
     var name: String { config.name }
 
+    /// Whether an instance runs: vigild's child process, or the watched cgroup's processes.
+    var hasInstance: Bool {
+        watcher != nil || watched?.mainPID != nil
+    }
+
     /// Arms the one timer for `instant` on the monotonic clock, replacing any earlier arming.
     func arm(at instant: MonotonicInstant, now: MonotonicInstant) {
         let delay = max(instant - now, .zero)
@@ -102,5 +120,13 @@ final class TargetRuntime {
         watcher = nil
         notifySocket?.cancel()
         notifySocket = nil
+        watched?.close()
+        startCommand?.cancel()
+        startCommand = nil
+    }
+
+    /// The metrics the checks read.
+    var checkedMetrics: Set<HealthMetric> {
+        Set(detectors.map(\.check.metric))
     }
 }

@@ -7,7 +7,7 @@ import VigilCore
         let problem = try configProblem("[daemon]\n\n[frobnicate]\nx = 1\n")
         #expect(problem.key == "frobnicate")
         #expect(problem.line == 3)
-        #expect(problem.message == "unknown key (known keys: daemon, target)")
+        #expect(problem.message == "unknown key (known keys: daemon, target, host)")
     }
 
     @Test func unknownKeyInDaemonTableNamesKeyAndLine() throws {
@@ -17,7 +17,7 @@ import VigilCore
         #expect(
             problem.message
                 == "unknown key (known keys: log_level, log_target, runtime_dir, heartbeat_listen, control_socket, "
-                + "control_admin_group, control_read_group, metrics_listen, metrics_textfile)"
+                + "control_admin_group, control_read_group, metrics_listen, metrics_textfile, tick)"
         )
     }
 
@@ -27,7 +27,8 @@ import VigilCore
         #expect(problem.line == 4)
         #expect(
             problem.message == "unknown key; did you mean \"stop_timeout\"? (known keys: name, kind, exec, env, cwd, "
-                + "user, group, stop_signal, stop_timeout, restart, heartbeat, notify_socket)"
+                + "user, group, stop_signal, stop_timeout, restart, heartbeat, notify_socket, cgroup, machine, start, "
+                + "start_timeout, checks)"
         )
     }
 

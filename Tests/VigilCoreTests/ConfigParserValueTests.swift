@@ -96,12 +96,12 @@ import VigilCore
     }
 
     @Test func unknownKindAndRestartModeListTheChoices() {
-        let problems = configProblems(web("kind = \"vm\"\nrestart.mode = \"sometimes\"\n"))
+        let problems = configProblems(web("kind = \"container\"\nrestart.mode = \"sometimes\"\n"))
         #expect(problems.map(\.key) == ["target[web].kind", "target[web].restart.mode"])
         #expect(problems.map(\.line) == [4, 5])
         #expect(
             problems.map(\.message) == [
-                "unknown target kind \"vm\" (expected one of: process)",
+                "unknown target kind \"container\" (expected one of: process, cgroup, vm)",
                 "unknown restart mode \"sometimes\" (expected one of: always, on-failure, never)",
             ]
         )

@@ -3,7 +3,7 @@ import TOMLKit
 extension ConfigParser {
     static let targetKeys = [
         "name", "kind", "exec", "env", "cwd", "user", "group", "stop_signal", "stop_timeout", "restart", "heartbeat",
-        "notify_socket",
+        "notify_socket", "cgroup", "machine", "start", "start_timeout", "checks",
     ]
     static let maximumNameLength = 64
 
@@ -83,7 +83,29 @@ extension ConfigParser {
         if let parsed: TargetKind = reader.choice("kind", what: "target kind", problems: &problems) {
             kind = parsed
         }
-        let exec = parseExec(reader, problems: &problems)
+        let exec: [String]?
+        var cgroup: String?
+        var machine: String?
+        switch kind {
+        case .process:
+            exec = parseExec(reader, key: "exec", required: true, problems: &problems)
+            for key in ["cgroup", "machine", "start", "start_timeout"] where reader.value(key) != nil {
+                problems.append(reader.problem(key, "only for kind = \"cgroup\" or \"vm\" targets"))
+            }
+        case .cgroup, .vm:
+            exec = parseExec(reader, key: "start", required: false, problems: &problems) ?? []
+            if reader.value("exec") != nil {
+                let message =
+                    "a \(kind.rawValue) target is not spawned by vigild; give the command that starts it as start"
+                problems.append(reader.problem("exec", message))
+            }
+            (cgroup, machine) = parseWatched(reader, kind: kind, problems: &problems)
+        }
+        let startTimeout = reader.duration("start_timeout", problems: &problems) ?? .seconds(30)
+        var checks = parseChecks(reader, scope: .target, problems: &problems)
+        if kind == .vm, !checks.contains(where: { $0.metric.name == "main.uninterruptible" }) {
+            checks.append(Self.stuckVMCheck)
+        }
         let env = parseEnv(reader, problems: &problems) ?? [:]
         var cwd = reader.string("cwd", problems: &problems)
         if let path = cwd, !path.hasPrefix("/") {
@@ -104,13 +126,16 @@ extension ConfigParser {
             heartbeat = parseHeartbeat(heartbeatReader, problems: &problems)
         }
         let notifySocket = reader.bool("notify_socket", problems: &problems) ?? false
+        if notifySocket, kind != .process {
+            problems.append(reader.problem("notify_socket", "only for process targets, which vigild spawns itself"))
+        }
         if let heartbeat, heartbeat.keyFile == nil, !notifySocket {
             let message =
                 "nothing can deliver these heartbeats: set heartbeat.key_file (UDP or unix datagrams) or "
                 + "notify_socket = true (sd_notify WATCHDOG=1)"
             problems.append(reader.problem("heartbeat", message))
         }
-        guard let name, let exec else { return nil }
+        guard let name, let exec, kind == .process || cgroup != nil || machine != nil else { return nil }
         return TargetConfig(
             name: name,
             kind: kind,
@@ -123,36 +148,97 @@ extension ConfigParser {
             stopTimeout: stopTimeout,
             restart: restart,
             heartbeat: heartbeat,
-            notifySocket: notifySocket
+            notifySocket: notifySocket,
+            cgroup: cgroup,
+            machine: machine,
+            checks: checks,
+            startTimeout: startTimeout
         )
     }
 
-    private static func parseExec(_ reader: ConfigTableReader, problems: inout [ConfigProblem]) -> [String]? {
+    /// The check every `vm` target has unless it configures its own on `main.uninterruptible`: a QEMU (or a
+    /// container's init) stuck in state D for 10 s is a fault.
+    static let stuckVMCheck = HealthCheck(
+        metric: HealthMetric(name: "main.uninterruptible"),
+        comparison: .equal,
+        bound: .value(1),
+        holdFor: .seconds(10),
+        severity: .fault,
+        text: "main.uninterruptible == 1 for 10s"
+    )
+
+    /// `cgroup` for a cgroup target, `machine` for a vm target; each required for its kind and refused otherwise.
+    private static func parseWatched(
+        _ reader: ConfigTableReader,
+        kind: TargetKind,
+        problems: inout [ConfigProblem]
+    ) -> (cgroup: String?, machine: String?) {
+        let wanted = kind == .cgroup ? "cgroup" : "machine"
+        let other = kind == .cgroup ? "machine" : "cgroup"
+        if reader.value(other) != nil {
+            problems.append(reader.problem(other, "not for kind = \"\(kind.rawValue)\" targets (use \(wanted))"))
+        }
+        guard reader.value(wanted) != nil else {
+            let hint =
+                kind == .cgroup
+                ? "the cgroup path, e.g. cgroup = \"/system.slice/db.service\""
+                : "the libvirt domain or nspawn machine name, e.g. machine = \"web1\""
+            problems.append(reader.problem(wanted, "missing required key (\(hint))"))
+            return (nil, nil)
+        }
+        guard let text = reader.nonEmptyString(wanted, problems: &problems) else { return (nil, nil) }
+        if kind == .cgroup {
+            let parts = text.split(separator: "/")
+            guard text.hasPrefix("/"), !parts.isEmpty, !parts.contains(".."), !parts.contains(".") else {
+                let message =
+                    "must be an absolute cgroup path below the root, without . or .., found \(ConfigTableReader.quoted(text))"
+                problems.append(reader.problem("cgroup", message))
+                return (nil, nil)
+            }
+            return (text, nil)
+        }
+        guard !text.contains("/") else {
+            problems.append(
+                reader.problem("machine", "a machine name has no /, found \(ConfigTableReader.quoted(text))")
+            )
+            return (nil, nil)
+        }
+        return (nil, text)
+    }
+
+    private static func parseExec(
+        _ reader: ConfigTableReader,
+        key: String,
+        required: Bool,
+        problems: inout [ConfigProblem]
+    ) -> [String]? {
         let expected = "an array of strings"
-        guard let value = reader.value("exec") else {
-            let hint = "the program and its arguments, e.g. exec = [\"/usr/bin/web\", \"--port\", \"8080\"]"
-            problems.append(reader.problem("exec", "missing required key (\(hint))"))
+        guard let value = reader.value(key) else {
+            if required {
+                let hint = "the program and its arguments, e.g. exec = [\"/usr/bin/web\", \"--port\", \"8080\"]"
+                problems.append(reader.problem(key, "missing required key (\(hint))"))
+            }
             return nil
         }
         guard let array = value.array else {
-            problems.append(reader.mismatch("exec", expected: expected, found: value))
+            problems.append(reader.mismatch(key, expected: expected, found: value))
             return nil
         }
         guard !array.isEmpty else {
-            problems.append(reader.problem("exec", "must not be empty (give at least the program to run)"))
+            problems.append(reader.problem(key, "must not be empty (give at least the program to run)"))
             return nil
         }
         var exec: [String] = []
         for (index, element) in array.enumerated() {
             guard let string = element.string else {
                 let found = ConfigTableReader.describe(element)
-                problems.append(reader.problem("exec", "expected \(expected), but element \(index + 1) is \(found)"))
+                problems.append(reader.problem(key, "expected \(expected), but element \(index + 1) is \(found)"))
                 return nil
             }
             exec.append(string)
         }
         guard !exec[0].isEmpty else {
-            problems.append(reader.problem("exec", "the program (element 1) must not be empty"))
+            problems.append(reader.problem(key, "the program (element 1) must not be empty"))
             return nil
         }
         return exec

@@ -72,14 +72,18 @@ public enum ConfigParser {
 
         var problems: [ConfigProblem] = []
         let reader = ConfigTableReader(table: root, name: "", path: [], sourceMap: sourceMap)
-        reader.checkKeys(known: ["daemon", "target"], problems: &problems)
+        reader.checkKeys(known: ["daemon", "target", "host"], problems: &problems)
         var daemon = DaemonConfig()
         if let daemonReader = reader.table("daemon", problems: &problems) {
             daemon = parseDaemon(daemonReader, problems: &problems)
         }
         let targets = parseTargets(reader, problems: &problems)
+        var host = HostConfig()
+        if let hostReader = reader.table("host", problems: &problems) {
+            host = parseHost(hostReader, problems: &problems)
+        }
         return ParsedConfig(
-            config: VigilConfig(daemon: daemon, targets: targets.map(\.target)),
+            config: VigilConfig(daemon: daemon, targets: targets.map(\.target), host: host),
             entries: targets.map(\.index),
             problems: ConfigProblem.inLineOrder(problems),
             sourceMap: sourceMap
@@ -90,7 +94,7 @@ public enum ConfigParser {
         reader.checkKeys(
             known: [
                 "log_level", "log_target", "runtime_dir", "heartbeat_listen", "control_socket", "control_admin_group",
-                "control_read_group", "metrics_listen", "metrics_textfile",
+                "control_read_group", "metrics_listen", "metrics_textfile", "tick",
             ],
             problems: &problems
         )
@@ -129,6 +133,13 @@ public enum ConfigParser {
                 daemon.metricsListen = listen
             } catch {
                 problems.append(reader.problem("metrics_listen", "\(error)"))
+            }
+        }
+        if let tick = reader.duration("tick", problems: &problems) {
+            if tick < .milliseconds(100) || tick > .seconds(60) {
+                problems.append(reader.problem("tick", "must be between 100ms and 60s, found \(tick.humanReadable)"))
+            } else {
+                daemon.tick = tick
             }
         }
         if let listen = reader.value("heartbeat_listen") {

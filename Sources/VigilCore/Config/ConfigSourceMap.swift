@@ -18,12 +18,25 @@ public struct ConfigSourceMap: Sendable, Equatable {
     public init(text: String) {
         var scanner = ValueScanner()
         var table: [String] = []
+        // The path of a multi-line array whose `[` ends its line, and how many of its elements began so far:
+        // elements that each start a line (`{ when = … },`) are placed by their own line.
+        var openArray: (path: [String], count: Int)?
         // Split bytes, not Characters: "\r\n" is one Character and would hide the line break.
         let rawLines = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         for (offset, rawLine) in rawLines.enumerated() {
             let bytes = Array(rawLine)
             if scanner.isInsideValue {
+                let start = Self.skipSpaces(bytes, from: 0)
+                if let array = openArray, scanner.depth == 1, start < bytes.count,
+                    bytes[start] != UInt8(ascii: "]"), bytes[start] != UInt8(ascii: "#")
+                {
+                    record(array.path + [String(array.count)], line: offset + 1)
+                    openArray?.count += 1
+                }
                 scanner.scan(bytes, from: 0)
+                if !scanner.isInsideValue {
+                    openArray = nil
+                }
                 continue
             }
             var index = Self.skipSpaces(bytes, from: 0)
@@ -44,6 +57,12 @@ public struct ConfigSourceMap: Sendable, Equatable {
                 record(path, line: offset + 1)
             }
             scanner.scan(bytes, from: index + 1)
+            let valueStart = Self.skipSpaces(bytes, from: index + 1)
+            let afterBracket = Self.skipSpaces(bytes, from: valueStart + 1)
+            let bracketEndsLine =
+                valueStart < bytes.count && bytes[valueStart] == UInt8(ascii: "[")
+                && (afterBracket >= bytes.count || bytes[afterBracket] == UInt8(ascii: "#"))
+            openArray = scanner.isInsideValue && bracketEndsLine ? (path, 0) : nil
         }
     }
 
@@ -146,7 +165,7 @@ private struct ValueScanner {
         case literal
     }
 
-    private var depth = 0
+    private(set) var depth = 0
     private var string: MultilineString?
 
     /// True while the value begun on an earlier line has not ended yet.

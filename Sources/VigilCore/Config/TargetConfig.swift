@@ -4,8 +4,18 @@ public struct TargetConfig: Sendable, Equatable {
     public var name: String
     public var kind: TargetKind
     /// The program and its arguments, run without a shell. `exec[0]` is an absolute path or a name looked up in
-    /// `PATH` when the configuration is loaded.
+    /// `PATH` when the configuration is loaded. For `cgroup` and `vm` targets this is the `start` command, which
+    /// brings the target back when it is found dead; empty when there is none (watched only, never restarted).
     public var exec: [String]
+    /// The cgroup a `cgroup` target watches, as `/proc/PID/cgroup` names it (`/system.slice/db.service`).
+    public var cgroup: String?
+    /// The libvirt domain or systemd-nspawn machine a `vm` target watches; its scope is found under
+    /// `machine.slice`.
+    public var machine: String?
+    /// Health checks on the target's figures.
+    public var checks: [HealthCheck]
+    /// How long a cgroup or vm target's `start` command may take, from its launch, to populate the cgroup.
+    public var startTimeout: Duration
     /// Variables added to (or replacing those in) the environment the target inherits from `vigild`.
     public var env: [String: String]
     /// Working directory; `vigild`'s own when absent.
@@ -37,7 +47,11 @@ public struct TargetConfig: Sendable, Equatable {
         stopTimeout: Duration = .seconds(10),
         restart: RestartConfig = RestartConfig(),
         heartbeat: HeartbeatConfig? = nil,
-        notifySocket: Bool = false
+        notifySocket: Bool = false,
+        cgroup: String? = nil,
+        machine: String? = nil,
+        checks: [HealthCheck] = [],
+        startTimeout: Duration = .seconds(30)
     ) {
         self.name = name
         self.kind = kind
@@ -51,11 +65,25 @@ public struct TargetConfig: Sendable, Equatable {
         self.restart = restart
         self.heartbeat = heartbeat
         self.notifySocket = notifySocket
+        self.cgroup = cgroup
+        self.machine = machine
+        self.checks = checks
+        self.startTimeout = startTimeout
+    }
+
+    /// The configuration key that holds `exec`: `start` for cgroup and vm targets.
+    public var execKey: String {
+        kind == .process ? "exec" : "start"
     }
 }
 
-/// What sort of thing a target is. Later kinds (cgroup, service, vm) come with their own issues.
+/// What sort of thing a target is.
 public enum TargetKind: String, Sendable, Equatable, CaseIterable {
     /// A program `vigild` spawns and supervises itself.
     case process
+    /// Any cgroup: alive while it has processes; dead when it empties or its main process is OOM-killed.
+    case cgroup
+    /// A libvirt/QEMU guest or a systemd-nspawn machine, found by name under `machine.slice`; also dead when its
+    /// main process is stuck in uninterruptible sleep (state D) for too long.
+    case vm
 }

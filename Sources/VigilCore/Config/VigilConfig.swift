@@ -7,10 +7,13 @@ public struct VigilConfig: Sendable, Equatable {
     public var daemon: DaemonConfig
     /// Targets in the order the file lists them; names are unique.
     public var targets: [TargetConfig]
+    /// The `[host]` table.
+    public var host: HostConfig
 
-    public init(daemon: DaemonConfig = DaemonConfig(), targets: [TargetConfig] = []) {
+    public init(daemon: DaemonConfig = DaemonConfig(), targets: [TargetConfig] = [], host: HostConfig = HostConfig()) {
         self.daemon = daemon
         self.targets = targets
+        self.host = host
     }
 
     /// The target called `name`, if there is one.
@@ -40,6 +43,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public var metricsListen: String?
     /// Write Prometheus metrics to this file for node_exporter's textfile collector; off when absent.
     public var metricsTextfile: String?
+    /// How often health figures that the kernel cannot push (usage, pressure averages, host counters) are read.
+    public var tick: Duration
 
     public init(
         logLevel: LogLevel = .info,
@@ -50,7 +55,8 @@ public struct DaemonConfig: Sendable, Equatable {
         controlAdminGroup: String? = nil,
         controlReadGroup: String? = nil,
         metricsListen: String? = nil,
-        metricsTextfile: String? = nil
+        metricsTextfile: String? = nil,
+        tick: Duration = .seconds(1)
     ) {
         self.logLevel = logLevel
         self.logTarget = logTarget
@@ -61,6 +67,7 @@ public struct DaemonConfig: Sendable, Equatable {
         self.controlReadGroup = controlReadGroup
         self.metricsListen = metricsListen
         self.metricsTextfile = metricsTextfile
+        self.tick = tick
     }
 
     /// The control socket in force.

@@ -15,6 +15,13 @@ public enum EventKind: String, Sendable, CaseIterable {
     case targetFaulted = "target-faulted"
     case heartbeatSuspected = "heartbeat-suspected"
     case heartbeatCleared = "heartbeat-cleared"
+    case cgroupEmptied = "cgroup-emptied"
+    case cgroupOOMKill = "cgroup-oom-kill"
+    case checkRaised = "check-raised"
+    case checkCleared = "check-cleared"
+    case hostFault = "host-fault"
+    case hostFaultCleared = "host-fault-cleared"
+    case checkUnavailable = "check-unavailable"
 
     /// The journal `MESSAGE_ID`: 128 bits, lower-case hex without dashes.
     public var messageID: String {
@@ -33,16 +40,26 @@ public enum EventKind: String, Sendable, CaseIterable {
         case .targetFaulted: "e4ed23bfbd7e40a1802e28d1e4aab4e4"
         case .heartbeatSuspected: "39df0750c117467d83f18506e7998466"
         case .heartbeatCleared: "c623150f3b9f4f7cb5c0e54ef4d4bb64"
+        case .cgroupEmptied: "6bb2ce543c5d43fc879ce3c8be2a8975"
+        case .cgroupOOMKill: "1d7f9b24a3bc4b5497da9c619fd5d752"
+        case .checkRaised: "943ee17f537c445cb737bb67be396b9f"
+        case .checkCleared: "e2cfb40c992f4627a1b62e1b4baca5a4"
+        case .hostFault: "87ef85d4f83c440f93a81d14da08e133"
+        case .hostFaultCleared: "2da348bedac8423f87936a81573e2c45"
+        case .checkUnavailable: "bf0301ee090b4b98bbdfd5442bc63dc8"
         }
     }
 
     /// Syslog priority of the event's journal entry.
     public var severity: EventSeverity {
         switch self {
-        case .targetStarted, .targetStopping, .reloadSucceeded, .daemonReady, .daemonStopping, .heartbeatCleared:
+        case .targetStarted, .targetStopping, .reloadSucceeded, .daemonReady, .daemonStopping, .heartbeatCleared,
+            .checkCleared, .hostFaultCleared:
             .notice
-        case .targetExited, .restartScheduled, .stopEscalated, .heartbeatSuspected: .warning
-        case .targetSpawnFailed, .reloadRejected, .targetFaulted: .error
+        case .targetExited, .restartScheduled, .stopEscalated, .heartbeatSuspected, .cgroupEmptied, .checkRaised,
+            .checkUnavailable:
+            .warning
+        case .targetSpawnFailed, .reloadRejected, .targetFaulted, .cgroupOOMKill, .hostFault: .error
         case .targetGaveUp: .critical
         }
     }

@@ -40,12 +40,32 @@ public struct ProcessStat: Sendable, Equatable {
     public var command: String
     public var state: State
     public var parentPID: Int32
+    /// CPU time in user and kernel mode, in clock ticks (`USER_HZ`, 100 on Linux); `nil` on a truncated line.
+    public var userTicks: UInt64?
+    public var systemTicks: UInt64?
+    /// When the process started, in clock ticks after boot: with the pid, it names one process for good.
+    public var startTicks: UInt64?
+    /// Resident set size, in pages.
+    public var residentPages: UInt64?
 
-    public init(pid: Int32, command: String, state: State, parentPID: Int32) {
+    public init(
+        pid: Int32,
+        command: String,
+        state: State,
+        parentPID: Int32,
+        userTicks: UInt64? = nil,
+        systemTicks: UInt64? = nil,
+        startTicks: UInt64? = nil,
+        residentPages: UInt64? = nil
+    ) {
         self.pid = pid
         self.command = command
         self.state = state
         self.parentPID = parentPID
+        self.userTicks = userTicks
+        self.systemTicks = systemTicks
+        self.startTicks = startTicks
+        self.residentPages = residentPages
     }
 
     /// Parses the text of `/proc/PID/stat`.
@@ -62,11 +82,21 @@ public struct ProcessStat: Sendable, Equatable {
         guard rest.count >= 2, rest[0].count == 1, let letter = rest[0].first, let parentPID = Int32(rest[1]) else {
             throw KernelTextError(file: .processStat, line: 1, message: "missing state or parent pid")
         }
+        // Fields after the command, counted from the state (field 3 of proc(5)): utime 14, stime 15, starttime 22,
+        // rss 24.
+        func field(_ number: Int) -> UInt64? {
+            let index = number - 3
+            return index < rest.count ? UInt64(rest[index]) : nil
+        }
         return ProcessStat(
             pid: pid,
             command: String(text[text.index(after: open)..<close]),
             state: State(letter),
-            parentPID: parentPID
+            parentPID: parentPID,
+            userTicks: field(14),
+            systemTicks: field(15),
+            startTicks: field(22),
+            residentPages: field(24)
         )
     }
 }

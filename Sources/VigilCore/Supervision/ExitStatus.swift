@@ -4,6 +4,9 @@ public enum ExitStatus: Sendable, Equatable, CustomStringConvertible {
     case exited(code: Int32)
     /// A signal ended it; `coreDumped` when the kernel wrote a core.
     case killed(signal: Signal, coreDumped: Bool)
+    /// A watched cgroup or VM (not vigild's child) died: its cgroup emptied, its main process was OOM-killed or
+    /// exited. There is no exit status to report, only the cause.
+    case lost(cause: String)
 
     /// Only `exit(0)` is a success; `on-failure` restarts everything else.
     public var isSuccess: Bool {
@@ -17,6 +20,8 @@ public enum ExitStatus: Sendable, Equatable, CustomStringConvertible {
             "status \(code)"
         case .killed(let signal, let coreDumped):
             "signal \(signal)" + (coreDumped ? " (core dumped)" : "")
+        case .lost(let cause):
+            cause
         }
     }
 
@@ -27,6 +32,8 @@ public enum ExitStatus: Sendable, Equatable, CustomStringConvertible {
             ["EXIT_STATUS": String(code)]
         case .killed(let signal, let coreDumped):
             ["SIGNAL": signal.description, "CORE_DUMPED": coreDumped ? "1" : "0"]
+        case .lost(let cause):
+            ["CAUSE": cause]
         }
     }
 }

@@ -26,6 +26,8 @@ struct TargetResolver {
     }
 
     mutating func resolve() -> LaunchSpec? {
+        // A cgroup or vm target without a start command is watched only.
+        guard !target.exec.isEmpty else { return nil }
         if target.notifySocket, notifyPath.utf8.count > NotifySocket.maximumPathLength {
             problem(
                 "notify_socket",
@@ -71,7 +73,7 @@ struct TargetResolver {
             return checkExecutable(command) ? command : nil
         }
         if command.contains("/") {
-            problem("exec", "\"\(command)\" must be an absolute path or a command name to look up in PATH")
+            problem(target.execKey, "\"\(command)\" must be an absolute path or a command name to look up in PATH")
             return nil
         }
         let searchPath = target.env["PATH"] ?? inherited["PATH"] ?? ConfigLoader.defaultPath
@@ -81,22 +83,22 @@ struct TargetResolver {
                 return candidate
             }
         }
-        problem("exec", "command \"\(command)\" not found in PATH (\(searchPath))")
+        problem(target.execKey, "command \"\(command)\" not found in PATH (\(searchPath))")
         return nil
     }
 
     private mutating func checkExecutable(_ path: String) -> Bool {
         var info = stat()
         guard stat(path, &info) == 0 else {
-            problem("exec", "executable \"\(path)\": \(String(cString: strerror(errno)))")
+            problem(target.execKey, "executable \"\(path)\": \(String(cString: strerror(errno)))")
             return false
         }
         guard info.st_mode & S_IFMT == S_IFREG else {
-            problem("exec", "executable \"\(path)\" is not a regular file")
+            problem(target.execKey, "executable \"\(path)\" is not a regular file")
             return false
         }
         guard access(path, X_OK) == 0 else {
-            problem("exec", "\"\(path)\" is not executable")
+            problem(target.execKey, "\"\(path)\" is not executable")
             return false
         }
         return true

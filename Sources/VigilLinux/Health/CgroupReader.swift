@@ -41,14 +41,30 @@ public final class CgroupReader {
         try read(nil, "io.stat", IOStat.parse)
     }
 
+    /// `memory.current`; `nil` without the memory controller in v2.
+    public func memoryCurrent() throws(HealthReadError) -> UInt64? {
+        try read(nil, "memory.current", KernelCounter.decimal)
+    }
+
+    /// `pids.current`, from v2 or else the v1 pids controller.
+    public func pidsCurrent() throws(HealthReadError) -> UInt64? {
+        if let current = try read(nil, "pids.current", KernelCounter.decimal) {
+            return current
+        }
+        return try read("pids", "pids.current", KernelCounter.decimal)
+    }
+
     /// `memory.max`.
     public func memoryMax() throws(HealthReadError) -> CgroupLimit? {
         try read(nil, "memory.max", CgroupLimit.parse)
     }
 
-    /// `pids.max`.
+    /// `pids.max`, from v2 or else the v1 pids controller.
     public func pidsMax() throws(HealthReadError) -> CgroupLimit? {
-        try read(nil, "pids.max", CgroupLimit.parse)
+        if let limit = try read(nil, "pids.max", CgroupLimit.parse) {
+            return limit
+        }
+        return try read("pids", "pids.max", CgroupLimit.parse)
     }
 
     /// `cpu.pressure`, `memory.pressure` or `io.pressure`.

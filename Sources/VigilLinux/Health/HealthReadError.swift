@@ -6,6 +6,8 @@ public enum HealthReadError: Error, Sendable, Equatable, CustomStringConvertible
     case system(SystemError)
     /// The file was read but its text does not have the documented shape.
     case malformed(path: String, KernelTextError)
+    /// The figure does not exist here (a controller not enabled, a kernel without PSI).
+    case unavailable(String)
 
     /// The file or cgroup went away (see `SystemError.fileVanished`).
     public var fileVanished: Bool {
@@ -21,6 +23,8 @@ public enum HealthReadError: Error, Sendable, Equatable, CustomStringConvertible
             return error.description
         case .malformed(let path, let error):
             return "\(path): \(error)"
+        case .unavailable(let reason):
+            return reason
         }
     }
 }
