@@ -189,11 +189,17 @@ extension Engine {
         afterChange()
     }
 
-    /// The v1 memory controller signalled an OOM in the target's cgroup.
-    func oomSignalled(target name: String) {
-        guard let runtime = targets[name] else { return }
+    /// The v1 memory controller signalled an OOM in the target's cgroup. The signal comes as the cgroup enters
+    /// OOM, before the kill: the counter is read again every 2 ms until it moves, for up to a second.
+    func oomSignalled(target name: String, attempt: Int = 0) {
+        guard let runtime = targets[name], let watched = runtime.watched else { return }
+        let before = watched.oomKills
         checkOOMKills(runtime, now: MonotonicClock.now())
         afterChange()
+        guard runtime.watched === watched, watched.oomKills == before, attempt < 500 else { return }
+        queue.asyncAfter(deadline: .now() + .milliseconds(2)) { @Sendable [weak self] in
+            self?.oomSignalled(target: name, attempt: attempt + 1)
+        }
     }
 
     /// Reports new OOM kills; if the main process is among the dead, the instance is over.

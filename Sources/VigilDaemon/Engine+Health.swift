@@ -185,10 +185,11 @@ extension Engine {
     // MARK: - PSI triggers
 
     /// Arms a trigger for each pressure check that looks for a stall above a bound: `memory.psi.some.avg10 > 20`
-    /// becomes `some 200000 1000000` (20 % of a 1 s window; 2 s when vigild is not root, as the kernel demands).
+    /// becomes `some 400000 2000000` (20 % of a 2 s window: without CAP_SYS_RESOURCE, which containers often
+    /// drop even for root, the kernel accepts only windows that are multiples of 2 s).
     func arm(_ checks: [HealthCheck], directory: String?, owner: String?) {
         guard let pressureTriggers else { return }
-        let window: Duration = getuid() == 0 ? .seconds(1) : .seconds(2)
+        let window: Duration = .seconds(2)
         var armed: Set<String> = []
         for check in checks {
             let parts = check.metric.name.split(separator: ".")

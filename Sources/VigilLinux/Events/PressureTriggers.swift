@@ -11,7 +11,10 @@ import Glibc
 ///
 /// A trigger is a write of `some|full STALL_US WINDOW_US` to a pressure file kept open; the kernel then signals
 /// `EPOLLPRI` on that descriptor. Dispatch only watches for reading, so the triggers are registered with an epoll
-/// instance of their own, whose descriptor Dispatch watches.
+/// instance of their own, whose descriptor Dispatch watches. A trigger's poll clears its event as it reports it, and
+/// Dispatch's epoll polls the nested one before vigild can ask which trigger fired, so a firing usually reaches
+/// `onFire` as "one of them": every trigger is reported and the caller reads all their figures. Triggers fire at most
+/// once per window, so that costs little.
 public final class PressureTriggers: Sendable {
     private let epoll: Int32
     private let state: QueueConfined<State>
@@ -60,7 +63,7 @@ public final class PressureTriggers: Sendable {
         self.epoll = epoll
         let readSource = DispatchSource.makeReadSource(fileDescriptor: epoll, queue: queue)
         state = QueueConfined(State(source: readSource), queue: queue)
-        readSource.setEventHandler { @Sendable in
+        readSource.setEventHandler { @Sendable [state] in
             var tags = [Int64](repeating: 0, count: 64)
             var errors = [Int32](repeating: 0, count: 64)
             let count = tags.withUnsafeMutableBufferPointer { tagBuffer in
@@ -68,8 +71,13 @@ public final class PressureTriggers: Sendable {
                     vigil_epoll_take(epoll, tagBuffer.baseAddress, $0.baseAddress, 64)
                 }
             }
-            guard count > 0 else { return }
-            onFire((0..<Int(count)).map { (tags[$0], errors[$0] != 0) })
+            if count > 0 {
+                onFire((0..<Int(count)).map { (tags[$0], errors[$0] != 0) })
+            } else {
+                // Dispatch's own epoll polled this one to see it was ready, and a PSI trigger's poll clears its
+                // event as it reports it: by now the kernel says nothing. Something fired; report every trigger.
+                onFire(state.value.descriptors.keys.sorted().map { ($0, false) })
+            }
         }
         readSource.setCancelHandler { @Sendable in
             close(epoll)
