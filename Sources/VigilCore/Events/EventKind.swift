@@ -15,6 +15,18 @@ public enum EventKind: String, Sendable, CaseIterable {
     case targetFaulted = "target-faulted"
     case heartbeatSuspected = "heartbeat-suspected"
     case heartbeatCleared = "heartbeat-cleared"
+    case recoveryStep = "recovery-step"
+    case recoveryVerified = "recovery-verified"
+    case recoveryStepFailed = "recovery-step-failed"
+    case recoveryExhausted = "recovery-exhausted"
+    case recoveryReset = "recovery-reset"
+    case recoverySuppressed = "recovery-suppressed"
+    case targetFenced = "target-fenced"
+    case failoverProgress = "failover-progress"
+    case failoverCompleted = "failover-completed"
+    case failoverAborted = "failover-aborted"
+    case admissionRefused = "admission-refused"
+    case stateFileCorrupt = "state-file-corrupt"
 
     /// The journal `MESSAGE_ID`: 128 bits, lower-case hex without dashes.
     public var messageID: String {
@@ -33,17 +45,34 @@ public enum EventKind: String, Sendable, CaseIterable {
         case .targetFaulted: "e4ed23bfbd7e40a1802e28d1e4aab4e4"
         case .heartbeatSuspected: "39df0750c117467d83f18506e7998466"
         case .heartbeatCleared: "c623150f3b9f4f7cb5c0e54ef4d4bb64"
+        case .recoveryStep: "f59810c7f3d240619e3da4e88a286040"
+        case .recoveryVerified: "3e925c28b8a94adb8b8ff1f2d46ffb92"
+        case .recoveryStepFailed: "55326a0a236c496590cd1c0b729850f3"
+        case .recoveryExhausted: "5526cbd022dc4e3b812375913c07ad35"
+        case .recoveryReset: "0f233c70dc2e40978ade3fb325c919ca"
+        case .recoverySuppressed: "718c3aa1b17b4940bfb2f74431260821"
+        case .targetFenced: "be1e018efb1e415a948b23a0b09cbd45"
+        case .failoverProgress: "8ee6a03e4e534d16813d3f4a47e8b151"
+        case .failoverCompleted: "06129171662a4620b9366fa64608cdab"
+        case .failoverAborted: "e910154c47ea406ca5b5eac607cb4348"
+        case .admissionRefused: "8f7aaa9c663e4f0ca84ea2478dc66996"
+        case .stateFileCorrupt: "47d47022189d405dad1ee58d905e4578"
         }
     }
 
     /// Syslog priority of the event's journal entry.
     public var severity: EventSeverity {
         switch self {
-        case .targetStarted, .targetStopping, .reloadSucceeded, .daemonReady, .daemonStopping, .heartbeatCleared:
+        case .targetStarted, .targetStopping, .reloadSucceeded, .daemonReady, .daemonStopping, .heartbeatCleared,
+            .recoveryVerified, .recoveryReset, .failoverProgress:
             .notice
-        case .targetExited, .restartScheduled, .stopEscalated, .heartbeatSuspected: .warning
-        case .targetSpawnFailed, .reloadRejected, .targetFaulted: .error
-        case .targetGaveUp: .critical
+        case .targetExited, .restartScheduled, .stopEscalated, .heartbeatSuspected, .recoveryStep, .recoverySuppressed,
+            .failoverCompleted:
+            .warning
+        case .targetSpawnFailed, .reloadRejected, .targetFaulted, .recoveryStepFailed, .admissionRefused,
+            .stateFileCorrupt:
+            .error
+        case .targetGaveUp, .recoveryExhausted, .targetFenced, .failoverAborted: .critical
         }
     }
 }
