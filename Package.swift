@@ -71,11 +71,19 @@ let package = Package(
             path: "Tests/VigilTestSupport",
             swiftSettings: strict
         ),
+        // Test-only: writes state transitions in a loop so a test can SIGKILL it mid-write (StateStoreTortureTests).
+        .executableTarget(
+            name: "vigil-state-torture",
+            dependencies: ["VigilLinux", "VigilCore"],
+            path: "Tests/VigilStateTorture",
+            swiftSettings: strict
+        ),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], swiftSettings: strict),
         .testTarget(
             name: "VigilLinuxTests",
             dependencies: [
-                "VigilLinux", "VigilCore", "VigilTestSupport", .product(name: "Logging", package: "swift-log"),
+                "VigilLinux", "VigilCore", "VigilTestSupport", "vigil-state-torture",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),

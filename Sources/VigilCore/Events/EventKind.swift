@@ -22,6 +22,18 @@ public enum EventKind: String, Sendable, CaseIterable {
     case hostFault = "host-fault"
     case hostFaultCleared = "host-fault-cleared"
     case checkUnavailable = "check-unavailable"
+    case recoveryStep = "recovery-step"
+    case recoveryVerified = "recovery-verified"
+    case recoveryStepFailed = "recovery-step-failed"
+    case recoveryExhausted = "recovery-exhausted"
+    case recoveryReset = "recovery-reset"
+    case recoverySuppressed = "recovery-suppressed"
+    case targetFenced = "target-fenced"
+    case failoverProgress = "failover-progress"
+    case failoverCompleted = "failover-completed"
+    case failoverAborted = "failover-aborted"
+    case admissionRefused = "admission-refused"
+    case stateFileCorrupt = "state-file-corrupt"
 
     /// The journal `MESSAGE_ID`: 128 bits, lower-case hex without dashes.
     public var messageID: String {
@@ -47,6 +59,18 @@ public enum EventKind: String, Sendable, CaseIterable {
         case .hostFault: "87ef85d4f83c440f93a81d14da08e133"
         case .hostFaultCleared: "2da348bedac8423f87936a81573e2c45"
         case .checkUnavailable: "bf0301ee090b4b98bbdfd5442bc63dc8"
+        case .recoveryStep: "f59810c7f3d240619e3da4e88a286040"
+        case .recoveryVerified: "3e925c28b8a94adb8b8ff1f2d46ffb92"
+        case .recoveryStepFailed: "55326a0a236c496590cd1c0b729850f3"
+        case .recoveryExhausted: "5526cbd022dc4e3b812375913c07ad35"
+        case .recoveryReset: "0f233c70dc2e40978ade3fb325c919ca"
+        case .recoverySuppressed: "718c3aa1b17b4940bfb2f74431260821"
+        case .targetFenced: "be1e018efb1e415a948b23a0b09cbd45"
+        case .failoverProgress: "8ee6a03e4e534d16813d3f4a47e8b151"
+        case .failoverCompleted: "06129171662a4620b9366fa64608cdab"
+        case .failoverAborted: "e910154c47ea406ca5b5eac607cb4348"
+        case .admissionRefused: "8f7aaa9c663e4f0ca84ea2478dc66996"
+        case .stateFileCorrupt: "47d47022189d405dad1ee58d905e4578"
         }
     }
 
@@ -54,13 +78,15 @@ public enum EventKind: String, Sendable, CaseIterable {
     public var severity: EventSeverity {
         switch self {
         case .targetStarted, .targetStopping, .reloadSucceeded, .daemonReady, .daemonStopping, .heartbeatCleared,
-            .checkCleared, .hostFaultCleared:
+            .checkCleared, .hostFaultCleared, .recoveryVerified, .recoveryReset, .failoverProgress:
             .notice
         case .targetExited, .restartScheduled, .stopEscalated, .heartbeatSuspected, .cgroupEmptied, .checkRaised,
-            .checkUnavailable:
+            .checkUnavailable, .recoveryStep, .recoverySuppressed, .failoverCompleted:
             .warning
-        case .targetSpawnFailed, .reloadRejected, .targetFaulted, .cgroupOOMKill, .hostFault: .error
-        case .targetGaveUp: .critical
+        case .targetSpawnFailed, .reloadRejected, .targetFaulted, .cgroupOOMKill, .hostFault, .recoveryStepFailed,
+            .admissionRefused, .stateFileCorrupt:
+            .error
+        case .targetGaveUp, .recoveryExhausted, .targetFenced, .failoverAborted: .critical
         }
     }
 }

@@ -1,0 +1,58 @@
+/// What a `RecoveryLadder` asks its caller to do. The ladder never does anything itself.
+public enum RecoveryAction: Sendable, Equatable {
+    /// Carry out `step` through the target's actuator within `timeout` (a `failover` step through a
+    /// `FailoverStateMachine`), then report `RecoveryLadder.outcome(_:sequence:now:)` with this `sequence`.
+    case perform(RecoveryStep, sequence: Int, timeout: Duration)
+    /// Cancel operation `sequence` (its time is up, or maintenance began); an outcome that still comes is ignored.
+    case cancel(sequence: Int)
+    /// Reset the target's detectors (heartbeat judge, exit watch) before judging it afresh: the step's action
+    /// succeeded and verification begins, so earlier convictions must not count against it.
+    case resetDetectors
+    /// (Re)arm the ladder's one timer; report `timerFired(now:)` when it goes off.
+    case armTimer(at: MonotonicInstant)
+    case disarmTimer
+    /// Record this event.
+    case emit(Event)
+}
+
+/// What the target's detectors conclude, as the ladder needs it: healthy, or failed with the evidence. Suspicion
+/// is not a verdict here (it is an event, not a reason to act).
+public enum RecoveryVerdict: Sendable, Equatable {
+    case healthy
+    case failed(evidence: String)
+}
+
+/// How an actuator operation ended.
+public enum RecoveryOutcome: Sendable, Equatable {
+    case succeeded
+    case failed(reason: String)
+    /// The actuator's own time limit passed.
+    case timedOut
+}
+
+/// Where a target's recovery ladder is.
+public enum RecoveryPhase: Sendable, Equatable {
+    /// No recovery under way: watching verdicts (after a verified step, until `resetAfter`, the ladder stays at its
+    /// next step, so a relapse escalates).
+    case watching
+    /// Step `step` (index into the ladder) was asked for as operation `sequence`; its outcome is awaited until
+    /// `deadline`.
+    case acting(step: Int, sequence: Int, deadline: MonotonicInstant)
+    /// Step `step` succeeded at `since`; the target must show itself healthy before `until`.
+    case verifying(step: Int, since: MonotonicInstant, until: MonotonicInstant)
+    /// Every step was tried and none held: no more recovery until an operator resets the target.
+    case failed(since: MonotonicInstant)
+    /// The `fence` step isolated the target; it stays down until an operator resets it.
+    case fenced(since: MonotonicInstant)
+
+    /// One word for status lines and the state file.
+    public var word: String {
+        switch self {
+        case .watching: "watching"
+        case .acting: "acting"
+        case .verifying: "verifying"
+        case .failed: "failed"
+        case .fenced: "fenced"
+        }
+    }
+}

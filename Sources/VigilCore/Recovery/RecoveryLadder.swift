@@ -1,0 +1,278 @@
+/// The recovery policy of one target: a value-type state machine that runs its ladder of steps (`restart`,
+/// `revert`, `failover`, `exec:NAME`, `fence`) one at a time and verifies each before trusting it.
+///
+/// A `failed` verdict starts the step at `position`. When the actuator reports success, the detectors are reset and
+/// a verification window opens: the step holds if the target is healthy from its first healthy verdict to the end
+/// of the window (or, with `healthyFor`, for that long inside it). A failure inside the window, no healthy verdict,
+/// an actuator failure or no outcome within `actionTimeout` moves on to the next step. When the last step does not
+/// hold, the target is left `failed` with an event listing every step tried and why it did not hold. `fence` is
+/// terminal: once it succeeds the target is left down (`fenced`).
+///
+/// A verified step leaves the ladder at the next step, so a target that relapses soon escalates; `resetAfter` of
+/// continuous health starts it again at the first step. In maintenance, verdicts are still followed and reported,
+/// but no step runs. The ladder performs no I/O and reads no clock.
+///
+/// Engine use: feed verdicts whenever the detectors decide one (and at least once after each step's action
+/// succeeded), actuator outcomes, and timer firings; carry out the returned actions in order; persist `snapshot`
+/// after every call that returned actions.
+public struct RecoveryLadder: Sendable {
+    public let target: String
+    public let config: RecoveryConfig
+    public internal(set) var phase: RecoveryPhase = .watching
+    /// The step the next failure starts with.
+    public internal(set) var position = 0
+    /// Steps tried since the ladder last started at its first step.
+    public internal(set) var attempts: [RecoveryAttempt] = []
+    /// Numbers actuator operations, so a late outcome of a cancelled one is recognised and ignored.
+    public internal(set) var sequence = 0
+    public internal(set) var maintenance = false
+    /// The latest verdict, whatever the phase.
+    public internal(set) var verdict: RecoveryVerdict?
+    /// Since when the target has been healthy without interruption; nil while it is not.
+    public internal(set) var healthySince: MonotonicInstant?
+    /// When the latest step was verified, to say how long it held if the target relapses.
+    public internal(set) var verifiedAt: MonotonicInstant?
+
+    /// - Parameters:
+    ///   - target: the target's name, for events.
+    ///   - config: its recovery settings.
+    public init(target: String, config: RecoveryConfig) {
+        self.target = target
+        self.config = config
+    }
+
+    /// The detectors' verdict on the target.
+    public mutating func verdict(_ verdict: RecoveryVerdict, now: MonotonicInstant) -> [RecoveryAction] {
+        let previous = self.verdict
+        self.verdict = verdict
+        var actions: [RecoveryAction] = []
+        switch verdict {
+        case .healthy:
+            if healthySince == nil {
+                healthySince = now
+            }
+            if case .verifying(let step, let since, _) = phase, let healthyFor = config.healthyFor,
+                now - healthySince! >= healthyFor
+            {
+                actions += verified(step: step, since: since, now: now)
+            }
+        case .failed(let evidence):
+            healthySince = nil
+            switch phase {
+            case .watching:
+                if maintenance {
+                    if previous != verdict {
+                        actions.append(.emit(suppressed(evidence: evidence, now: now)))
+                    }
+                } else {
+                    actions += startRun(evidence: evidence, now: now)
+                }
+            case .verifying(let step, let since, let until):
+                let result = RecoveryAttempt.Result.failedInWindow(
+                    evidence: evidence,
+                    after: now - since,
+                    window: until - since
+                )
+                actions += stepDidNotHold(step: step, result: result, evidence: evidence, now: now)
+            case .acting, .failed, .fenced:
+                // Acting: a target being restarted looks failed; the outcome decides. Failed or fenced: nothing
+                // more to do until an operator acts.
+                break
+            }
+        }
+        return actions + timerActions()
+    }
+
+    /// The outcome of operation `sequence`.
+    public mutating func outcome(
+        _ outcome: RecoveryOutcome,
+        sequence: Int,
+        now: MonotonicInstant
+    ) -> [RecoveryAction] {
+        guard case .acting(let step, let current, _) = phase, current == sequence else { return [] }
+        var actions: [RecoveryAction] = []
+        switch outcome {
+        case .succeeded:
+            if config.ladder[step] == .fence {
+                attempts[attempts.count - 1].result = .fenced
+                phase = .fenced(since: now)
+                actions.append(.emit(fenced(step: step, now: now)))
+            } else {
+                phase = .verifying(step: step, since: now, until: now + config.verifyWindow)
+                // Verdicts from before the action do not count: the detectors judge the target afresh.
+                healthySince = nil
+                verdict = nil
+                actions.append(.resetDetectors)
+            }
+        case .failed(let reason):
+            let result = RecoveryAttempt.Result.actuatorFailed(reason: reason)
+            actions += stepDidNotHold(step: step, result: result, evidence: lastTrigger, now: now)
+        case .timedOut:
+            let result = RecoveryAttempt.Result.timedOut(after: config.actionTimeout)
+            actions += stepDidNotHold(step: step, result: result, evidence: lastTrigger, now: now)
+        }
+        return actions + timerActions()
+    }
+
+    /// The ladder's timer went off.
+    public mutating func timerFired(now: MonotonicInstant) -> [RecoveryAction] {
+        var actions: [RecoveryAction] = []
+        switch phase {
+        case .acting(let step, let sequence, let deadline) where now >= deadline:
+            actions.append(.cancel(sequence: sequence))
+            let result = RecoveryAttempt.Result.timedOut(after: config.actionTimeout)
+            actions += stepDidNotHold(step: step, result: result, evidence: lastTrigger, now: now)
+        case .verifying(let step, let since, let until):
+            if let healthySince, let healthyFor = config.healthyFor, now - healthySince >= healthyFor {
+                actions += verified(step: step, since: since, now: now)
+            } else if now >= until {
+                if healthySince != nil, config.healthyFor == nil {
+                    actions += verified(step: step, since: since, now: now)
+                } else {
+                    let result = RecoveryAttempt.Result.notHealthy(window: until - since, healthyFor: config.healthyFor)
+                    actions += stepDidNotHold(step: step, result: result, evidence: lastTrigger, now: now)
+                }
+            }
+        case .watching:
+            if let healthySince, now - healthySince >= config.resetAfter, position > 0 || !attempts.isEmpty {
+                actions.append(.emit(resetEvent(now: now)))
+                position = 0
+                attempts = []
+            }
+        default:
+            break
+        }
+        return actions + timerActions()
+    }
+
+    /// Enters or leaves maintenance. Entering it cancels a step under way; leaving it starts the ladder if the
+    /// target is failed meanwhile.
+    public mutating func setMaintenance(_ on: Bool, now: MonotonicInstant) -> [RecoveryAction] {
+        guard on != maintenance else { return [] }
+        maintenance = on
+        var actions: [RecoveryAction] = []
+        if on {
+            switch phase {
+            case .acting(let step, let sequence, _):
+                actions.append(.cancel(sequence: sequence))
+                attempts[attempts.count - 1].result = .interrupted
+                // The step did not get its chance: it runs again if the target is still failed afterwards.
+                position = step
+                phase = .watching
+            case .verifying(let step, _, _):
+                attempts[attempts.count - 1].result = .interrupted
+                position = step + 1
+                phase = .watching
+            default:
+                break
+            }
+        } else if case .watching = phase, case .failed(let evidence) = verdict {
+            actions += startRun(evidence: evidence, now: now)
+        }
+        return actions + timerActions()
+    }
+
+    /// An operator cleared the target (`vigilctl reset`, reload): the ladder starts again at its first step, and
+    /// a failed verdict already known starts it at once.
+    public mutating func reset(now: MonotonicInstant) -> [RecoveryAction] {
+        var actions: [RecoveryAction] = []
+        if case .acting(_, let sequence, _) = phase {
+            actions.append(.cancel(sequence: sequence))
+        }
+        phase = .watching
+        position = 0
+        attempts = []
+        if !maintenance, case .failed(let evidence) = verdict {
+            actions += startRun(evidence: evidence, now: now)
+        }
+        return actions + timerActions()
+    }
+
+    /// Whether no recovery is under way and none is pending.
+    public var isIdle: Bool {
+        phase == .watching
+    }
+
+    // MARK: Transitions
+
+    /// A failure while watching: marks a verified step as relapsed and runs the step at `position`.
+    private mutating func startRun(evidence: String, now: MonotonicInstant) -> [RecoveryAction] {
+        if let last = attempts.indices.last, attempts[last].result == .held {
+            // The step held its window but not until the reset: record why the ladder escalates.
+            attempts[last].result = .relapsed(evidence: evidence, after: verifiedAt.map { now - $0 } ?? .zero)
+        }
+        guard position < config.ladder.count else {
+            return exhausted(evidence: evidence, now: now)
+        }
+        return runStep(position, evidence: evidence, now: now)
+    }
+
+    private mutating func runStep(_ step: Int, evidence: String, now: MonotonicInstant) -> [RecoveryAction] {
+        sequence += 1
+        position = step
+        let recoveryStep = config.ladder[step]
+        attempts.append(RecoveryAttempt(index: step, step: recoveryStep, trigger: evidence))
+        phase = .acting(step: step, sequence: sequence, deadline: now + config.actionTimeout)
+        return [
+            .emit(stepEvent(step: step, evidence: evidence, now: now)),
+            .perform(recoveryStep, sequence: sequence, timeout: config.actionTimeout),
+        ]
+    }
+
+    private mutating func verified(step: Int, since: MonotonicInstant, now: MonotonicInstant) -> [RecoveryAction] {
+        attempts[attempts.count - 1].result = .held
+        verifiedAt = now
+        phase = .watching
+        position = step + 1
+        return [.emit(verifiedEvent(step: step, after: now - since, now: now))]
+    }
+
+    /// The step at `step` did not hold: records why and runs the next one, or leaves the target failed.
+    private mutating func stepDidNotHold(
+        step: Int,
+        result: RecoveryAttempt.Result,
+        evidence: String,
+        now: MonotonicInstant
+    ) -> [RecoveryAction] {
+        attempts[attempts.count - 1].result = result
+        let next = step + 1
+        var actions: [RecoveryAction] = [.emit(stepFailedEvent(step: step, result: result, now: now))]
+        if next < config.ladder.count {
+            actions += runStep(next, evidence: evidence, now: now)
+        } else {
+            position = next
+            actions += exhausted(evidence: evidence, now: now)
+        }
+        return actions
+    }
+
+    private mutating func exhausted(evidence: String, now: MonotonicInstant) -> [RecoveryAction] {
+        phase = .failed(since: now)
+        return [.emit(exhaustedEvent(evidence: evidence, now: now))]
+    }
+
+    /// The evidence that started the step under way.
+    private var lastTrigger: String {
+        attempts.last?.trigger ?? "unknown failure"
+    }
+
+    /// The one timer the current phase needs.
+    private func timerActions() -> [RecoveryAction] {
+        switch phase {
+        case .acting(_, _, let deadline):
+            return [.armTimer(at: deadline)]
+        case .verifying(_, _, let until):
+            if let healthySince, let healthyFor = config.healthyFor {
+                return [.armTimer(at: min(until, healthySince + healthyFor))]
+            }
+            return [.armTimer(at: until)]
+        case .watching:
+            if let healthySince, position > 0 || !attempts.isEmpty {
+                return [.armTimer(at: healthySince + config.resetAfter)]
+            }
+            return [.disarmTimer]
+        case .failed, .fenced:
+            return [.disarmTimer]
+        }
+    }
+}
