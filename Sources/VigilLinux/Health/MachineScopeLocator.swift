@@ -27,7 +27,7 @@ public struct MachineScopeLocator: Sendable {
     }
 
     /// Whether a scope name belongs to the machine: nspawn's exact name, or libvirt's with any domain id.
-    static func matches(_ scope: String, escaped: String) -> Bool {
+    public static func matches(_ scope: String, escaped: String) -> Bool {
         if scope == "machine-\(escaped).scope" {
             return true
         }
@@ -41,7 +41,7 @@ public struct MachineScopeLocator: Sendable {
     }
 
     /// systemd's unit-name escaping of a machine name: `-` and characters outside `[A-Za-z0-9:_.]` as `\xNN`.
-    static func escape(_ name: String) -> String {
+    public static func escape(_ name: String) -> String {
         var result = ""
         for byte in name.utf8 {
             let scalar = Unicode.Scalar(byte)
