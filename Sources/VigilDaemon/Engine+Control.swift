@@ -172,7 +172,27 @@ extension Engine {
             summary: lastStatus,
             configFile: loaded.file,
             maintenance: maintenance,
-            targets: order.compactMap { targets[$0] }.map { status(of: $0, now: now) }
+            targets: order.compactMap { targets[$0] }.map { status(of: $0, now: now) },
+            host: hostStatus(now: now)
+        )
+    }
+
+    private func hostStatus(now: MonotonicInstant) -> HostStatus {
+        let raised = hostDetectors.filter(\.phase.isRaised)
+        func describe(_ detector: CheckDetector) -> String {
+            "\(detector.evidence(now: now)) (\(detector.check.text))"
+        }
+        var pressure: [String: Double]?
+        if let host = hostSampler?.pressure {
+            pressure = [:]
+            pressure?["cpu"] = host.cpu?.some.avg10
+            pressure?["memory"] = host.memory?.some.avg10
+            pressure?["io"] = host.io?.some.avg10
+        }
+        return HostStatus(
+            faults: raised.filter { $0.check.severity == .fault }.map(describe),
+            warnings: raised.filter { $0.check.severity == .warn }.map(describe),
+            pressure: pressure
         )
     }
 
@@ -222,6 +242,11 @@ extension Engine {
                 let name = judge.config.detector == .phi ? "φ" : judge.config.detector.rawValue
                 evidence = "\(name)=\(format3(level))" + (silence.map { " after \($0.humanReadable) of silence" } ?? "")
             }
+        }
+        // A raised check is the evidence for a target that is otherwise up.
+        if let raised = runtime.detectors.first(where: \.phase.isRaised), health == "healthy" {
+            health = raised.check.severity == .fault ? "failed" : "suspect"
+            evidence = raised.evidence(now: now)
         }
         return TargetStatus(
             name: runtime.name,

@@ -61,7 +61,7 @@ extension Engine {
         for (reason, count) in heartbeatIngress.value?.dropped ?? [:] {
             drops[reason] = UInt64(count)
         }
-        return MetricsSnapshot(
+        var snapshot = MetricsSnapshot(
             startTimeSeconds: startedAtRealtime,
             targets: order.compactMap { targets[$0] }.map { runtime in
                 MetricsSnapshot.Target(
@@ -79,6 +79,11 @@ extension Engine {
             engineLateness: engineLateness,
             reloads: MetricsSnapshot.Reloads(ok: UInt64(reloadsOK), rejected: UInt64(reloadsRejected))
         )
+        snapshot.hostPressure = hostSampler?.pressure
+        let raised = hostDetectors.filter(\.phase.isRaised)
+        snapshot.hostFaultsRaised = raised.filter { $0.check.severity == .fault }.count
+        snapshot.hostWarningsRaised = raised.count - snapshot.hostFaultsRaised
+        return snapshot
     }
 
     /// Feeds the per-target figures from an event as it is recorded.

@@ -218,6 +218,14 @@ import Glibc
         try await vigild.waitForEvent(.daemonReady)
         let status = try ControlProbe.ask(vigild.controlSocket, ControlRequest(command: .status)).status
         #expect(status?.summary.hasPrefix("host fault: load1 >= 0 for 0s; ") == true, "\(String(describing: status))")
+        #expect(status?.host?.faults.first?.hasSuffix("(load1 >= 0 for 0s)") == true)
+        #expect(status?.host?.warnings.count == 1)
+        #expect(status?.host?.pressure?["memory"] != nil, "this host has PSI")
+        let table = try ProcessProbe.run(
+            VigildProcess.siblingExecutable("vigilctl"),
+            ["status", "--socket", vigild.controlSocket]
+        )
+        #expect(table.out.contains("\nhost: FAULT load1="), "\(table.out)")
         // vigild's own cgroup has no memory limit: a percentage of it cannot be judged, and vigild says so once.
         let unavailable = try await vigild.waitForEvent(.checkUnavailable, target: "sleeper")
         #expect(unavailable.fields["VIGIL_ERROR"]?.contains("no total") == true, "\(unavailable)")

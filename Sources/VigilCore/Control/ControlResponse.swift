@@ -55,6 +55,8 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
     public var configFile: String
     public var maintenance: Bool
     public var targets: [TargetStatus]
+    /// The host's checks and pressure; absent from vigild versions before host checks.
+    public var host: HostStatus?
 
     public init(
         version: String,
@@ -63,7 +65,8 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
         summary: String,
         configFile: String,
         maintenance: Bool,
-        targets: [TargetStatus]
+        targets: [TargetStatus],
+        host: HostStatus? = nil
     ) {
         self.version = version
         self.pid = pid
@@ -72,6 +75,7 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
         self.configFile = configFile
         self.maintenance = maintenance
         self.targets = targets
+        self.host = host
     }
 }
 

@@ -2,6 +2,7 @@
 ///
 /// ```
 /// vigild 0.4.0 (pid 812, up 3d4h, config /etc/vigil/vigil.toml, maintenance off): 2 running, 1 failed
+/// host: healthy (pressure some avg10: cpu 3.4%, memory 0%, io 1.2%)
 ///
 /// TARGET  KIND     STATE    HEALTH                                    PID  RESTARTS  UPTIME  LAST EVENT
 /// web     process  running  healthy                                   913  0         3d4h    target-started 3d4h ago
@@ -18,6 +19,9 @@ public enum StatusTable {
     ///   - options: Colour and the current wall-clock time.
     public static func render(_ status: DaemonStatus, options: ControlRenderOptions) -> String {
         var text = header(status, options: options) + "\n"
+        if let host = status.host {
+            text += host.line(color: options.color) + "\n"
+        }
         guard !status.targets.isEmpty else {
             return text + "\nno targets configured\n"
         }

@@ -1,7 +1,5 @@
-/// The host's pressure stall information, one entry per resource of `/proc/pressure` (`cpu`, `memory`, `io`).
-///
-/// A placeholder for the host-PSI source: `MetricsSnapshot.hostPressure` stays `nil` and nothing renders it until
-/// that source exists. The shape follows the kernel's file so the source can fill it without translation.
+/// The host's pressure stall information, one entry per resource of `/proc/pressure` (`cpu`, `memory`, `io`), in
+/// the shape of the kernel's files; read each tick by the host sampler.
 public struct HostPressure: Sendable, Equatable {
     /// One line of a pressure file: the share of time some (or all) tasks were stalled.
     public struct Stall: Sendable, Equatable {

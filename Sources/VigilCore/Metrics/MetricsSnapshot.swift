@@ -85,9 +85,11 @@ public struct MetricsSnapshot: Sendable, Equatable {
     public var engineLateness: Histogram
     /// Reloads applied and rejected.
     public var reloads: Reloads
-    /// Host pressure stall information (`/proc/pressure`); `nil` until the host-PSI source exists, and not rendered
-    /// yet: the issue that adds the source also names its metrics.
+    /// Host pressure stall information (`/proc/pressure`); `nil` on a kernel without PSI.
     public var hostPressure: HostPressure?
+    /// How many host checks of severity `fault` (host faults) and `warn` are raised now.
+    public var hostFaultsRaised = 0
+    public var hostWarningsRaised = 0
 
     public init(
         version: String = VigilVersion.string,

@@ -17,7 +17,51 @@ public enum PrometheusText {
         renderTargets(snapshot, into: &out)
         renderHeartbeats(snapshot, into: &out)
         renderLatencies(snapshot, into: &out)
+        renderHost(snapshot, into: &out)
         return out.text
+    }
+
+    /// Host pressure (when the kernel has PSI) and raised host checks.
+    private static func renderHost(_ snapshot: MetricsSnapshot, into out: inout PrometheusWriter) {
+        out.family(
+            "vigil_host_checks_raised",
+            .gauge,
+            help: "Host checks raised now, by severity (a fault is a host fault)."
+        )
+        out.sample("vigil_host_checks_raised", [("severity", "fault")], UInt64(snapshot.hostFaultsRaised))
+        out.sample("vigil_host_checks_raised", [("severity", "warn")], UInt64(snapshot.hostWarningsRaised))
+        guard let pressure = snapshot.hostPressure else { return }
+        let resources: [(String, HostPressure.Resource?)] = [
+            ("cpu", pressure.cpu), ("memory", pressure.memory), ("io", pressure.io),
+        ]
+        out.family(
+            "vigil_host_pressure_ratio",
+            .gauge,
+            help: "Share of time some or all tasks stalled on a resource, averaged over a window (/proc/pressure)."
+        )
+        for (name, resource) in resources {
+            guard let resource else { continue }
+            for (line, stall) in [("some", resource.some), ("full", resource.full)] {
+                guard let stall else { continue }
+                for (window, value) in [("10s", stall.avg10), ("60s", stall.avg60), ("300s", stall.avg300)] {
+                    let labels = [("resource", name), ("kind", line), ("window", window)]
+                    out.sample("vigil_host_pressure_ratio", labels, value / 100)
+                }
+            }
+        }
+        out.family(
+            "vigil_host_pressure_stalled_seconds_total",
+            .counter,
+            help: "Total time some or all tasks stalled on a resource since boot (/proc/pressure total)."
+        )
+        for (name, resource) in resources {
+            guard let resource else { continue }
+            for (line, stall) in [("some", resource.some), ("full", resource.full)] {
+                guard let stall else { continue }
+                let seconds = Double(stall.totalMicroseconds) / 1e6
+                out.sample("vigil_host_pressure_stalled_seconds_total", [("resource", name), ("kind", line)], seconds)
+            }
+        }
     }
 
     private static func renderDaemon(_ snapshot: MetricsSnapshot, into out: inout PrometheusWriter) {

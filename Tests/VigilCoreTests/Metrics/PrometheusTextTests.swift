@@ -111,6 +111,10 @@ import VigilCore
             vigil_engine_lateness_seconds_bucket{le="+Inf"} 1
             vigil_engine_lateness_seconds_sum 0.0025
             vigil_engine_lateness_seconds_count 1
+            # HELP vigil_host_checks_raised Host checks raised now, by severity (a fault is a host fault).
+            # TYPE vigil_host_checks_raised gauge
+            vigil_host_checks_raised{severity="fault"} 0
+            vigil_host_checks_raised{severity="warn"} 0
 
             """
         #expect(PrometheusText.render(Self.small) == expected)
