@@ -21,7 +21,7 @@ struct ExpositionFormatTests {
             detection.observe(sample)
             lateness.observe(sample / 10)
         }
-        return MetricsSnapshot(
+        var snapshot = MetricsSnapshot(
             startTimeSeconds: 1_750_000_000.123,
             targets: [
                 .init(
@@ -39,12 +39,21 @@ struct ExpositionFormatTests {
             engineLateness: lateness,
             reloads: .init(ok: 2, rejected: 1)
         )
+        snapshot.hostPressure = HostPressure(
+            cpu: .init(some: .init(avg10: 3.5, avg60: 1.25, avg300: 0.5, totalMicroseconds: 2_963_393_323)),
+            memory: .init(
+                some: .init(avg10: 0, avg60: 0, avg300: 0, totalMicroseconds: 0),
+                full: .init(avg10: 100, avg60: 0, avg300: 0, totalMicroseconds: 1)
+            )
+        )
+        snapshot.hostFaultsRaised = 1
+        return snapshot
     }
 
     @Test func theOfficialParserAndTheStrictChecksAcceptTheRenderedText() throws {
         let result = try PythonPrometheusParser.check([Self.script], input: PrometheusText.render(Self.busy))
         #expect(result.status == 0, "\(result.output)")
-        #expect(result.output.hasPrefix("ok: 15 families"), "\(result.output)")
+        #expect(result.output.hasPrefix("ok: 18 families"), "\(result.output)")
     }
 
     @Test func anEmptyDaemonIsValidToo() throws {
