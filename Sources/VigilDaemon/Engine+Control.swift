@@ -89,6 +89,12 @@ extension Engine {
             let from = request.sinceSeconds.map { max(started, now - Int64($0 * 1e6)) } ?? started
             let report = ReliabilityReport.compute(events: history, targets: order, from: from, now: now)
             connection.send(ControlResponse(ok: true, report: report, reportWindowSeconds: Double(now - from) / 1e6))
+        case .failover:
+            guard let name = request.target, targets[name] != nil else {
+                connection.send(.failure("no such target: \(request.target ?? "(none given)")"))
+                return
+            }
+            connection.send(requestFailover(of: name, to: request.standby, by: who))
         case .maintenance:
             setMaintenance(request.enabled ?? true, target: request.target, by: who, on: connection)
         case .restart, .stop, .start, .resetFailed:

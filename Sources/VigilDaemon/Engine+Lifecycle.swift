@@ -178,6 +178,7 @@ extension Engine {
         let hostChanged = fresh.config.host != loaded.config.host
         let tickChanged = fresh.config.daemon.tick != loaded.config.daemon.tick
         loaded = fresh
+        configureServices()
         if hostChanged {
             configureHostChecks()
         }

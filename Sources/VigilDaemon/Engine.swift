@@ -77,6 +77,9 @@ public final class Engine: @unchecked Sendable {
     var hostSamples = MetricSamples()
     /// Reads health figures every `[daemon] tick`.
     var healthTimer: (any DispatchSourceTimer)?
+    /// Targets with a recovery ladder, by their (primary's) name, and the service each target belongs to.
+    var services: [String: ServiceRuntime] = [:]
+    var serviceOf: [String: String] = [:]
 
     /// - Parameters:
     ///   - config: the configuration to start with, already loaded.
@@ -117,6 +120,7 @@ public final class Engine: @unchecked Sendable {
             self.startControlServer()
             self.startMetrics()
             self.startHealth()
+            self.configureServices()
             for target in self.loaded.config.targets {
                 self.add(target)
             }
@@ -143,6 +147,7 @@ public final class Engine: @unchecked Sendable {
             onHeartbeatTimer: { @Sendable [weak self] in self?.heartbeatTimerFired(for: name) }
         )
         targets[name] = runtime
+        runtime.machine.recoversExternally = serviceOf[name] != nil
         openNotifySocket(for: runtime)
         if maintenance {
             perform(runtime.machine.setMaintenance(true, now: MonotonicClock.now()), for: runtime)
@@ -150,6 +155,7 @@ public final class Engine: @unchecked Sendable {
         if !order.contains(name) {
             order.append(name)
         }
+        guard startsWhenAdded(name) else { return }
         perform(runtime.machine.start(now: MonotonicClock.now()), for: runtime)
     }
 
@@ -252,6 +258,9 @@ public final class Engine: @unchecked Sendable {
     /// status line, and the end of a shutdown.
     func afterChange() {
         dispatchPrecondition(condition: .onQueue(queue))
+        if !shuttingDown {
+            settleServices()
+        }
         for name in order {
             guard let runtime = targets[name], runtime.machine.isDown, runtime.watcher == nil else { continue }
             switch runtime.whenDown {
@@ -285,7 +294,8 @@ public final class Engine: @unchecked Sendable {
             }
             return
         }
-        if !readySent, targets.values.allSatisfy(\.machine.hasVerdict) {
+        // A standby that waits for a failover has no verdict to wait for.
+        if !readySent, targets.values.allSatisfy({ $0.machine.hasVerdict || !startsWhenAdded($0.name) }) {
             readySent = true
             let status = statusLine()
             lastStatus = status

@@ -173,13 +173,13 @@ _vigilctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    status|events|restart|stop|start|reset-failed|maintenance|reload|report|check-config|heartbeat|detector-eval|help)
+    status|events|restart|stop|start|reset-failed|maintenance|failover|reload|report|check-config|heartbeat|detector-eval|help)
         # Offer subcommand argument completions
         "_vigilctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'status events restart stop start reset-failed maintenance reload report check-config heartbeat detector-eval help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'status events restart stop start reset-failed maintenance failover reload report check-config heartbeat detector-eval help' -- "${cur}"))
         ;;
     esac
 }
@@ -298,6 +298,24 @@ _vigilctl_maintenance() {
     case "${positional_number}" in
     1)
         __vigilctl_add_completions -W 'on'$'\n''off'
+        return
+        ;;
+    esac
+}
+
+_vigilctl_failover() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--socket --to)
+    __vigilctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--socket')
+        return
+        ;;
+    '--to')
         return
         ;;
     esac

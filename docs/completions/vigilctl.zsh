@@ -57,6 +57,7 @@ _vigilctl() {
             'start:Start a stopped or failed target.'
             'reset-failed:Forget a target'\''s failure and restart count, so recovery starts afresh.'
             'maintenance:Turn maintenance mode on or off, for one target or (without TARGET) the whole host.'
+            'failover:Fail a service over to a standby now: fence the active target, confirm it dead, promote a standby.'
             'reload:Reload vigild'\''s configuration file; a configuration with problems changes nothing.'
             'report:Reliability figures per target: failures, detection rate, MTTD, MTTR, availability.'
             'check-config:Validate a configuration file: every problem and exit 1, or a summary and exit 0.'
@@ -68,7 +69,7 @@ _vigilctl() {
         ;;
     arg)
         case "${words[1]}" in
-        status|events|restart|stop|start|reset-failed|maintenance|reload|report|check-config|heartbeat|detector-eval|help)
+        status|events|restart|stop|start|reset-failed|maintenance|failover|reload|report|check-config|heartbeat|detector-eval|help)
             "_vigilctl_${words[1]}" && ret=0
             ;;
         esac
@@ -166,6 +167,20 @@ _vigilctl_maintenance() {
         '--socket[vigild'\''s control socket (default\: $VIGIL_CONTROL_SOCKET, else /run/vigil/control.sock).]:PATH:'
         ':mode:{__vigilctl_complete "${_mode[@]}"}'
         ':target:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_vigilctl_failover() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--socket[vigild'\''s control socket (default\: $VIGIL_CONTROL_SOCKET, else /run/vigil/control.sock).]:PATH:'
+        ':target:'
+        '--to[The standby to promote.]:to:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )

@@ -1,10 +1,12 @@
 import TOMLKit
 
 extension ConfigParser {
-    static let targetKeys = [
-        "name", "kind", "exec", "env", "cwd", "user", "group", "stop_signal", "stop_timeout", "restart", "heartbeat",
-        "notify_socket", "cgroup", "machine", "start", "start_timeout", "checks",
-    ]
+    static let targetKeys =
+        [
+            "name", "kind", "exec", "env", "cwd", "user", "group", "stop_signal", "stop_timeout", "restart",
+            "heartbeat",
+            "notify_socket", "cgroup", "machine", "start", "start_timeout", "checks",
+        ] + recoveryKeys
     static let maximumNameLength = 64
 
     /// The `[[target]]` entries, in file order. A target with a problem is left out (the problem is recorded).
@@ -102,6 +104,10 @@ extension ConfigParser {
             (cgroup, machine) = parseWatched(reader, kind: kind, problems: &problems)
         }
         let startTimeout = reader.duration("start_timeout", problems: &problems) ?? .seconds(30)
+        var recovery: RecoveryConfig?
+        if recoveryKeys.contains(where: { reader.value($0) != nil }) {
+            recovery = parseRecovery(reader, problems: &problems)
+        }
         var checks = parseChecks(reader, scope: .target, problems: &problems)
         if kind == .vm, !checks.contains(where: { $0.metric.name == "main.uninterruptible" }) {
             checks.append(Self.stuckVMCheck)
@@ -152,7 +158,8 @@ extension ConfigParser {
             cgroup: cgroup,
             machine: machine,
             checks: checks,
-            startTimeout: startTimeout
+            startTimeout: startTimeout,
+            recovery: recovery
         )
     }
 

@@ -78,6 +78,7 @@ public enum ConfigParser {
             daemon = parseDaemon(daemonReader, problems: &problems)
         }
         let targets = parseTargets(reader, problems: &problems)
+        checkStandbys(targets, sourceMap: sourceMap, problems: &problems)
         var host = HostConfig()
         if let hostReader = reader.table("host", problems: &problems) {
             host = parseHost(hostReader, problems: &problems)

@@ -16,6 +16,9 @@ public struct TargetConfig: Sendable, Equatable {
     public var checks: [HealthCheck]
     /// How long a cgroup or vm target's `start` command may take, from its launch, to populate the cgroup.
     public var startTimeout: Duration
+    /// The recovery ladder, standbys and resources (`docs/recovery.md`); `nil` when the target writes none of
+    /// those keys, and its restart policy alone brings it back.
+    public var recovery: RecoveryConfig?
     /// Variables added to (or replacing those in) the environment the target inherits from `vigild`.
     public var env: [String: String]
     /// Working directory; `vigild`'s own when absent.
@@ -51,7 +54,8 @@ public struct TargetConfig: Sendable, Equatable {
         cgroup: String? = nil,
         machine: String? = nil,
         checks: [HealthCheck] = [],
-        startTimeout: Duration = .seconds(30)
+        startTimeout: Duration = .seconds(30),
+        recovery: RecoveryConfig? = nil
     ) {
         self.name = name
         self.kind = kind
@@ -69,6 +73,7 @@ public struct TargetConfig: Sendable, Equatable {
         self.machine = machine
         self.checks = checks
         self.startTimeout = startTimeout
+        self.recovery = recovery
     }
 
     /// The configuration key that holds `exec`: `start` for cgroup and vm targets.

@@ -14,6 +14,8 @@ public struct ControlRequest: Codable, Sendable, Equatable {
     public var follow: Bool?
     /// `report`: the window, in seconds back from now; the whole history when absent.
     public var sinceSeconds: Double?
+    /// `failover`: the standby to promote (placement chooses when absent).
+    public var standby: String?
 
     public static let currentVersion = 1
 
@@ -24,6 +26,7 @@ public struct ControlRequest: Codable, Sendable, Equatable {
         limit: Int? = nil,
         follow: Bool? = nil,
         sinceSeconds: Double? = nil,
+        standby: String? = nil,
         version: Int = ControlRequest.currentVersion
     ) {
         self.version = version
@@ -33,6 +36,7 @@ public struct ControlRequest: Codable, Sendable, Equatable {
         self.limit = limit
         self.follow = follow
         self.sinceSeconds = sinceSeconds
+        self.standby = standby
     }
 }
 
@@ -48,6 +52,7 @@ public enum ControlCommand: String, Codable, Sendable, CaseIterable {
     case maintenance
     case reload
     case report
+    case failover
 
     /// Whether the command changes anything.
     public var mutates: Bool {

@@ -23,6 +23,9 @@ public struct RestartStateMachine: Sendable {
     public private(set) var downInMaintenance = false
     private let backoff: Backoff
     private var random: SplitMix64
+    /// A recovery ladder decides what follows a failure (`recovery` in the configuration): the machine reports the
+    /// exit and stays down (`finished`) instead of restarting under its own backoff.
+    public var recoversExternally = false
 
     /// - Parameters:
     ///   - target: the target's configuration; only its name, restart table and stop settings are used.
@@ -66,6 +69,18 @@ public struct RestartStateMachine: Sendable {
     /// The spawn asked for failed before the program ran (e.g. `execve` failed).
     public mutating func spawnFailed(reason: String, now: MonotonicInstant) -> [SupervisionAction] {
         guard case .spawning = state else { return [] }
+        if recoversExternally {
+            state = .finished(status: .lost(cause: "could not be started: \(reason)"))
+            hasVerdict = true
+            let event = Event(
+                kind: .targetSpawnFailed,
+                target: target,
+                message: "\(target): could not be started: \(reason)",
+                fields: ["ERROR": reason, "ATTEMPT": String(attempt)],
+                time: now
+            )
+            return [.disarmTimer, .emit(event)]
+        }
         let event = Event(
             kind: .targetSpawnFailed,
             target: target,
@@ -138,6 +153,11 @@ public struct RestartStateMachine: Sendable {
             fields: fields,
             time: now
         )
+        if recoversExternally {
+            state = .finished(status: status)
+            hasVerdict = true
+            return [.disarmTimer, .emit(exitEvent)]
+        }
         let restartWanted: Bool
         switch restart.mode {
         case .always: restartWanted = true

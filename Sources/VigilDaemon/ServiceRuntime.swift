@@ -1,0 +1,93 @@
+import Dispatch
+import VigilCore
+import VigilLinux
+
+/// One recovered service: a target with a `recovery` ladder, and its standbys if it has any. Confined to the engine
+/// queue, like the engine.
+///
+/// The ladder takes the verdicts of the service's active member (the primary until a failover moves the role) and
+/// answers steps; the engine carries them out on the members' state machines and reports outcomes back, as
+/// operations it is waiting on (`pending`) complete.
+final class ServiceRuntime {
+    /// The primary as configured: the target that lists the standbys, and the service's name.
+    let owner: String
+    var config: RecoveryConfig
+    var ladder: RecoveryLadder
+    /// Fences the primary and promotes a standby; `nil` without standbys.
+    var failover: FailoverStateMachine?
+    /// Who is active and who stands by.
+    var roles: FailoverRoles
+    /// The ladder operation a failover under way belongs to (`nil`: asked for by an operator).
+    var failoverLadderSequence: Int?
+    /// Operations the engine is waiting on, by target.
+    var pending: [String: PendingOperation] = [:]
+    /// A hook process under way, with the operation it belongs to.
+    var hook: (watcher: PidfdWatcher, operation: PendingOperation)?
+    /// Whether the active member was last reported healthy to the ladder.
+    var reportedHealthy = false
+    private let timer: any DispatchSourceTimer
+
+    /// What the engine waits for to report an outcome.
+    enum PendingOperation: Equatable {
+        /// The ladder's `restart`: the member is started (or found dead to start).
+        case ladderStart(sequence: Int)
+        /// The ladder's `fence`, or a stop before a restart: the member is down.
+        case ladderStop(sequence: Int, thenStart: Bool)
+        /// The ladder's `exec:NAME` hook.
+        case ladderHook(sequence: Int)
+        /// The failover's fence: the member is down.
+        case failoverFence(sequence: Int)
+        /// The failover's promotion: the member has started.
+        case failoverPromote(sequence: Int)
+        /// A promote hook.
+        case failoverHook(sequence: Int)
+
+        var ladderSequence: Int? {
+            switch self {
+            case .ladderStart(let sequence), .ladderStop(let sequence, _), .ladderHook(let sequence): sequence
+            default: nil
+            }
+        }
+    }
+
+    init(owner: String, config: RecoveryConfig, queue: DispatchQueue, onTimer: @escaping @Sendable () -> Void) {
+        self.owner = owner
+        self.config = config
+        self.ladder = RecoveryLadder(target: owner, config: config)
+        self.roles = FailoverRoles(active: owner, standbys: config.standbys)
+        if !config.standbys.isEmpty {
+            failover = FailoverStateMachine(
+                service: owner,
+                roles: roles,
+                placement: StandbyPlacement(
+                    strategy: config.placement,
+                    standbys: config.standbys,
+                    weights: config.weights
+                ),
+                hooks: config.promoteHooks
+            )
+        }
+        timer = DispatchSource.makeTimerSource(flags: .strict, queue: queue)
+        timer.setEventHandler { @Sendable in onTimer() }
+        timer.schedule(deadline: .distantFuture)
+        timer.activate()
+    }
+
+    /// Every target of the service: the primary, then the standbys.
+    var members: [String] { [owner] + config.standbys }
+
+    func arm(at instant: MonotonicInstant, now: MonotonicInstant) {
+        let delay = max(instant - now, .zero)
+        timer.schedule(deadline: .now() + .nanoseconds(Int(delay.nanoseconds)), leeway: .milliseconds(1))
+    }
+
+    func disarm() {
+        timer.schedule(deadline: .distantFuture)
+    }
+
+    func close() {
+        timer.cancel()
+        hook?.watcher.cancel()
+        hook = nil
+    }
+}
