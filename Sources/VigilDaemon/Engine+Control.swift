@@ -13,6 +13,7 @@ extension Engine {
 
     /// Records an event: the journal entry, the history `vigilctl events` reads, and every follower.
     func record(_ event: Event) {
+        stateDirty = true
         EventLog(logger: logger).record(event)
         account(event)
         var fields: [String: String] = [:]

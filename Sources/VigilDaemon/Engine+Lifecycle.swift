@@ -94,6 +94,8 @@ extension Engine {
         watchdogTimer = nil
         healthTimer?.cancel()
         healthTimer = nil
+        persistStateIfChanged()
+        stateWriter?.flush()
         for runtime in targets.values {
             detachCgroup(runtime)
         }

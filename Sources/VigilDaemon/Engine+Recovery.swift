@@ -23,7 +23,11 @@ extension Engine {
             if let old = services[name], service.members.contains(old.roles.active) {
                 service.roles.active = old.roles.active
                 service.roles.standbys = service.members.filter { $0 != old.roles.active }
+            } else if services[name] == nil, let roles = restoredRoles(of: name, members: service.members) {
+                // vigild restarted after a failover: the standby that took over is still the active one.
+                service.roles = roles
             }
+            service.failover?.adopt(roles: service.roles)
             fresh[name] = service
         }
         for (name, old) in services where fresh[name] !== old {
@@ -96,7 +100,7 @@ extension Engine {
                 progressed = true
                 continue
             }
-            let down = runtime.machine.isDown && runtime.watcher == nil && !(runtime.watched?.mainPID != nil)
+            let down = runtime.machine.isDown && !runtime.hasInstance
             switch (operation, runtime.machine.state) {
             case (.ladderStart, .starting), (.ladderStart, .running), (.failoverPromote, .starting),
                 (.failoverPromote, .running):
@@ -191,7 +195,7 @@ extension Engine {
         switch step {
         case .restart, .fence:
             let start = step == .restart
-            if runtime.machine.isDown && runtime.watcher == nil {
+            if runtime.machine.isDown && !runtime.hasProcess {
                 if start {
                     service.pending[active] = .ladderStart(sequence: sequence)
                     perform(runtime.machine.start(now: now), for: runtime)
@@ -311,7 +315,7 @@ extension Engine {
     /// Whether a target runs, as a failover must know before promoting anyone.
     func activity(of name: String) -> TargetActivity {
         guard let runtime = targets[name] else { return .unknown(reason: "\(name) is not configured") }
-        if runtime.watcher != nil || runtime.watched?.mainPID != nil {
+        if runtime.hasInstance {
             return .active
         }
         switch runtime.machine.state {

@@ -80,6 +80,12 @@ public final class Engine: @unchecked Sendable {
     /// Targets with a recovery ladder, by their (primary's) name, and the service each target belongs to.
     var services: [String: ServiceRuntime] = [:]
     var serviceOf: [String: String] = [:]
+    /// Writes per-target state for vigild's next start, off the engine queue; and what was found at this start.
+    var stateWriter: StateWriter?
+    var restoredState: PersistedState?
+    /// Something worth persisting happened since the state file was last written.
+    var stateDirty = false
+    var stateGeneration: UInt64 = 0
 
     /// - Parameters:
     ///   - config: the configuration to start with, already loaded.
@@ -120,10 +126,14 @@ public final class Engine: @unchecked Sendable {
             self.startControlServer()
             self.startMetrics()
             self.startHealth()
+            self.loadState()
             self.configureServices()
             for target in self.loaded.config.targets {
                 self.add(target)
             }
+            self.resumeServices()
+            // The state file speaks of the processes found at start only.
+            self.restoredState = nil
             self.afterChange()
         }
     }
@@ -156,6 +166,7 @@ public final class Engine: @unchecked Sendable {
             order.append(name)
         }
         guard startsWhenAdded(name) else { return }
+        prepareAdoption(runtime)
         perform(runtime.machine.start(now: MonotonicClock.now()), for: runtime)
     }
 
@@ -190,6 +201,12 @@ public final class Engine: @unchecked Sendable {
             startWatched(runtime)
             return
         }
+        if let pid = runtime.adoptPID {
+            runtime.adoptPID = nil
+            if adoptProcess(runtime, pid: pid) {
+                return
+            }
+        }
         let stream = targetOutputToJournal ? JournalStream.openStream(identifier: runtime.name, priority: 6) : nil
         defer {
             if let stream {
@@ -205,6 +222,7 @@ public final class Engine: @unchecked Sendable {
             runtime.watcher = PidfdWatcher(process: process, queue: queue) { @Sendable [weak self] exit in
                 self?.processExited(target: name, exit: exit)
             }
+            runtime.startTicks = (try? CgroupProcess.stat(of: process.pid))?.startTicks
             outcome = runtime.machine.spawned(pid: process.pid, now: process.startedAt)
             heartbeatProcessChanged(runtime, now: process.startedAt)
             runtime.sampler = processSampler(pid: process.pid)
@@ -222,7 +240,7 @@ public final class Engine: @unchecked Sendable {
             CgroupControl.signal(signal, watched.directories)
             return
         }
-        guard let pid = runtime.machine.state.pid, runtime.watcher != nil else { return }
+        guard let pid = runtime.machine.state.pid, runtime.hasProcess else { return }
         if signal == .kill {
             runtime.killSentAt = MonotonicClock.now()
         }
@@ -262,7 +280,7 @@ public final class Engine: @unchecked Sendable {
             settleServices()
         }
         for name in order {
-            guard let runtime = targets[name], runtime.machine.isDown, runtime.watcher == nil else { continue }
+            guard let runtime = targets[name], runtime.machine.isDown, !runtime.hasProcess else { continue }
             switch runtime.whenDown {
             case .nothing:
                 break
@@ -288,8 +306,9 @@ public final class Engine: @unchecked Sendable {
             }
         }
         updateSelfCheck()
+        persistStateIfChanged()
         if shuttingDown {
-            if targets.values.allSatisfy({ ($0.machine.isDown && $0.watcher == nil) || $0.config.kind != .process }) {
+            if targets.values.allSatisfy({ ($0.machine.isDown && !$0.hasProcess) || $0.config.kind != .process }) {
                 finish()
             }
             return

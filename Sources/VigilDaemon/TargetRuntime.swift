@@ -11,6 +11,13 @@ final class TargetRuntime {
     var machine: RestartStateMachine
     /// The watcher of the running process, if any. Holding it keeps its DispatchSource alive.
     var watcher: PidfdWatcher?
+    /// A process found running when vigild started (persisted PID and start time matched): not vigild's child, so
+    /// it is observed rather than reaped.
+    var adopted: ProcessExitObserver?
+    /// A PID to adopt at the next spawn instead of starting a second instance.
+    var adoptPID: Int32?
+    /// The running process's start time in clock ticks after boot, which with its PID names it for good.
+    var startTicks: UInt64?
     /// When vigild last sent `SIGKILL` to the process group itself: an upper bound of the exit time when the
     /// kernel's exit timestamps are not available.
     var killSentAt: MonotonicInstant?
@@ -99,7 +106,12 @@ final class TargetRuntime {
 
     /// Whether an instance runs: vigild's child process, or the watched cgroup's processes.
     var hasInstance: Bool {
-        watcher != nil || watched?.mainPID != nil
+        hasProcess || watched?.mainPID != nil
+    }
+
+    /// Whether vigild's process of this target runs: its child, or a process it adopted.
+    var hasProcess: Bool {
+        watcher != nil || adopted != nil
     }
 
     /// Arms the one timer for `instant` on the monotonic clock, replacing any earlier arming.
@@ -118,6 +130,8 @@ final class TargetRuntime {
         heartbeatTimer.cancel()
         watcher?.cancel()
         watcher = nil
+        adopted?.cancel()
+        adopted = nil
         notifySocket?.cancel()
         notifySocket = nil
         watched?.close()

@@ -57,8 +57,10 @@ public final class VigildProcess: @unchecked Sendable {
         // Every vigild of a test gets its own runtime directory (control socket, notify sockets) unless the test
         // chose one, so tests running side by side never share a socket.
         var text = config
-        if !text.contains("runtime_dir") {
-            let line = "runtime_dir = \"\(directory)/run\"\n"
+        // Its own state directory too, so no test reads another's (or the host's) state file.
+        for (key, value) in [("runtime_dir", directory + "/run"), ("state_dir", directory + "/state")]
+        where !text.contains(key) {
+            let line = "\(key) = \"\(value)\"\n"
             if let table = text.range(of: "[daemon]\n") {
                 text.insert(contentsOf: line, at: table.upperBound)
             } else {

@@ -95,7 +95,7 @@ public enum ConfigParser {
         reader.checkKeys(
             known: [
                 "log_level", "log_target", "runtime_dir", "heartbeat_listen", "control_socket", "control_admin_group",
-                "control_read_group", "metrics_listen", "metrics_textfile", "tick",
+                "control_read_group", "metrics_listen", "metrics_textfile", "tick", "state_dir",
             ],
             problems: &problems
         )
@@ -112,6 +112,14 @@ public enum ConfigParser {
             } else {
                 let message = "must be an absolute path, found \(ConfigTableReader.quoted(directory))"
                 problems.append(reader.problem("runtime_dir", message))
+            }
+        }
+        if let directory = reader.nonEmptyString("state_dir", problems: &problems) {
+            if directory.hasPrefix("/") {
+                daemon.stateDirectory = directory
+            } else {
+                let message = "must be an absolute path, found \(ConfigTableReader.quoted(directory))"
+                problems.append(reader.problem("state_dir", message))
             }
         }
         for key in ["control_socket", "metrics_textfile"] {

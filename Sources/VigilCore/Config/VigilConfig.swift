@@ -43,6 +43,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public var metricsListen: String?
     /// Write Prometheus metrics to this file for node_exporter's textfile collector; off when absent.
     public var metricsTextfile: String?
+    /// Where per-target state (roles, counters, ladders, failovers under way) survives vigild's restarts.
+    public var stateDirectory: String
     /// How often health figures that the kernel cannot push (usage, pressure averages, host counters) are read.
     public var tick: Duration
 
@@ -56,7 +58,8 @@ public struct DaemonConfig: Sendable, Equatable {
         controlReadGroup: String? = nil,
         metricsListen: String? = nil,
         metricsTextfile: String? = nil,
-        tick: Duration = .seconds(1)
+        tick: Duration = .seconds(1),
+        stateDirectory: String = "/var/lib/vigil"
     ) {
         self.logLevel = logLevel
         self.logTarget = logTarget
@@ -68,6 +71,7 @@ public struct DaemonConfig: Sendable, Equatable {
         self.metricsListen = metricsListen
         self.metricsTextfile = metricsTextfile
         self.tick = tick
+        self.stateDirectory = stateDirectory
     }
 
     /// The control socket in force.

@@ -45,6 +45,14 @@ public struct FailoverStateMachine: Sendable {
         self.progress = progress ?? FailoverProgress(primary: roles.active, trigger: "")
     }
 
+    /// Takes `roles` as the service's current ones (restored after vigild restarted, or kept across a reload); a
+    /// failover under way keeps its own.
+    public mutating func adopt(roles: FailoverRoles) {
+        guard !progress.isUnderWay else { return }
+        self.roles = roles
+        progress = FailoverProgress(primary: roles.active, trigger: "")
+    }
+
     /// Starts a failover away from the active target.
     /// - Parameters:
     ///   - candidates: the standbys' current figures (failed, maintenance, admission, load, round-trip).

@@ -1,0 +1,201 @@
+import Dispatch
+import VigilCore
+import VigilLinux
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The state file: what vigild writes on every transition and reads back when it starts, so that a restart of
+/// vigild (crash, upgrade, `systemctl restart`) adopts what runs instead of starting it twice, keeps the roles of a
+/// failed-over service, and finishes a failover that was under way.
+extension Engine {
+    /// Reads the state file at start; a corrupt one was set aside by the store, and is reported.
+    func loadState() {
+        let writer = StateWriter(store: StateStore(directory: loaded.config.daemon.stateDirectory))
+        stateWriter = writer
+        let load = writer.store.load()
+        restoredState = load.state
+        stateGeneration = load.state?.generation ?? 0
+        if let problem = load.problem {
+            var fields = ["ERROR": problem.description, "STATE_FILE": writer.store.path]
+            fields["SET_ASIDE"] = load.setAside
+            let kept = load.setAside.map { "; kept as \($0)" } ?? ""
+            record(
+                Event(
+                    kind: .stateFileCorrupt,
+                    message: "state file \(writer.store.path) unusable: \(problem)\(kept); starting from what runs now",
+                    fields: fields,
+                    time: MonotonicClock.now()
+                )
+            )
+        }
+    }
+
+    /// What the state file says about `name`, if it was read at start.
+    func restored(_ name: String) -> PersistedTargetState? {
+        restoredState?.targets[name]
+    }
+
+    /// Before a target's first start: a process the state file names, still running with the same start time, is
+    /// adopted rather than started a second time.
+    func prepareAdoption(_ runtime: TargetRuntime) {
+        guard runtime.config.kind == .process, let saved = restored(runtime.name), let pid = saved.pid,
+            let ticks = saved.pidStartTime,
+            let stat = try? CgroupProcess.stat(of: pid), stat.startTicks == ticks, stat.state != .zombie
+        else { return }
+        runtime.adoptPID = pid
+        runtime.startTicks = ticks
+    }
+
+    /// Takes a running process as the target's instance. Returns false if it is gone after all.
+    func adoptProcess(_ runtime: TargetRuntime, pid: Int32) -> Bool {
+        let name = runtime.name
+        guard
+            let observer = try? ProcessExitObserver(
+                pid: pid,
+                queue: queue,
+                onExit: { @Sendable [weak self] at in self?.adoptedExited(target: name, pid: pid, at: at) }
+            )
+        else { return false }
+        runtime.adopted = observer
+        logger.notice(
+            "\(name): adopted pid \(pid), still running from before vigild restarted",
+            metadata: ["VIGIL_TARGET": "\(name)", "VIGIL_PID": "\(pid)"]
+        )
+        let now = MonotonicClock.now()
+        perform(runtime.machine.spawned(pid: pid, now: now), for: runtime)
+        heartbeatProcessChanged(runtime, now: now)
+        return true
+    }
+
+    /// An adopted process exited. It is not vigild's child: its status is its new parent's to reap, so the exit is
+    /// reported without one; what it left in its process group is killed, as for a child.
+    func adoptedExited(target name: String, pid: Int32, at now: MonotonicInstant) {
+        guard let runtime = targets[name], runtime.adopted?.pid == pid else { return }
+        runtime.adopted = nil
+        _ = try? ProcessLauncher.signalGroup(pid, .kill)
+        heartbeatProcessChanged(runtime, now: now)
+        let status = ExitStatus.lost(cause: "exited (adopted after vigild restarted: its exit status is not known)")
+        perform(runtime.machine.exited(pid: pid, status: status, now: now), for: runtime)
+        afterChange()
+    }
+
+    /// Writes the state file if anything was recorded since the last write.
+    func persistStateIfChanged() {
+        guard stateDirty, let stateWriter else { return }
+        stateDirty = false
+        stateGeneration += 1
+        var state = PersistedState(generation: stateGeneration, hostMaintenance: maintenance)
+        for name in order {
+            guard let runtime = targets[name] else { continue }
+            state.targets[name] = persisted(runtime)
+        }
+        stateWriter.save(state) { @Sendable [weak self] problem in
+            guard let self else { return }
+            self.queue.async { @Sendable in
+                if let problem {
+                    self.logger.error(
+                        "cannot write the state file: \(problem); a restart of vigild will not find this state",
+                        metadata: ["VIGIL_ERROR": "\(problem)"]
+                    )
+                } else {
+                    self.logger.notice("the state file is written again")
+                }
+            }
+        }
+    }
+
+    private func persisted(_ runtime: TargetRuntime) -> PersistedTargetState {
+        let name = runtime.name
+        var role = TargetRole.primary
+        if let owner = serviceOf[name], let service = services[owner], service.roles.active != name {
+            role = .standby
+        }
+        var failed = false
+        if case .failed = runtime.machine.state {
+            failed = true
+        }
+        let pid = runtime.hasProcess ? runtime.machine.state.pid : nil
+        var entry = PersistedTargetState(
+            role: role,
+            pid: pid,
+            pidStartTime: pid == nil ? nil : runtime.startTicks,
+            restarts: runtime.restartsBefore + runtime.machine.restarts,
+            restartAttempt: runtime.machine.attempt,
+            failed: failed,
+            maintenance: runtime.maintenance
+        )
+        if let service = services[name] {
+            entry.ladder = service.ladder.snapshot
+            entry.failover = service.failover?.progress
+            entry.roles = service.roles
+            entry.placement = service.failover?.placement.memory
+        }
+        for record in history.suffix(200) where record.target == name {
+            entry.recentEvents.append(
+                PersistedEvent(
+                    kind: record.event,
+                    message: record.message,
+                    fields: record.fields,
+                    wallClockMicroseconds: record.realtimeMicroseconds
+                )
+            )
+        }
+        entry.recentEvents = Array(entry.recentEvents.suffix(PersistedTargetState.eventLimit))
+        return entry
+    }
+
+    /// After the targets are added at start: the restored services take up their roles, ladders and any failover
+    /// that was under way.
+    func resumeServices() {
+        let now = MonotonicClock.now()
+        for owner in services.keys.sorted() {
+            guard let service = services[owner], let saved = restored(owner) else { continue }
+            if let snapshot = saved.ladder {
+                let (ladder, actions) = RecoveryLadder.restored(
+                    target: owner,
+                    config: service.config,
+                    from: snapshot,
+                    now: now
+                )
+                service.ladder = ladder
+                performLadder(actions, for: service)
+            }
+            if let progress = saved.failover, progress.isUnderWay, service.failover != nil {
+                service.failover = FailoverStateMachine(
+                    service: owner,
+                    roles: service.roles,
+                    placement: StandbyPlacement(
+                        strategy: service.config.placement,
+                        standbys: service.config.standbys,
+                        weights: service.config.weights,
+                        memory: saved.placement ?? PlacementMemory()
+                    ),
+                    hooks: service.config.promoteHooks,
+                    progress: progress
+                )
+                record(
+                    Event(
+                        kind: .failoverProgress,
+                        target: owner,
+                        message: "\(owner): resuming the failover from \(progress.primary) that was under way "
+                            + "(\(progress.phase.rawValue)) when vigild stopped",
+                        fields: ["PHASE": progress.phase.rawValue, "PRIMARY": progress.primary],
+                        time: now
+                    )
+                )
+                performFailover(
+                    service.failover?.resume(candidates: candidates(for: service, only: nil), now: now) ?? [],
+                    for: service
+                )
+            }
+        }
+    }
+
+    /// Roles restored from the state file, for `configureServices` at start.
+    func restoredRoles(of owner: String, members: [String]) -> FailoverRoles? {
+        guard let roles = restored(owner)?.roles, members.contains(roles.active) else { return nil }
+        return FailoverRoles(active: roles.active, standbys: members.filter { $0 != roles.active })
+    }
+}

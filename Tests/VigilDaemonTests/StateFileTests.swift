@@ -1,0 +1,152 @@
+import Foundation
+import Testing
+import VigilCore
+import VigilLinux
+import VigilTestSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// vigild killed with SIGKILL and started again on the same state directory: it adopts what runs, keeps the roles
+/// of a failed-over service, and finishes a failover that was under way, never leaving two actives.
+@Suite struct StateFileTests {
+    /// PIDs the test must kill at the end: processes vigild left running when it was killed.
+    final class Leftovers {
+        var pids: [Int32] = []
+
+        deinit {
+            for pid in pids {
+                kill(-pid, SIGKILL)
+                kill(pid, SIGKILL)
+            }
+        }
+    }
+
+    static func running(_ pids: [Int32?]) -> [Int32] {
+        pids.compactMap { $0 }.filter(ProcessProbe.isRunning)
+    }
+
+    @Test func aRestartedVigildAdoptsTheRunningProcessInsteadOfStartingASecond() async throws {
+        let state = try VigildProcess.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        let leftovers = Leftovers()
+        let config = """
+            [daemon]
+            state_dir = "\(state)"
+
+            [[target]]
+            name = "web"
+            exec = ["/bin/sleep", "1000"]
+            restart = { start_grace = "100ms" }
+            """
+        let first = try VigildProcess(config: config)
+        let pid = try #require(try await first.waitForEvent(.targetStarted, target: "web").pid)
+        leftovers.pids.append(pid)
+        try await first.waitForEvent(.daemonReady)
+        first.signal(SIGKILL)
+        // Not waitForExit: the targets share vigild's stderr and keep it open.
+        #expect(try await ProcessProbe.waitUntilGone(first.pid))
+        #expect(ProcessProbe.isRunning(pid), "the target outlives vigild")
+
+        let second = try VigildProcess(config: config)
+        let adopted = try await second.waitForEvent(.targetStarted, target: "web")
+        #expect(adopted.pid == pid, "the same process, not a second instance")
+        try await second.waitForEvent(.daemonReady)
+        // Adopted, it is still supervised: killed, it is noticed and started again.
+        kill(pid, SIGKILL)
+        let exited = try await second.waitForEvent(.targetExited, target: "web")
+        #expect(exited.pid == pid)
+        let replacement = try #require(try await second.waitForEvent(.targetStarted, target: "web", count: 2).pid)
+        #expect(replacement != pid)
+        #expect(Self.running([pid, replacement]) == [replacement])
+    }
+
+    @Test func vigildKilledInTheMiddleOfAFailoverFinishesItWithExactlyOneActive() async throws {
+        let state = try VigildProcess.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        let leftovers = Leftovers()
+        // The primary ignores SIGTERM, so fencing it takes stop_timeout: long enough (30 s) to kill vigild meanwhile.
+        // The vigild started afterwards has a shorter one, to finish the fence quickly.
+        let config = """
+            [daemon]
+            state_dir = "\(state)"
+
+            [[target]]
+            name = "a"
+            exec = ["/bin/sh", "-c", "trap '' TERM; while :; do sleep 0.1; done"]
+            stop_timeout = "30s"
+            restart = { start_grace = "100ms" }
+            recovery = ["failover"]
+            standbys = ["b"]
+
+            [[target]]
+            name = "b"
+            exec = ["/bin/sleep", "1000"]
+            restart = { start_grace = "100ms" }
+            """
+        let first = try VigildProcess(config: config)
+        let primary = try #require(try await first.waitForEvent(.targetStarted, target: "a").pid)
+        leftovers.pids.append(primary)
+        try await first.waitForEvent(.daemonReady)
+        let moved = try ControlProbe.ask(first.controlSocket, ControlRequest(command: .failover, target: "a"))
+        #expect(moved.ok, "\(moved)")
+        try await first.waitForEvent(.targetStopping, target: "a")
+        try await Task.sleep(for: .milliseconds(200))
+        first.signal(SIGKILL)
+        // Not waitForExit: the targets share vigild's stderr and keep it open.
+        #expect(try await ProcessProbe.waitUntilGone(first.pid))
+        #expect(ProcessProbe.isRunning(primary), "vigild died while fencing the primary")
+        #expect(first.events(.targetStarted, target: "b").isEmpty, "nobody was promoted yet")
+        let saved = StateStore(directory: state).load()
+        #expect(saved.problem == nil)
+        #expect(saved.state?.targets["a"]?.failover?.phase == .fencing)
+
+        let second = try VigildProcess(config: config.replacingOccurrences(of: "\"30s\"", with: "\"1s\""))
+        let resumed = try await second.waitForEvent(.failoverProgress, target: "a")
+        #expect(resumed.message.contains("resuming the failover"), "\(resumed)")
+        try await second.waitForEvent(.failoverCompleted, target: "a", timeout: .seconds(20))
+        let standby = try #require(try await second.waitForEvent(.targetStarted, target: "b").pid)
+        leftovers.pids.append(standby)
+        #expect(Self.running([primary, standby]) == [standby], "exactly one active")
+        // The roles are in the state file: a third vigild keeps b active and a down.
+        second.signal(SIGKILL)
+        // Not waitForExit: the targets share vigild's stderr and keep it open.
+        #expect(try await ProcessProbe.waitUntilGone(second.pid))
+        let roles = StateStore(directory: state).load().state?.targets["a"]?.roles
+        #expect(roles?.active == "b")
+        let third = try VigildProcess(config: config.replacingOccurrences(of: "\"30s\"", with: "\"1s\""))
+        let adopted = try await third.waitForEvent(.targetStarted, target: "b")
+        #expect(adopted.pid == standby)
+        try await third.waitForEvent(.daemonReady)
+        #expect(third.events(.targetStarted, target: "a").isEmpty)
+        #expect(Self.running([primary, standby]) == [standby])
+    }
+
+    @Test func aCorruptStateFileIsSetAsideAndVigildStartsFromWhatRuns() async throws {
+        let state = try VigildProcess.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        try "vigil-state 1 length=99 sha256=00\n{\"truncated".write(
+            toFile: state + "/state.json",
+            atomically: true,
+            encoding: .utf8
+        )
+        let vigild = try VigildProcess(
+            config: """
+                [daemon]
+                state_dir = "\(state)"
+
+                [[target]]
+                name = "web"
+                exec = ["/bin/sleep", "1000"]
+                """
+        )
+        let corrupt = try await vigild.waitForEvent(.stateFileCorrupt)
+        let aside = try #require(corrupt.fields["VIGIL_SET_ASIDE"])
+        #expect(FileManager.default.fileExists(atPath: aside))
+        try await vigild.waitForEvent(.targetStarted, target: "web")
+        try await vigild.waitForEvent(.daemonReady)
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(StateStore(directory: state).load().state?.targets["web"]?.pid != nil, "a valid file written again")
+    }
+}
