@@ -453,4 +453,9 @@ static inline int vigil_accept(int fd) {
     return (int)syscall(SYS_accept4, fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 }
 
+/// pipe2(2), which glibc declares only with _GNU_SOURCE. Returns 0 or -errno.
+static inline int vigil_pipe2(int fds[2], int flags) {
+    return syscall(SYS_pipe2, fds, flags) == 0 ? 0 : -errno;
+}
+
 #endif
