@@ -7,7 +7,8 @@ import VigilCore
 /// `inactive` or `failed` afterwards, and `status` reads `ActiveState` and `SubState`. `revert` is unsupported.
 ///
 /// A job that ends other than `done` (`failed`, `canceled`, `dependency`, `timeout`) is a failure naming the
-/// result. Settings: `unit` (required). Every systemd target shares the context's one bus connection.
+/// result. A start or restart that runs out of time or is cancelled stops the unit again (see `SystemdJobRun`).
+/// Settings: `unit` (required). Every systemd target shares the context's one bus connection.
 public struct SystemdActuator: Actuator {
     public static let name = "systemd"
     public var name: String { Self.name }

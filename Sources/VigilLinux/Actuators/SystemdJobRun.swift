@@ -2,11 +2,16 @@ import Dispatch
 import VigilCore
 
 /// One systemd operation in progress on a `SystemdBus`: a job-creating call (`StartUnit`…) and the wait for its
-/// `JobRemoved`, or a `KillUnit`, or a state read; then the unit's state. A time limit or a cancellation cancels
-/// the job in systemd (`Job.Cancel`), so a stuck start does not stay queued behind vigild's next step.
+/// `JobRemoved`, or a `KillUnit`, or a state read; then the unit's state.
+///
+/// When a start or restart runs out of time or is cancelled, the unit is stopped (`StopUnit`, mode `replace`,
+/// which also replaces the pending job): cancelling the job alone would leave the unit activating, and it could
+/// come up later behind vigild's back. A stop or fence that runs out of time is left to systemd, which escalates
+/// to `SIGKILL` by the unit's own `TimeoutStopSec=`; undoing a stop is never what recovery wants.
 final class SystemdJobRun: Sendable {
     private struct State {
         var job: String?
+        var starts = false
         var timer: (any DispatchSourceTimer)?
         var closeToken: UInt64?
     }
@@ -37,7 +42,7 @@ final class SystemdJobRun: Sendable {
             timer.schedule(deadline: .now() + DispatchTimeInterval(timeout))
             timer.setEventHandler { @Sendable [self] in
                 let job = state.value.job
-                let detail = job.map { "job \($0) still running; cancelled it" } ?? "no answer from systemd"
+                let detail = job.map { "job \($0) still running" } ?? "no answer from systemd"
                 finish(.timedOut(after: timeout, ActuatorReport(detail: detail)))
             }
             state.value.timer = timer
@@ -67,17 +72,21 @@ final class SystemdJobRun: Sendable {
             bus.removeCloseHandler(token)
         }
         if let job = state.value.job {
-            cancelJob(job)
+            abandon(job)
         }
     }
 
-    private func cancelJob(_ job: String) {
+    /// Stops waiting for `job`; a start is undone by stopping the unit.
+    private func abandon(_ job: String) {
         bus.forgetJob(job)
         state.value.job = nil
-        bus.call("Cancel", path: job, interface: "org.freedesktop.systemd1.Job", timeout: timeout) { _ in }
+        if state.value.starts {
+            bus.call("StopUnit", arguments: [.string(unit), .string("replace")], timeout: timeout) { _ in }
+        }
     }
 
     private func job(_ method: String, confirmDown: Bool) {
+        state.value.starts = method != "StopUnit"
         bus.jobCall(started: true)
         let error = bus.call(method, arguments: [.string(unit), .string("replace")], timeout: timeout) { [self] reply in
             defer { bus.jobCall(started: false) }
@@ -88,7 +97,7 @@ final class SystemdJobRun: Sendable {
                 return finish(.failed(reason: "\(method) \(unit): the reply carried no job", ActuatorReport()))
             }
             // Timed out or cancelled while the call was on its way: the job must not run on.
-            guard !done.isDone else { return cancelJob(job) }
+            guard !done.isDone else { return abandon(job) }
             state.value.job = job
             bus.waitForJob(job) { [self] result in
                 state.value.job = nil

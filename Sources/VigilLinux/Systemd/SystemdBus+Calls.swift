@@ -102,7 +102,7 @@ extension SystemdBus {
             Unmanaged<BusCallback>.fromOpaque(box).release()
             return SystemdBusError(call: member, subject: path, message: Self.text(-result))
         }
-        process()
+        scheduleProcess()
         return nil
     }
 
@@ -137,7 +137,7 @@ extension SystemdBus {
                 Unmanaged<BusCallback>.fromOpaque(userdata).release()
             }
         }
-        process()
+        scheduleProcess()
         return .success(BusSlot(slot))
     }
 

@@ -31,6 +31,7 @@ public final class SystemdBus: Sendable {
         var nextHandler: UInt64 = 0
         /// systemd's manager: `Subscribe` sent and the `JobRemoved` match added.
         var managerPrepared = false
+        var processScheduled = false
         var jobs = JobTable()
     }
 
@@ -140,6 +141,17 @@ public final class SystemdBus: Sendable {
             }
         }
         rearm(bus)
+    }
+
+    /// Processes soon: after a request was queued, from outside sd-bus (it refuses to be re-entered from its own
+    /// callbacks). Only on `queue`.
+    func scheduleProcess() {
+        guard !state.value.processScheduled else { return }
+        state.value.processScheduled = true
+        queue.async { @Sendable [self] in
+            state.value.processScheduled = false
+            process()
+        }
     }
 
     private func rearm(_ bus: OpaquePointer) {
