@@ -90,11 +90,13 @@ final class HookRun: Sendable {
             return
         }
         var fds: [Int32] = [-1, -1]
-        let piped = vigil_pipe2(&fds, O_CLOEXEC | O_NONBLOCK)
+        // Only vigild's end is non-blocking: a hook writing faster than vigild reads must wait, not fail with EAGAIN.
+        let piped = vigil_pipe2(&fds, O_CLOEXEC)
         guard piped == 0 else {
             completion(.failure(SpawnError(step: "pipe2", subject: command.arguments[0], errno: -piped)))
             return
         }
+        _ = fcntl(fds[0], F_SETFL, O_NONBLOCK)
         let spec = LaunchSpec(
             path: command.arguments[0],
             arguments: command.arguments,

@@ -77,7 +77,7 @@ import Glibc
         #expect(after == .milliseconds(400))
         #expect(report.output?.text.contains("started") == true)
         #expect(elapsed >= .milliseconds(700), "SIGKILL only after the grace: \(elapsed)")
-        #expect(elapsed < .seconds(3), "\(elapsed)")
+        #expect(elapsed < .seconds(20), "\(elapsed)")
         let child = try #require(try await ActuatorTesting.pid(in: directory + "/child"))
         #expect(try await ActuatorTesting.waitUntilGone(child), "the hook's child \(child) was killed with its group")
     }
@@ -96,7 +96,7 @@ import Glibc
             cancelAfter: .milliseconds(300)
         )
         #expect(outcome == .cancelled)
-        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(ContinuousClock.now - started < .seconds(20), "cancelled long before the hook's own end")
         let hook = try #require(try await ActuatorTesting.pid(in: directory + "/hook"))
         #expect(try await ActuatorTesting.waitUntilGone(hook))
     }

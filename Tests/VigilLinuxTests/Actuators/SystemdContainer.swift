@@ -56,11 +56,15 @@ final class SystemdContainer: @unchecked Sendable {
         return vigil_pidfd_reap(process.pidfd, 1, &info) != 0
     }
 
-    /// Waits until the container's bus socket exists (systemd has reached `sockets.target`).
+    /// Waits until the container's bus socket accepts connections.
     func waitForBus(timeout: Duration = .seconds(20)) async throws -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            if FileManager.default.fileExists(atPath: "\(directory)/dbus/system_bus_socket") {
+            // The socket file appears at bind(), a moment before systemd listens on it.
+            if FileManager.default.fileExists(atPath: "\(directory)/dbus/system_bus_socket"),
+                let bus = try? SystemdBus.open(busAddress)
+            {
+                bus.close()
                 return true
             }
             try await Task.sleep(for: .milliseconds(20))
