@@ -549,4 +549,9 @@ static inline int vigil_epoll_take(int epfd, int64_t *tags, int *errors, int max
     return n;
 }
 
+/// pipe2(2), which glibc declares only with _GNU_SOURCE. Returns 0 or -errno.
+static inline int vigil_pipe2(int fds[2], int flags) {
+    return syscall(SYS_pipe2, fds, flags) == 0 ? 0 : -errno;
+}
+
 #endif

@@ -1,0 +1,83 @@
+import Dispatch
+import VigilCore
+
+/// Drives a systemd unit over D-Bus (sd-bus, never `systemctl`): `start`/`promote` is `StartUnit`, `stop` is
+/// `StopUnit`, `restart` is `RestartUnit` (all in mode `replace`, each waiting for its job's `JobRemoved`),
+/// `kill(sig)` is `KillUnit` to all of the unit's processes, `fence` is `StopUnit` confirmed by the unit being
+/// `inactive` or `failed` afterwards, and `status` reads `ActiveState` and `SubState`. `revert` is unsupported.
+///
+/// A job that ends other than `done` (`failed`, `canceled`, `dependency`, `timeout`) is a failure naming the
+/// result. A start or restart that runs out of time or is cancelled stops the unit again (see `SystemdJobRun`).
+/// Settings: `unit` (required). Every systemd target shares the context's one bus connection.
+public struct SystemdActuator: Actuator {
+    public static let name = "systemd"
+    public var name: String { Self.name }
+
+    public let target: String
+    public let unit: String
+    private let context: ActuatorContext
+
+    public init(target: String, unit: String, context: ActuatorContext) {
+        self.target = target
+        self.unit = unit
+        self.context = context
+    }
+
+    /// The registry's factory.
+    /// - Throws: `ActuatorSettingsError` without a `unit` that has a unit suffix.
+    public static func make(
+        _ settings: ActuatorSettings,
+        _ context: ActuatorContext
+    ) throws(ActuatorSettingsError) -> any Actuator {
+        try settings.requireOnly(["unit"], actuator: name)
+        let unit = try settings.string("unit", required: true) ?? ""
+        let suffixes = [".service", ".socket", ".target", ".mount", ".timer", ".path", ".scope", ".slice", ".swap"]
+        guard suffixes.contains(where: { unit.hasSuffix($0) && unit.count > $0.count }) else {
+            throw ActuatorSettingsError(
+                target: settings.target,
+                key: "unit",
+                message: "\"\(unit)\" is not a unit name (e.g. \"nginx.service\")"
+            )
+        }
+        return SystemdActuator(target: settings.target, unit: unit, context: context)
+    }
+
+    public func supports(_ operation: ActuatorOperation) -> Bool {
+        if case .revert = operation {
+            return false
+        }
+        return true
+    }
+
+    @discardableResult
+    public func perform(
+        _ operation: ActuatorOperation,
+        timeout: Duration,
+        completion: @escaping @Sendable (ActuatorOutcome) -> Void
+    ) -> ActuatorCancellation {
+        let done = ActuatorCompletion(queue: context.completionQueue, handler: completion)
+        guard supports(operation) else {
+            done.deliver(.unsupported(operation))
+            return .none
+        }
+        let bus: SystemdBus
+        do {
+            bus = try context.systemdBus()
+        } catch {
+            done.deliver(.failed(reason: "\(operation) \(unit): \(error)", ActuatorReport()))
+            return .none
+        }
+        let run = SystemdJobRun(bus: bus, unit: unit, timeout: timeout, done: done)
+        run.begin(operation)
+        return ActuatorCancellation { @Sendable in run.cancel() }
+    }
+
+    /// Watches the unit's `ActiveState`/`SubState` on the context's bus (see `SystemdUnitWatcher`).
+    /// - Throws: `SystemdBusError` when the bus cannot be reached.
+    public func watch(
+        queue: DispatchQueue,
+        handler: @escaping @Sendable (SystemdUnitWatcher.Event) -> Void
+    ) throws(SystemdBusError) -> SystemdUnitWatcher {
+        SystemdUnitWatcher(bus: try context.systemdBus(), unit: unit, queue: queue, handler: handler)
+    }
+}

@@ -1,0 +1,93 @@
+import CLinux
+import Foundation
+import VigilLinux
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real systemd booted by systemd-nspawn from this host's own tree (`--volatile=yes`: nothing of the host is
+/// changed), with test units bound in and its D-Bus system bus socket bound out, so a test on the host talks to
+/// that systemd through its bus daemon exactly as vigild talks to the host's.
+final class SystemdContainer: @unchecked Sendable {
+    let directory: String
+    let process: SpawnedProcess
+
+    /// The bus address of the container's system bus.
+    var busAddress: SystemdBusAddress {
+        .bus("unix:path=\(directory)/dbus/system_bus_socket")
+    }
+
+    /// Boots a container whose default target pulls in the bus; `units` are unit files by name.
+    init(units: [String: String]) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-systemd-\(UUID())").path
+        for sub in ["units", "dbus"] {
+            try FileManager.default.createDirectory(atPath: directory + "/" + sub, withIntermediateDirectories: true)
+        }
+        var all = units
+        all["vigil-actuator-test.target"] = "[Unit]\nDescription=actuator test\nWants=dbus.socket dbus.service\n"
+        for (name, text) in all {
+            try text.write(toFile: "\(directory)/units/\(name)", atomically: true, encoding: .utf8)
+        }
+        // ProcessLauncher, not Foundation's Process: the child starts with no blocked signals (a test thread's
+        // blocked SIGTERM would be inherited), in a process group of its own that `stop` can signal.
+        process = try ProcessLauncher.spawn(
+            LaunchSpec(
+                path: "/usr/bin/timeout",
+                arguments: [
+                    "timeout", "--kill-after=10", "120", "/usr/bin/systemd-nspawn", "--quiet", "--directory=/",
+                    "--volatile=yes", "--register=no", "--keep-unit",
+                    "--machine=vigilact\(UInt32.random(in: 0...UInt32.max))",
+                    "--bind=\(directory)/dbus:/run/dbus",
+                    "--bind-ro=\(directory)/units:/etc/systemd/system",
+                    "--boot", "--", "systemd.firstboot=off", "systemd.unit=vigil-actuator-test.target",
+                ],
+                environment: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]
+            ),
+            stdout: Self.devNull,
+            stderr: Self.devNull
+        )
+    }
+
+    private static let devNull = open("/dev/null", O_WRONLY | O_CLOEXEC)
+
+    private var exited: Bool {
+        var info = vigil_exit_info()
+        return vigil_pidfd_reap(process.pidfd, 1, &info) != 0
+    }
+
+    /// Waits until the container's bus socket accepts connections.
+    func waitForBus(timeout: Duration = .seconds(20)) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            // The socket file appears at bind(), a moment before systemd listens on it.
+            if FileManager.default.fileExists(atPath: "\(directory)/dbus/system_bus_socket"),
+                let bus = try? SystemdBus.open(busAddress)
+            {
+                bus.close()
+                return true
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return false
+    }
+
+    /// Shuts the container down (nspawn asks systemd to halt on SIGTERM), kills its process group if it does not go
+    /// within 10 s, and removes the directory.
+    func stop() {
+        _ = try? ProcessLauncher.signalGroup(process.pid, .term)
+        let deadline = ContinuousClock.now + .seconds(10)
+        var gone = exited
+        while !gone && ContinuousClock.now < deadline {
+            usleep(20_000)
+            gone = exited
+        }
+        if !gone {
+            _ = try? ProcessLauncher.signalGroup(process.pid, .kill)
+            var info = vigil_exit_info()
+            _ = vigil_pidfd_reap(process.pidfd, 0, &info)
+        }
+        close(process.pidfd)
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
