@@ -42,6 +42,11 @@ Kill = rl.Kill
 kill_loop = rl.kill_loop
 percentile = rl.percentile
 now_ns = rl.now_ns
+# The build `make` ships: release, the Swift runtime linked in statically (its RSS differs from a dynamic build's).
+rl.BUILD_COMMAND = [
+    "swift", "build", "-c", "release", "--static-swift-stdlib", "--scratch-path", ".build-bench-static",
+    "--product", "vigild",
+]  # fmt: skip
 # Monit polls once a second: a restart may take a cycle and a half before its stamp appears.
 rl.RESTART_TIMEOUT_S = 10.0
 
@@ -69,8 +74,12 @@ def compile_c(source: str, output: Path, *libraries: str) -> Path:
 
 
 def build_vigil(product: str = "vigild") -> tuple[Path, str]:
-    """vigild (or vigilctl, next to it) in release mode, or the binary in $VIGILD."""
+    """vigild (or vigilctl, next to it) in release mode, or the binary in $VIGILD (vigilctl: $VIGILCTL if set)."""
+    if product == "vigilctl" and os.environ.get("VIGILCTL"):
+        return Path(os.environ["VIGILCTL"]).resolve(), f"given as VIGILCTL={os.environ['VIGILCTL']}"
     vigild, build = rl.build_vigild()
+    if os.environ.get("VIGILD"):
+        build += f"; repository at {rl.git_describe()}"
     if product == "vigild":
         return vigild, build
     other = vigild.parent / product
@@ -226,18 +235,18 @@ def package_version(package: str) -> str:
 
 
 def peer_versions() -> dict[str, str]:
+    """Debian package versions of the peers."""
     return {
-        "systemd": f"{first_line(['systemctl', '--version'])} (Debian {package_version('systemd')})",
-        "monit": f"{first_line(['monit', '-V'])} (Debian {package_version('monit')})",
-        "supervisord": f"supervisord {first_line(['supervisord', '-v'])} (Debian {package_version('supervisor')})",
-        "sh": f"dash (Debian {package_version('dash')})",
+        "systemd": f"systemd {package_version('systemd')}",
+        "monit": f"monit {package_version('monit')}",
+        "supervisord": f"supervisor {package_version('supervisor')}",
+        "sh": f"dash {package_version('dash')}",
     }
 
 
 def machine_line() -> str:
     machine = rl.machine_description()
-    load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    return f"Linux {machine['kernel']}, {machine['nproc']} CPUs, {machine['cpu']}; load average {load}"
+    return f"Linux {machine['kernel']}, {machine['nproc']} CPUs, {machine['cpu']}"
 
 
 def utc_now() -> str:
