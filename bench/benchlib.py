@@ -56,10 +56,10 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 # MARK: - Set-up
 
 
-def install_peers() -> None:
-    """Installs the peers from Debian's packages with scripts/setup's vigil_install_packages."""
+def install_peers(packages: list[str] | None = None) -> None:
+    """Installs the peers (or `packages`) from Debian's packages with scripts/setup's vigil_install_packages."""
     subprocess.run(
-        ["bash", "-c", 'source scripts/setup && vigil_install_packages "$@"', "setup", *PEER_PACKAGES],
+        ["bash", "-c", 'source scripts/setup && vigil_install_packages "$@"', "setup", *(packages or PEER_PACKAGES)],
         cwd=REPO_ROOT,
         check=True,
     )
