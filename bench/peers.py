@@ -27,6 +27,7 @@ def vigild(workdir: Path, vigild: Path, stamp: Path, stamps: Path, count: int, f
         'log_level = "info"',
         'log_target = "stderr"',
         f'runtime_dir = "{run}"',
+        f'state_dir = "{workdir}/vigil-state"',
     ]
     for index in range(count):
         lines += [
