@@ -161,6 +161,14 @@ extension Engine {
         for runtime in affected {
             perform(runtime.machine.setMaintenance(maintenance || runtime.maintenance, now: now), for: runtime)
         }
+        // Ladders follow the maintenance of their service's primary, or the host's: verdicts are still tracked and
+        // reported, no step runs.
+        for service in services.values {
+            let on = maintenance || (targets[service.owner]?.maintenance ?? false)
+            if on != service.ladder.maintenance {
+                performLadder(service.ladder.setMaintenance(on, now: now), for: service)
+            }
+        }
         let scope = target ?? "all targets"
         logger.notice(
             "maintenance \(on ? "on" : "off") for \(scope), by \(who)",

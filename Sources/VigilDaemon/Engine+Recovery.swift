@@ -2,6 +2,10 @@ import Dispatch
 import VigilCore
 import VigilLinux
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Recovery ladders and failover: targets with `recovery` settings are brought back by their ladder rather than by
 /// their restart policy, and a primary with standbys is replaced by one when the ladder reaches `failover`.
 extension Engine {
@@ -195,6 +199,13 @@ extension Engine {
         switch step {
         case .restart, .fence:
             let start = step == .restart
+            if start, runtime.machine.isDown, let refused = admission(of: service, for: active, now: now) {
+                performLadder(
+                    service.ladder.outcome(.failed(reason: "not admitted: \(refused)"), sequence: sequence, now: now),
+                    for: service
+                )
+                return
+            }
             if runtime.machine.isDown && !runtime.hasProcess {
                 if start {
                     service.pending[active] = .ladderStart(sequence: sequence)
@@ -234,9 +245,40 @@ extension Engine {
 
     // MARK: - Failover
 
+    /// The host's free memory and idle CPU now, for admission control; `nil` when they cannot be read.
+    func hostResources() -> AdmissionControl.HostResources? {
+        guard let memory = try? hostSampler?.reader.memInfo(), let available = memory.available else { return nil }
+        let cores = Double(max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        let busy = hostSampler?.cpuUsage?.busy ?? 0
+        return AdmissionControl.HostResources(
+            availableMemory: available,
+            totalMemory: memory.total,
+            idleCPU: cores * (1 - busy)
+        )
+    }
+
+    /// Whether the service's reservation fits on this host now; a refusal is recorded as an event.
+    func admission(of service: ServiceRuntime, for target: String, now: MonotonicInstant) -> String? {
+        guard !service.config.reservation.isEmpty, let host = hostResources() else { return nil }
+        guard case .refused(let reason) = AdmissionControl.decide(service.config.reservation, on: host) else {
+            return nil
+        }
+        record(
+            Event(
+                kind: .admissionRefused,
+                target: target,
+                message: "\(target): not started here: \(reason)",
+                fields: ["REASON": reason, "SERVICE": service.owner],
+                time: now
+            )
+        )
+        return reason
+    }
+
     /// What placement knows about each standby (a standby is failed if its own machine gave up).
     func candidates(for service: ServiceRuntime, only chosen: String?) -> [StandbyCandidate] {
         let pressure = hostSampler?.pressure?.memory?.some.avg10
+        let refusal = admission(of: service, for: service.owner, now: MonotonicClock.now())
         return service.roles.standbys.map { name in
             let runtime = targets[name]
             var failed = false
@@ -247,7 +289,7 @@ extension Engine {
                 name: name,
                 failed: failed || runtime == nil,
                 maintenance: maintenance || (runtime?.maintenance ?? false),
-                refusal: chosen.flatMap { $0 == name ? nil : "not the standby the operator chose (\($0))" },
+                refusal: chosen.flatMap { $0 == name ? nil : "not the standby the operator chose (\($0))" } ?? refusal,
                 pressure: pressure
             )
         }

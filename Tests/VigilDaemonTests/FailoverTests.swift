@@ -149,4 +149,57 @@ import Glibc
         #expect(result.err.contains("target[a].standbys: a target cannot be its own standby"))
         #expect(result.err.contains("target[b].standbys: c is already a standby of a"))
     }
+
+    @Test func aRecoveryThatDoesNotFitInFreeMemoryIsRefusedWithAnEvent() async throws {
+        let vigild = try VigildProcess(
+            config: """
+                [[target]]
+                name = "big"
+                exec = ["/bin/sleep", "1000"]
+                restart = { start_grace = "100ms" }
+                recovery = ["restart"]
+                reserve_memory = "4096G"
+                """
+        )
+        let pid = try #require(try await vigild.waitForEvent(.targetStarted, target: "big").pid)
+        try await vigild.waitForEvent(.daemonReady)
+        kill(pid, SIGKILL)
+        let refused = try await vigild.waitForEvent(.admissionRefused, target: "big")
+        #expect(
+            refused.message.contains("needs 4 TiB of memory") || refused.message.contains("of memory"),
+            "\(refused)"
+        )
+        let exhausted = try await vigild.waitForEvent(.recoveryExhausted, target: "big")
+        #expect(exhausted.message.contains("not admitted"), "\(exhausted)")
+        #expect(vigild.events(.targetStarted, target: "big").count == 1)
+    }
+
+    @Test func inMaintenanceAFailureIsReportedAndNothingIsRecovered() async throws {
+        let vigild = try VigildProcess(
+            config: """
+                [[target]]
+                name = "svc"
+                exec = ["/bin/sleep", "1000"]
+                restart = { start_grace = "100ms" }
+                recovery = ["restart"]
+                """
+        )
+        let pid = try #require(try await vigild.waitForEvent(.targetStarted, target: "svc").pid)
+        try await vigild.waitForEvent(.daemonReady)
+        let on = try ControlProbe.ask(
+            vigild.controlSocket,
+            ControlRequest(command: .maintenance, target: "svc", enabled: true)
+        )
+        #expect(on.ok)
+        kill(pid, SIGKILL)
+        try await vigild.waitForEvent(.recoverySuppressed, target: "svc")
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(vigild.events(.targetStarted, target: "svc").count == 1, "no step ran")
+        _ = try ControlProbe.ask(
+            vigild.controlSocket,
+            ControlRequest(command: .maintenance, target: "svc", enabled: false)
+        )
+        // Leaving maintenance with the target still down starts the ladder.
+        try await vigild.waitForEvent(.targetStarted, target: "svc", count: 2)
+    }
 }

@@ -124,12 +124,21 @@ extension ConfigParser {
         let stopSignal = parseSignal(reader, problems: &problems) ?? .term
         let stopTimeout = reader.duration("stop_timeout", problems: &problems) ?? .seconds(10)
         var restart = RestartConfig()
+        var restartKeys: Set<String> = []
         if let restartReader = reader.table("restart", problems: &problems) {
             restart = parseRestart(restartReader, problems: &problems)
+            restartKeys = Set(restartReader.table.keys)
         }
         var heartbeat: HeartbeatConfig?
+        var heartbeatKeys: Set<String> = []
         if let heartbeatReader = reader.table("heartbeat", problems: &problems) {
             heartbeat = parseHeartbeat(heartbeatReader, problems: &problems)
+            heartbeatKeys = Set(heartbeatReader.table.keys)
+        }
+        if let level = recovery?.level {
+            // The fault-tolerance level also sets the restart and detector figures the target did not write.
+            restart = level.applied(to: restart, explicitKeys: restartKeys)
+            heartbeat = heartbeat.map { level.applied(to: $0, explicitKeys: heartbeatKeys) }
         }
         let notifySocket = reader.bool("notify_socket", problems: &problems) ?? false
         if notifySocket, kind != .process {

@@ -16,6 +16,8 @@ public final class HostSampler {
     public private(set) var pressure: HostPressure?
     /// Why pressure is not available, when it is not.
     public private(set) var pressureUnavailable: String?
+    /// CPU use between the last two rounds (for admission control: how much CPU is idle), read every round.
+    public private(set) var cpuUsage: CPUUsage?
 
     public init(reader: HostReader = HostReader()) {
         self.reader = reader
@@ -28,10 +30,8 @@ public final class HostSampler {
         var samples = MetricSamples()
         readPressure()
         let names = Set(metrics.map(\.name))
-        var cpu: CPUUsage?
-        if names.contains(where: { $0.hasPrefix("cpu.") && !$0.contains("psi") && $0 != "cpu.throttle" }) {
-            cpu = (try? cpuUsage()) ?? nil
-        }
+        let cpu = (try? readCPUUsage()) ?? nil
+        cpuUsage = cpu ?? cpuUsage
         for metric in metrics {
             do {
                 if let reading = try read(metric, cpu: cpu, now: now) {
@@ -63,7 +63,7 @@ public final class HostSampler {
         }
     }
 
-    private func cpuUsage() throws(HealthReadError) -> CPUUsage? {
+    private func readCPUUsage() throws(HealthReadError) -> CPUUsage? {
         let times = try reader.procStat().total
         defer { lastCPU = times }
         return lastCPU.flatMap { CPUTimes.usage(from: $0, to: times) }
