@@ -69,6 +69,7 @@ extension Engine {
                     kind: runtime.config.kind.rawValue,
                     state: runtime.machine.state.word,
                     restartsTotal: UInt64(runtime.restartsBefore + runtime.machine.restarts),
+                    failoversTotal: UInt64(runtime.failovers),
                     faultsTotal: UInt64(runtime.faults),
                     heartbeatLevel: runtime.judge?.detector.level(at: now),
                     detection: runtime.detection,
@@ -110,6 +111,8 @@ extension Engine {
         case .targetFaulted:
             runtime.faults += 1
             runtime.downSince = event.time
+        case .failoverCompleted:
+            runtime.failovers += 1
         default:
             break
         }

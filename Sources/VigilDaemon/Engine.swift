@@ -299,6 +299,7 @@ public final class Engine: @unchecked Sendable {
                     // The figures of a target survive its replacement by new settings or a restart on request.
                     fresh.restartsBefore = runtime.restartsBefore + runtime.machine.restarts
                     fresh.faults = runtime.faults
+                    fresh.failovers = runtime.failovers
                     fresh.detection = runtime.detection
                     fresh.recovery = runtime.recovery
                     fresh.maintenance = runtime.maintenance

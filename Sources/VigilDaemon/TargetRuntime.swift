@@ -40,6 +40,8 @@ final class TargetRuntime {
     var restartsBefore = 0
     /// Convictions of a live process (heartbeat faults, watchdog triggers).
     var faults = 0
+    /// Failovers of the service this target is the primary of.
+    var failovers = 0
     /// Exit → noticed, for every unexpected exit.
     var detection = Histogram()
     /// Failure noticed → the replacement process started.

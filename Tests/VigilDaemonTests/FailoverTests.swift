@@ -76,6 +76,8 @@ import Glibc
         try await Task.sleep(for: .milliseconds(300))
         let status = try ControlProbe.ask(vigild.controlSocket, ControlRequest(command: .status)).status
         #expect(status?.targets.first { $0.name == "web-a" }?.state == "stopped")
+        let report = try ControlProbe.ask(vigild.controlSocket, ControlRequest(command: .report)).report
+        #expect(report?.first { $0.target == "web-a" }?.recoveries["restart"] == nil, "the restart did not hold")
         #expect(status?.targets.first { $0.name == "web-b" }?.state == "running")
     }
 

@@ -16,7 +16,8 @@ public struct TargetReliability: Codable, Sendable, Equatable {
     public var availabilityPercent: Double
     /// Suspicions that a heartbeat cleared: alarms that were not failures.
     public var falseSuspicions: Int
-    /// Successful recoveries by the step that brought them ("restart" until the recovery ladder exists).
+    /// Successful recoveries by the step that brought them: the verified ladder step (`restart`, `failover`, …) for
+    /// targets with a recovery ladder, `restart` for those their restart policy brings back.
     public var recoveries: [String: Int]
 
     public init(
@@ -70,6 +71,8 @@ public enum ReliabilityReport {
         var downtime: Int64 = 0
         var suspected = false
         var faultPending = false
+        // A target with a ladder reports which step held; its restarts are counted there, not at their start.
+        let laddered = events.contains { $0.event == EventKind.recoveryStep.rawValue }
         for event in events {
             let time = event.monotonicMicroseconds
             let inWindow = time >= from
@@ -108,11 +111,15 @@ public enum ReliabilityReport {
                     }
                     if down >= from {
                         repairs.append(Double(time - down) / 1e6)
-                        recoveries["restart", default: 0] += 1
+                        if !laddered {
+                            recoveries["restart", default: 0] += 1
+                        }
                     }
                     downSince = nil
                 }
                 faultPending = false
+            case EventKind.recoveryVerified.rawValue where inWindow:
+                recoveries[event.fields["STEP"] ?? "restart", default: 0] += 1
             case EventKind.heartbeatSuspected.rawValue:
                 suspected = true
             case EventKind.heartbeatCleared.rawValue:
