@@ -192,6 +192,14 @@ extension Engine {
         )
     }
 
+    /// `active` or `standby` for a member of a service with standbys.
+    func role(of name: String) -> String? {
+        guard let owner = serviceOf[name], let service = services[owner], !service.config.standbys.isEmpty else {
+            return nil
+        }
+        return service.roles.active == name ? "active" : "standby"
+    }
+
     private func hostStatus(now: MonotonicInstant) -> HostStatus {
         let raised = hostDetectors.filter(\.phase.isRaised)
         func describe(_ detector: CheckDetector) -> String {
@@ -275,7 +283,8 @@ extension Engine {
             maintenance: maintenance || runtime.maintenance,
             notifyStatus: runtime.notifyStatus,
             lastEvent: lastEvents[runtime.name],
-            heartbeat: heartbeat
+            heartbeat: heartbeat,
+            role: role(of: runtime.name)
         )
     }
 }

@@ -76,6 +76,13 @@ import Glibc
         try await Task.sleep(for: .milliseconds(300))
         let status = try ControlProbe.ask(vigild.controlSocket, ControlRequest(command: .status)).status
         #expect(status?.targets.first { $0.name == "web-a" }?.state == "stopped")
+        #expect(status?.targets.first { $0.name == "web-a" }?.role == "standby")
+        #expect(status?.targets.first { $0.name == "web-b" }?.role == "active")
+        let table = try ProcessProbe.run(
+            VigildProcess.siblingExecutable("vigilctl"),
+            ["status", "--socket", vigild.controlSocket]
+        )
+        #expect(table.out.contains("running (active)"), "\(table.out)")
         let report = try ControlProbe.ask(vigild.controlSocket, ControlRequest(command: .report)).report
         #expect(report?.first { $0.target == "web-a" }?.recoveries["restart"] == nil, "the restart did not hold")
         #expect(status?.targets.first { $0.name == "web-b" }?.state == "running")

@@ -100,6 +100,8 @@ public struct TargetStatus: Codable, Sendable, Equatable {
     public var lastEvent: EventRecord?
     /// Heartbeat figures, when the target sends heartbeats.
     public var heartbeat: HeartbeatStatus?
+    /// For a target of a service with standbys: `active` (the instance serving) or `standby`.
+    public var role: String?
 
     public init(
         name: String,
@@ -113,7 +115,8 @@ public struct TargetStatus: Codable, Sendable, Equatable {
         maintenance: Bool = false,
         notifyStatus: String? = nil,
         lastEvent: EventRecord? = nil,
-        heartbeat: HeartbeatStatus? = nil
+        heartbeat: HeartbeatStatus? = nil,
+        role: String? = nil
     ) {
         self.name = name
         self.kind = kind
@@ -127,6 +130,7 @@ public struct TargetStatus: Codable, Sendable, Equatable {
         self.notifyStatus = notifyStatus
         self.lastEvent = lastEvent
         self.heartbeat = heartbeat
+        self.role = role
     }
 }
 

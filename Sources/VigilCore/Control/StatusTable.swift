@@ -62,7 +62,10 @@ public enum StatusTable {
 
     static func cells(_ target: TargetStatus, hostMaintenance: Bool, options: ControlRenderOptions) -> [Cell] {
         let maintenance = target.maintenance || hostMaintenance
-        let state = maintenance ? "\(target.state) (maintenance)" : target.state
+        var state = target.role.map { "\(target.state) (\($0))" } ?? target.state
+        if maintenance {
+            state += " (maintenance)"
+        }
         let health = target.evidence.map { "\(target.health): \($0)" } ?? target.health
         return [
             Cell(target.name, nil),
