@@ -77,7 +77,8 @@ import Glibc
         #expect(after == .milliseconds(400))
         #expect(report.output?.text.contains("started") == true)
         #expect(elapsed >= .milliseconds(700), "SIGKILL only after the grace: \(elapsed)")
-        #expect(elapsed < .seconds(20), "\(elapsed)")
+        // Far below the hook's own 1000 s; a loaded CI machine may take seconds to get here, so no tighter bound.
+        #expect(elapsed < .seconds(300), "\(elapsed)")
         let child = try #require(try await ActuatorTesting.pid(in: directory + "/child"))
         #expect(try await ActuatorTesting.waitUntilGone(child), "the hook's child \(child) was killed with its group")
     }
@@ -96,7 +97,7 @@ import Glibc
             cancelAfter: .milliseconds(300)
         )
         #expect(outcome == .cancelled)
-        #expect(ContinuousClock.now - started < .seconds(20), "cancelled long before the hook's own end")
+        #expect(ContinuousClock.now - started < .seconds(300), "cancelled long before the hook's own end (1000 s)")
         let hook = try #require(try await ActuatorTesting.pid(in: directory + "/hook"))
         #expect(try await ActuatorTesting.waitUntilGone(hook))
     }

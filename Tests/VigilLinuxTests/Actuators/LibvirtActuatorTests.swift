@@ -75,7 +75,9 @@ import Glibc
         #expect(outcome.succeeded, "\(outcome)")
         #expect(outcome.report?.detail?.hasPrefix("did not shut down within 1s (still running); destroyed") == true)
         #expect(outcome.report?.state?.isDown == true)
-        #expect(elapsed >= .seconds(1) && elapsed < .seconds(10), "\(elapsed)")
+        // Not before the shutdown timeout; the operation's own 20 s limit bounds it from above (the outcome would
+        // be a timeout, not a success, past it).
+        #expect(elapsed >= .seconds(1), "\(elapsed)")
     }
 
     @Test func fenceAndKillDestroyTheDomain() async throws {
