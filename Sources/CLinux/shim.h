@@ -26,6 +26,7 @@
 #include <sys/inotify.h>
 #include <sys/eventfd.h>
 #include <sys/epoll.h>
+#include <sys/vfs.h>
 
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
@@ -552,6 +553,13 @@ static inline int vigil_epoll_take(int epfd, int64_t *tags, int *errors, int max
 /// pipe2(2), which glibc declares only with _GNU_SOURCE. Returns 0 or -errno.
 static inline int vigil_pipe2(int fds[2], int flags) {
     return syscall(SYS_pipe2, fds, flags) == 0 ? 0 : -errno;
+}
+
+/// The file-system type (statfs f_type) of `path`, or -errno.
+static inline int64_t vigil_fs_type(const char *path) {
+    struct statfs info;
+    if (statfs(path, &info) != 0) return -errno;
+    return (int64_t)info.f_type;
 }
 
 #endif

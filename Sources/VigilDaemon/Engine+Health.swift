@@ -99,7 +99,12 @@ extension Engine {
         }
         guard let sampler = runtime.sampler else { return }
         let mainPID = runtime.watched?.mainPID ?? runtime.machine.state.pid
-        let samples = sampler.sample(runtime.checkedMetrics, mainPID: mainPID, now: now)
+        let samples = sampler.sample(
+            runtime.checkedMetrics,
+            mainPID: mainPID,
+            now: now,
+            totals: runtime.metricsWithTotals
+        )
         for index in runtime.detectors.indices {
             guard let transition = observe(&runtime.detectors[index], samples, now: now) else { continue }
             let detector = runtime.detectors[index]
@@ -190,10 +195,13 @@ extension Engine {
     func arm(_ checks: [HealthCheck], directory: String?, owner: String?) {
         guard let pressureTriggers else { return }
         let window: Duration = .seconds(2)
+        // A trigger wakes vigild at most once per 2 s window; it gains over the tick only for checks that must act
+        // sooner than two ticks, and each armed trigger costs the kernel work (closing one takes ~10 ms).
+        let tick = loaded.config.daemon.tick
         var armed: Set<String> = []
         for check in checks {
             let parts = check.metric.name.split(separator: ".")
-            guard parts.count == 4, parts[1] == "psi",
+            guard check.holdFor < tick * 2, parts.count == 4, parts[1] == "psi",
                 check.comparison == .greater || check.comparison == .greaterOrEqual,
                 case .percentOfTotal(let percent) = check.bound, percent > 0, percent < 100
             else { continue }

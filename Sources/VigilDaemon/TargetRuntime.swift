@@ -141,8 +141,12 @@ final class TargetRuntime {
         startCommand = nil
     }
 
-    /// The metrics the checks read.
-    var checkedMetrics: Set<HealthMetric> {
-        Set(detectors.map(\.check.metric))
-    }
+    /// The metrics the checks read, and those of them whose total a percentage bound needs (computed once).
+    private(set) lazy var checkedMetrics: Set<HealthMetric> = Set(config.checks.map(\.metric))
+    private(set) lazy var metricsWithTotals: Set<HealthMetric> = Set(
+        config.checks.filter {
+            if case .percentOfTotal = $0.bound { return true }
+            return false
+        }.map(\.metric)
+    )
 }

@@ -112,7 +112,10 @@ public final class PressureTriggers: Sendable {
     public func disarm(_ tag: Int64) {
         guard let fd = state.value.descriptors.removeValue(forKey: tag) else { return }
         _ = vigil_epoll_remove(epoll, fd)
-        close(fd)
+        // Closing a trigger takes the kernel ~10 ms (it waits for its poll work to stop): not on the caller's queue.
+        DispatchQueue.global(qos: .utility).async { @Sendable in
+            close(fd)
+        }
     }
 
     /// Removes every trigger and closes the epoll descriptor. Call on the queue given at `init`.

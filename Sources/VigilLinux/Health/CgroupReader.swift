@@ -1,3 +1,4 @@
+import CLinux
 import VigilCore
 
 #if canImport(Glibc)
@@ -13,10 +14,20 @@ import Glibc
 public final class CgroupReader {
     /// The directories read.
     public let directories: CgroupDirectories
-    private let files = KeptOpenFiles()
+    private let files: KeptOpenFiles
 
     public init(directories: CgroupDirectories) {
         self.directories = directories
+        // On cgroupfs a removed cgroup's files fail with ENODEV; elsewhere (a fixture tree) an unlinked file would
+        // serve its old contents, so only there does each read check for it.
+        let probe = directories.unified ?? directories.controllers.values.sorted().first
+        files = KeptOpenFiles(checksUnlinked: !(probe.map(Self.isCgroupFileSystem) ?? false))
+    }
+
+    /// Whether `path` is on cgroup2 or cgroup v1.
+    static func isCgroupFileSystem(_ path: String) -> Bool {
+        let type = vigil_fs_type(path)
+        return type == 0x6367_7270 || type == 0x0027_e0eb
     }
 
     // MARK: v2
@@ -124,6 +135,7 @@ public final class CgroupReader {
                 files.forget(under: directory + "/")
                 throw .system(SystemError(call: "open", subject: directory, errno: ENOENT))
             }
+            files.markAbsent(path)
             return nil
         }
         do {

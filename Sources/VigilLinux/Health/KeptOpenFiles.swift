@@ -7,6 +7,18 @@ import Glibc
 /// Not `Sendable`: it belongs to one reader, used from one queue.
 final class KeptOpenFiles {
     private var files: [String: KeptOpenFile] = [:]
+    /// One read buffer for all the files.
+    private var buffer: [UInt8] = []
+    /// Whether kept files check for being unlinked on every read (not needed on cgroupfs).
+    private let checksUnlinked: Bool
+    /// Files found missing, and how many reads have skipped them since: a controller that is not enabled stays so,
+    /// so a missing file is looked for again only every `absentRetry` reads rather than every tick.
+    private var absent: [String: Int] = [:]
+    static let absentRetry = 30
+
+    init(checksUnlinked: Bool = true) {
+        self.checksUnlinked = checksUnlinked
+    }
 
     /// The text of the file at `path`, or `nil` when it does not exist.
     ///
@@ -14,9 +26,16 @@ final class KeptOpenFiles {
     /// disk, an atomic rewrite) is then read from its new inode, and a cgroup that is really gone reads as `nil`.
     /// - Throws: `SystemError` for every failure other than absence.
     func read(_ path: String) throws(SystemError) -> String? {
+        if let skipped = absent[path] {
+            if skipped < Self.absentRetry {
+                absent[path] = skipped + 1
+                return nil
+            }
+            absent[path] = nil
+        }
         if let kept = files[path] {
             do {
-                return try kept.read()
+                return try kept.read(using: &buffer)
             } catch {
                 files[path] = nil
                 guard error.fileVanished else { throw error }
@@ -24,14 +43,14 @@ final class KeptOpenFiles {
         }
         let file: KeptOpenFile
         do {
-            file = try KeptOpenFile(path: path)
+            file = try KeptOpenFile(path: path, checksUnlinked: checksUnlinked)
         } catch {
             if error.errno == ENOENT || error.errno == ENOTDIR {
                 return nil
             }
             throw error
         }
-        let text = try file.read()
+        let text = try file.read(using: &buffer)
         files[path] = file
         return text
     }
@@ -39,5 +58,11 @@ final class KeptOpenFiles {
     /// Closes every file whose path starts with `prefix` (a cgroup directory that is gone).
     func forget(under prefix: String) {
         files = files.filter { !$0.key.hasPrefix(prefix) }
+        absent = absent.filter { !$0.key.hasPrefix(prefix) }
+    }
+
+    /// Remembers that `path` is missing while its directory exists (see `absent`).
+    func markAbsent(_ path: String) {
+        absent[path] = 0
     }
 }

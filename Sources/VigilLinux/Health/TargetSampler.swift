@@ -29,12 +29,19 @@ public final class TargetSampler {
     ///   - metrics: the target's checked metrics; nothing else is read.
     ///   - mainPID: the target's main process, for `main.*`.
     ///   - now: when the round is taken, for rates.
-    public func sample(_ metrics: Set<HealthMetric>, mainPID: Int32?, now: MonotonicInstant) -> MetricSamples {
+    ///   - totals: the metrics whose total (a limit) is needed, for percentage bounds; `nil` for all. Limits are
+    ///     files of their own, not read when no check needs them.
+    public func sample(
+        _ metrics: Set<HealthMetric>,
+        mainPID: Int32?,
+        now: MonotonicInstant,
+        totals: Set<HealthMetric>? = nil
+    ) -> MetricSamples {
         var samples = MetricSamples()
-        let names = Set(metrics.map(\.name))
         for metric in metrics {
             do {
-                if let reading = try read(metric, names: names, mainPID: mainPID, now: now) {
+                let withTotal = totals?.contains(metric) ?? true
+                if let reading = try read(metric, withTotal: withTotal, mainPID: mainPID, now: now) {
                     samples[metric] = reading
                 }
             } catch {
@@ -46,20 +53,23 @@ public final class TargetSampler {
 
     private func read(
         _ metric: HealthMetric,
-        names: Set<String>,
+        withTotal: Bool,
         mainPID: Int32?,
         now: MonotonicInstant
     ) throws(HealthReadError) -> MetricReading? {
         switch metric.name {
         case "memory.current":
             if let current = try reader.memoryCurrent() {
-                return MetricReading(Double(current), total: try reader.memoryMax()?.value.map { Double($0) })
+                let total = withTotal ? try reader.memoryMax()?.value.map { Double($0) } : nil
+                return MetricReading(Double(current), total: total)
             }
             guard let usage = try reader.memoryUsageV1() else { throw Self.absent(metric, "no memory controller") }
-            return MetricReading(Double(usage), total: try reader.memoryLimitV1()?.value.map { Double($0) })
+            let total = withTotal ? try reader.memoryLimitV1()?.value.map { Double($0) } : nil
+            return MetricReading(Double(usage), total: total)
         case "pids.current":
             guard let current = try reader.pidsCurrent() else { throw Self.absent(metric, "no pids controller") }
-            return MetricReading(Double(current), total: try reader.pidsMax()?.value.map { Double($0) })
+            let total = withTotal ? try reader.pidsMax()?.value.map { Double($0) } : nil
+            return MetricReading(Double(current), total: total)
         case "cpu.usage":
             return try cpuUsage(metric, now: now)
         case "cpu.throttled":

@@ -20,12 +20,12 @@ import Glibc
         #expect(try file.read() == "populated 1\n")
     }
 
-    @Test func growsItsBufferForAFileLargerThanTheFirstCapacity() throws {
+    @Test func growsItsBufferForAFileLargerThanTheFirstFourKiB() throws {
         let tree = try FixtureTree()
         defer { tree.remove() }
         let big = String(repeating: "0123456789abcdef", count: 1000)
         try tree.write("/big", big)
-        let file = try KeptOpenFile(path: tree.root + "/big", capacity: 64)
+        let file = try KeptOpenFile(path: tree.root + "/big")
         #expect(try file.read() == big)
         #expect(try file.read() == big)
     }
