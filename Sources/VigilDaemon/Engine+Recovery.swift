@@ -68,28 +68,31 @@ extension Engine {
             for owner in services.keys.sorted() {
                 guard let service = services[owner] else { continue }
                 progressed = settlePending(service) || progressed
-                feedVerdict(service)
+                progressed = feedVerdict(service) || progressed
             }
             if !progressed { break }
         }
     }
 
-    private func feedVerdict(_ service: ServiceRuntime) {
-        guard let runtime = targets[service.roles.active] else { return }
+    @discardableResult
+    private func feedVerdict(_ service: ServiceRuntime) -> Bool {
+        guard let runtime = targets[service.roles.active] else { return false }
         let now = MonotonicClock.now()
         switch runtime.machine.state {
         case .running:
-            guard !service.reportedHealthy else { return }
+            guard !service.reportedHealthy else { return false }
             service.reportedHealthy = true
             performLadder(service.ladder.verdict(.healthy, now: now), for: service)
+            return true
         case .finished(let status):
             guard service.reportedHealthy || service.ladder.verdict == nil || service.ladder.verdict == .healthy
-            else { return }
+            else { return false }
             service.reportedHealthy = false
             let evidence = evidenceText(runtime.name) ?? "ended with \(status)"
             performLadder(service.ladder.verdict(.failed(evidence: evidence), now: now), for: service)
+            return true
         default:
-            break
+            return false
         }
     }
 

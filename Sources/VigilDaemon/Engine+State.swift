@@ -168,7 +168,7 @@ extension Engine {
                     roles: service.roles,
                     placement: StandbyPlacement(
                         strategy: service.config.placement,
-                        standbys: service.config.standbys,
+                        standbys: service.members,
                         weights: service.config.weights,
                         memory: saved.placement ?? PlacementMemory()
                     ),

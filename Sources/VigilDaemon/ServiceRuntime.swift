@@ -61,7 +61,7 @@ final class ServiceRuntime {
                 roles: roles,
                 placement: StandbyPlacement(
                     strategy: config.placement,
-                    standbys: config.standbys,
+                    standbys: [owner] + config.standbys,
                     weights: config.weights
                 ),
                 hooks: config.promoteHooks

@@ -131,6 +131,14 @@ import Glibc
         #expect(!ProcessProbe.isRunning(primary))
         #expect(vigild.events(.targetStarted, target: "b").isEmpty)
         #expect(ProcessProbe.isRunning(promoted))
+
+        // And back: the configured primary is now a standby of the service, and can take over again.
+        let back = try ProcessProbe.run(vigilctl, ["failover", "--socket", vigild.controlSocket, "c", "--to", "a"])
+        #expect(back.status == 0, "\(back.err)")
+        try await vigild.waitForEvent(.failoverCompleted, target: "a", count: 2)
+        let again = try #require(try await vigild.waitForEvent(.targetStarted, target: "a", count: 2).pid)
+        #expect(ProcessProbe.isRunning(again))
+        #expect(!ProcessProbe.isRunning(promoted))
     }
 
     @Test func standbysMustNameOtherTargetsAndServeOnePrimary() throws {

@@ -67,7 +67,7 @@ public struct FailoverStateMachine: Sendable {
         progress = FailoverProgress(primary: roles.active, trigger: trigger)
         progress.sequence = sequence
         self.candidates = candidates
-        let choice = placement.choose(from: candidates)
+        let choice = placement.choose(from: candidates, excluding: progress.primary)
         guard let standby = choice.standby else {
             let skipped = choice.skipped.isEmpty ? "none configured" : choice.skippedText
             return abort("no standby can take over (\(skipped)); the primary was not fenced", now: now)
@@ -200,7 +200,7 @@ public struct FailoverStateMachine: Sendable {
             }
             return candidate
         }
-        let choice = placement.choose(from: remaining)
+        let choice = placement.choose(from: remaining, excluding: progress.primary)
         guard let next = choice.standby else {
             return abort("\(problem); no other standby can take over; \(progress.primary) stays fenced", now: now)
         }

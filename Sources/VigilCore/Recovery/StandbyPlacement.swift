@@ -29,11 +29,14 @@ public struct StandbyPlacement: Sendable, Equatable {
 
     /// Chooses among `candidates` (the standbys' current figures; a configured standby without one is skipped as
     /// unknown) and remembers the choice.
-    /// - Parameter candidates: what the engine knows about each standby, in any order.
-    public mutating func choose(from candidates: [StandbyCandidate]) -> StandbyChoice {
+    /// - Parameters:
+    ///   - candidates: what the engine knows about each standby, in any order.
+    ///   - active: the member serving now, which is never its own standby (skipped without a word: after a
+    ///     failover the configured primary is one of the standbys and the promoted one is active).
+    public mutating func choose(from candidates: [StandbyCandidate], excluding active: String? = nil) -> StandbyChoice {
         var skipped: [SkippedStandby] = []
         var eligible: [StandbyCandidate] = []
-        for name in standbys {
+        for name in standbys where name != active {
             guard let candidate = candidates.first(where: { $0.name == name }) else {
                 skipped.append(SkippedStandby(name: name, reason: "no state known"))
                 continue
