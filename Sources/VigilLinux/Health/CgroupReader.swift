@@ -119,6 +119,10 @@ public final class CgroupReader {
         let directory = controller.map { directories.controllers[$0] } ?? directories.unified
         guard let directory else { return nil }
         let path = directory + "/" + file
+        // A controller file found missing is not looked for (nor its directory checked) again every tick.
+        if files.skipsAbsent(path) {
+            return nil
+        }
         let text: String?
         do {
             text = try files.read(path)

@@ -26,12 +26,8 @@ final class KeptOpenFiles {
     /// disk, an atomic rewrite) is then read from its new inode, and a cgroup that is really gone reads as `nil`.
     /// - Throws: `SystemError` for every failure other than absence.
     func read(_ path: String) throws(SystemError) -> String? {
-        if let skipped = absent[path] {
-            if skipped < Self.absentRetry {
-                absent[path] = skipped + 1
-                return nil
-            }
-            absent[path] = nil
+        if skipsAbsent(path) {
+            return nil
         }
         if let kept = files[path] {
             do {
@@ -59,6 +55,17 @@ final class KeptOpenFiles {
     func forget(under prefix: String) {
         files = files.filter { !$0.key.hasPrefix(prefix) }
         absent = absent.filter { !$0.key.hasPrefix(prefix) }
+    }
+
+    /// Whether `path` was found missing lately and is not due to be looked for again; counts the skipped read.
+    func skipsAbsent(_ path: String) -> Bool {
+        guard let skipped = absent[path] else { return false }
+        if skipped < Self.absentRetry {
+            absent[path] = skipped + 1
+            return true
+        }
+        absent[path] = nil
+        return false
     }
 
     /// Remembers that `path` is missing while its directory exists (see `absent`).
