@@ -111,6 +111,14 @@ extension Engine {
     private func act(_ command: ControlCommand, on runtime: TargetRuntime, by who: String) -> ControlResponse {
         let now = MonotonicClock.now()
         let name = runtime.name
+        // Starting a standby by hand would make two actives; only a failover promotes one.
+        if command != .stop, role(of: name) == "standby", let owner = serviceOf[name],
+            let active = services[owner]?.roles.active, targets[active]?.hasInstance == true
+        {
+            return .failure(
+                "\(name) is a standby of \(owner), whose active instance \(active) runs: use vigilctl failover \(owner) --to \(name)"
+            )
+        }
         switch command {
         case .restart:
             if runtime.machine.state.pid != nil {

@@ -123,6 +123,9 @@ import Glibc
         let none = try ProcessProbe.run(vigilctl, ["failover", "--socket", vigild.controlSocket, "lone"])
         #expect(none.err.contains("lone has no standbys"), "\(none.err)")
 
+        let twoActives = try ProcessProbe.run(vigilctl, ["start", "--socket", vigild.controlSocket, "b"])
+        #expect(twoActives.status != 0)
+        #expect(twoActives.err.contains("b is a standby of a"), "\(twoActives.err)")
         let moved = try ProcessProbe.run(vigilctl, ["failover", "--socket", vigild.controlSocket, "a", "--to", "c"])
         #expect(moved.status == 0, "\(moved.err)")
         #expect(moved.out.contains("failing over a from a to c"), "\(moved.out)")
