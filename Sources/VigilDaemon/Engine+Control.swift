@@ -285,7 +285,7 @@ extension Engine {
             state: machine.state.word,
             health: health,
             evidence: evidence,
-            pid: machine.state.pid,
+            pid: machine.state.pid.flatMap { $0 > 0 ? $0 : nil },
             restarts: machine.restarts,
             uptimeSeconds: uptime,
             maintenance: maintenance || runtime.maintenance,

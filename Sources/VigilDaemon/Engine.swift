@@ -80,6 +80,8 @@ public final class Engine: @unchecked Sendable {
     /// Targets with a recovery ladder, by their (primary's) name, and the service each target belongs to.
     var services: [String: ServiceRuntime] = [:]
     var serviceOf: [String: String] = [:]
+    /// What the actuators share (the systemd bus connection); made when a service target first needs it.
+    var actuators: ActuatorContext?
     /// Writes per-target state for vigild's next start, off the engine queue; and what was found at this start.
     var stateWriter: StateWriter?
     var restoredState: PersistedState?
@@ -159,6 +161,7 @@ public final class Engine: @unchecked Sendable {
         targets[name] = runtime
         runtime.machine.recoversExternally = serviceOf[name] != nil
         openNotifySocket(for: runtime)
+        watchUnit(runtime)
         if maintenance {
             perform(runtime.machine.setMaintenance(true, now: MonotonicClock.now()), for: runtime)
         }
@@ -197,6 +200,10 @@ public final class Engine: @unchecked Sendable {
     }
 
     func spawn(_ runtime: TargetRuntime) {
+        if runtime.config.kind == .service {
+            startUnit(runtime)
+            return
+        }
         guard runtime.config.kind == .process, let launch = runtime.launch else {
             startWatched(runtime)
             return
@@ -233,6 +240,10 @@ public final class Engine: @unchecked Sendable {
     }
 
     func send(_ signal: VigilCore.Signal, to runtime: TargetRuntime) {
+        if runtime.config.kind == .service {
+            signalUnit(runtime, signal)
+            return
+        }
         if let watched = runtime.watched {
             if signal == .kill {
                 runtime.killSentAt = MonotonicClock.now()

@@ -58,6 +58,12 @@ final class TargetRuntime {
     var startCommand: PidfdWatcher?
     /// When the `start` command was launched, while the target waits for its cgroup to fill.
     var startLaunchedAt: MonotonicInstant?
+    /// A `service` target's unit: its watcher, its last state, an operation under way, and the PID the state
+    /// machine knows the running unit by.
+    var unitWatcher: SystemdUnitWatcher?
+    var unitState: ActuatorTargetState?
+    var unitOperation: ActuatorCancellation?
+    var unitPID: Int32?
     private let timer: any DispatchSourceTimer
     private let heartbeatTimer: any DispatchSourceTimer
 
@@ -108,7 +114,7 @@ final class TargetRuntime {
 
     /// Whether an instance runs: vigild's child process, or the watched cgroup's processes.
     var hasInstance: Bool {
-        hasProcess || watched?.mainPID != nil
+        hasProcess || watched?.mainPID != nil || unitPID != nil
     }
 
     /// Whether vigild's process of this target runs: its child, or a process it adopted.
@@ -139,6 +145,10 @@ final class TargetRuntime {
         watched?.close()
         startCommand?.cancel()
         startCommand = nil
+        unitWatcher?.cancel()
+        unitWatcher = nil
+        unitOperation?.cancel()
+        unitOperation = nil
     }
 
     /// The metrics the checks read, and those of them whose total a percentage bound needs (computed once).

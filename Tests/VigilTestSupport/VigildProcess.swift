@@ -229,7 +229,8 @@ public final class VigildProcess: @unchecked Sendable {
             }
         }
         for line in lines where line.event == EventKind.targetStarted.rawValue {
-            if let child = line.pid {
+            // A service target's instance may have no PID of its own (0): kill(-0) would be the test's own group.
+            if let child = line.pid, child > 1 {
                 kill(-child, SIGKILL)
             }
         }

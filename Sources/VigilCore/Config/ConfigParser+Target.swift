@@ -5,7 +5,7 @@ extension ConfigParser {
         [
             "name", "kind", "exec", "env", "cwd", "user", "group", "stop_signal", "stop_timeout", "restart",
             "heartbeat",
-            "notify_socket", "cgroup", "machine", "start", "start_timeout", "checks",
+            "notify_socket", "cgroup", "machine", "unit", "start", "start_timeout", "checks",
         ] + recoveryKeys
     static let maximumNameLength = 64
 
@@ -86,14 +86,22 @@ extension ConfigParser {
             kind = parsed
         }
         let exec: [String]?
+        var unit: String?
         var cgroup: String?
         var machine: String?
         switch kind {
         case .process:
             exec = parseExec(reader, key: "exec", required: true, problems: &problems)
-            for key in ["cgroup", "machine", "start", "start_timeout"] where reader.value(key) != nil {
+            for key in ["cgroup", "machine", "start", "start_timeout", "unit"] where reader.value(key) != nil {
                 problems.append(reader.problem(key, "only for kind = \"cgroup\" or \"vm\" targets"))
             }
+        case .service:
+            exec = []
+            for key in ["exec", "start", "cgroup", "machine", "notify_socket"] where reader.value(key) != nil {
+                let message = "not for kind = \"service\" targets: systemd starts and stops the unit"
+                problems.append(reader.problem(key, message))
+            }
+            unit = parseUnit(reader, problems: &problems)
         case .cgroup, .vm:
             exec = parseExec(reader, key: "start", required: false, problems: &problems) ?? []
             if reader.value("exec") != nil {
@@ -150,7 +158,9 @@ extension ConfigParser {
                 + "notify_socket = true (sd_notify WATCHDOG=1)"
             problems.append(reader.problem("heartbeat", message))
         }
-        guard let name, let exec, kind == .process || cgroup != nil || machine != nil else { return nil }
+        guard let name, let exec, kind == .process || cgroup != nil || machine != nil || unit != nil else {
+            return nil
+        }
         return TargetConfig(
             name: name,
             kind: kind,
@@ -166,6 +176,7 @@ extension ConfigParser {
             notifySocket: notifySocket,
             cgroup: cgroup,
             machine: machine,
+            unit: unit,
             checks: checks,
             startTimeout: startTimeout,
             recovery: recovery
@@ -182,6 +193,24 @@ extension ConfigParser {
         severity: .fault,
         text: "main.uninterruptible == 1 for 10s"
     )
+
+    /// `unit` of a service target: a unit name with its type suffix.
+    private static func parseUnit(_ reader: ConfigTableReader, problems: inout [ConfigProblem]) -> String? {
+        guard reader.value("unit") != nil else {
+            problems.append(
+                reader.problem("unit", "missing required key (the systemd unit, e.g. unit = \"nginx.service\")")
+            )
+            return nil
+        }
+        guard let unit = reader.nonEmptyString("unit", problems: &problems) else { return nil }
+        let suffixes = [".service", ".socket", ".target", ".mount", ".timer", ".path", ".scope", ".slice", ".swap"]
+        guard !unit.contains("/"), suffixes.contains(where: { unit.hasSuffix($0) && unit.count > $0.count }) else {
+            let message = "\(ConfigTableReader.quoted(unit)) is not a unit name (e.g. \"nginx.service\")"
+            problems.append(reader.problem("unit", message))
+            return nil
+        }
+        return unit
+    }
 
     /// `cgroup` for a cgroup target, `machine` for a vm target; each required for its kind and refused otherwise.
     private static func parseWatched(

@@ -95,7 +95,7 @@ public enum ConfigParser {
         reader.checkKeys(
             known: [
                 "log_level", "log_target", "runtime_dir", "heartbeat_listen", "control_socket", "control_admin_group",
-                "control_read_group", "metrics_listen", "metrics_textfile", "tick", "state_dir",
+                "control_read_group", "metrics_listen", "metrics_textfile", "tick", "state_dir", "systemd_bus",
             ],
             problems: &problems
         )
@@ -122,6 +122,7 @@ public enum ConfigParser {
                 problems.append(reader.problem("state_dir", message))
             }
         }
+        daemon.systemdBus = reader.nonEmptyString("systemd_bus", problems: &problems)
         for key in ["control_socket", "metrics_textfile"] {
             guard let path = reader.nonEmptyString(key, problems: &problems) else { continue }
             if !path.hasPrefix("/") {

@@ -12,6 +12,8 @@ public struct TargetConfig: Sendable, Equatable {
     /// The libvirt domain or systemd-nspawn machine a `vm` target watches; its scope is found under
     /// `machine.slice`.
     public var machine: String?
+    /// The systemd unit of a `service` target (`nginx.service`).
+    public var unit: String?
     /// Health checks on the target's figures.
     public var checks: [HealthCheck]
     /// How long a cgroup or vm target's `start` command may take, from its launch, to populate the cgroup.
@@ -53,6 +55,7 @@ public struct TargetConfig: Sendable, Equatable {
         notifySocket: Bool = false,
         cgroup: String? = nil,
         machine: String? = nil,
+        unit: String? = nil,
         checks: [HealthCheck] = [],
         startTimeout: Duration = .seconds(30),
         recovery: RecoveryConfig? = nil
@@ -71,6 +74,7 @@ public struct TargetConfig: Sendable, Equatable {
         self.notifySocket = notifySocket
         self.cgroup = cgroup
         self.machine = machine
+        self.unit = unit
         self.checks = checks
         self.startTimeout = startTimeout
         self.recovery = recovery
@@ -91,4 +95,6 @@ public enum TargetKind: String, Sendable, Equatable, CaseIterable {
     /// A libvirt/QEMU guest or a systemd-nspawn machine, found by name under `machine.slice`; also dead when its
     /// main process is stuck in uninterruptible sleep (state D) for too long.
     case vm
+    /// A systemd unit, driven over D-Bus (StartUnit, StopUnit, KillUnit) and watched through its `ActiveState`.
+    case service
 }

@@ -45,6 +45,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public var metricsTextfile: String?
     /// Where per-target state (roles, counters, ladders, failovers under way) survives vigild's restarts.
     public var stateDirectory: String
+    /// The D-Bus address of the bus that `service` targets' systemd answers on; the system bus when absent.
+    public var systemdBus: String?
     /// How often health figures that the kernel cannot push (usage, pressure averages, host counters) are read.
     public var tick: Duration
 
@@ -59,7 +61,8 @@ public struct DaemonConfig: Sendable, Equatable {
         metricsListen: String? = nil,
         metricsTextfile: String? = nil,
         tick: Duration = .seconds(1),
-        stateDirectory: String = "/var/lib/vigil"
+        stateDirectory: String = "/var/lib/vigil",
+        systemdBus: String? = nil
     ) {
         self.logLevel = logLevel
         self.logTarget = logTarget
@@ -72,6 +75,7 @@ public struct DaemonConfig: Sendable, Equatable {
         self.metricsTextfile = metricsTextfile
         self.tick = tick
         self.stateDirectory = stateDirectory
+        self.systemdBus = systemdBus
     }
 
     /// The control socket in force.

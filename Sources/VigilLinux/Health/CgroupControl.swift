@@ -25,7 +25,7 @@ public enum CgroupControl {
             return 0
         }
         var count = 0
-        for pid in processes(in: directories) where kill(pid, signal.number) == 0 {
+        for pid in processes(in: directories) where pid > 1 && kill(pid, signal.number) == 0 {
             count += 1
         }
         return count

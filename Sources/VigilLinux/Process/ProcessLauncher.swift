@@ -81,6 +81,8 @@ public enum ProcessLauncher {
     /// - Throws: `SystemError` for anything but an empty group.
     @discardableResult
     public static func signalGroup(_ pid: Int32, _ signal: VigilCore.Signal) throws(SystemError) -> Bool {
+        // kill(-0) is the caller's own process group and kill(-1) every process: never reach those by mistake.
+        guard pid > 1 else { return false }
         do {
             try valueOrErrno("kill", "process group \(pid)") { kill(-pid, signal.number) }
             return true

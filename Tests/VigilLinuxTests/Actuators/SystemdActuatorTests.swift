@@ -4,6 +4,7 @@ import Synchronization
 import Testing
 import VigilCore
 import VigilLinux
+import VigilTestSupport
 
 #if canImport(Glibc)
 import Glibc

@@ -9,17 +9,17 @@ import Glibc
 /// A real systemd booted by systemd-nspawn from this host's own tree (`--volatile=yes`: nothing of the host is
 /// changed), with test units bound in and its D-Bus system bus socket bound out, so a test on the host talks to
 /// that systemd through its bus daemon exactly as vigild talks to the host's.
-final class SystemdContainer: @unchecked Sendable {
-    let directory: String
-    let process: SpawnedProcess
+public final class SystemdContainer: @unchecked Sendable {
+    public let directory: String
+    public let process: SpawnedProcess
 
     /// The bus address of the container's system bus.
-    var busAddress: SystemdBusAddress {
+    public var busAddress: SystemdBusAddress {
         .bus("unix:path=\(directory)/dbus/system_bus_socket")
     }
 
     /// Boots a container whose default target pulls in the bus; `units` are unit files by name.
-    init(units: [String: String]) throws {
+    public init(units: [String: String]) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-systemd-\(UUID())").path
         for sub in ["units", "dbus"] {
             try FileManager.default.createDirectory(atPath: directory + "/" + sub, withIntermediateDirectories: true)
@@ -57,7 +57,7 @@ final class SystemdContainer: @unchecked Sendable {
     }
 
     /// Waits until the container's bus socket accepts connections.
-    func waitForBus(timeout: Duration = .seconds(20)) async throws -> Bool {
+    public func waitForBus(timeout: Duration = .seconds(20)) async throws -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             // The socket file appears at bind(), a moment before systemd listens on it.
@@ -74,7 +74,7 @@ final class SystemdContainer: @unchecked Sendable {
 
     /// Shuts the container down (nspawn asks systemd to halt on SIGTERM), kills its process group if it does not go
     /// within 10 s, and removes the directory.
-    func stop() {
+    public func stop() {
         _ = try? ProcessLauncher.signalGroup(process.pid, .term)
         let deadline = ContinuousClock.now + .seconds(10)
         var gone = exited

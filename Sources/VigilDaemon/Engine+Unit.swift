@@ -1,0 +1,138 @@
+import Dispatch
+import VigilCore
+import VigilLinux
+
+/// `service` targets: systemd units driven over D-Bus by the systemd actuator (StartUnit to start, StopUnit to
+/// stop, KillUnit for a fault) and watched through their `ActiveState`, event-driven.
+extension Engine {
+    /// The actuators' shared context: outcomes on the engine queue, one bus connection.
+    func actuatorContext() -> ActuatorContext {
+        if let context = actuators {
+            return context
+        }
+        let address: SystemdBusAddress = loaded.config.daemon.systemdBus.map { .bus($0) } ?? .system
+        let context = ActuatorContext(completionQueue: queue, busAddress: address)
+        actuators = context
+        return context
+    }
+
+    /// Starts watching a service target's unit (when it is added).
+    func watchUnit(_ runtime: TargetRuntime) {
+        guard let unit = runtime.config.unit else { return }
+        let actuator = SystemdActuator(target: runtime.name, unit: unit, context: actuatorContext())
+        let name = runtime.name
+        do {
+            runtime.unitWatcher = try actuator.watch(queue: queue) { @Sendable [weak self] event in
+                self?.unitChanged(target: name, event: event)
+            }
+        } catch {
+            logger.error(
+                "\(name): cannot watch \(unit): \(error); retrying in 5s",
+                metadata: ["VIGIL_TARGET": "\(name)", "VIGIL_ERROR": "\(error)"]
+            )
+            queue.asyncAfter(deadline: .now() + 5) { @Sendable [weak self] in
+                guard let self, let runtime = self.targets[name], runtime.unitWatcher == nil else { return }
+                self.watchUnit(runtime)
+            }
+        }
+    }
+
+    /// The state machine's `spawn` for a unit: adopt it if it is active, else `StartUnit` and wait for the watcher
+    /// to see it active.
+    func startUnit(_ runtime: TargetRuntime) {
+        guard let unit = runtime.config.unit else { return }
+        let now = MonotonicClock.now()
+        if runtime.unitState?.phase == .active {
+            unitUp(runtime, now: now)
+            return
+        }
+        let name = runtime.name
+        let actuator = SystemdActuator(target: name, unit: unit, context: actuatorContext())
+        runtime.unitOperation = actuator.perform(.start, timeout: runtime.config.startTimeout) {
+            @Sendable [weak self] outcome in
+            self?.unitStarted(target: name, outcome: outcome)
+        }
+    }
+
+    private func unitStarted(target name: String, outcome: ActuatorOutcome) {
+        guard let runtime = targets[name] else { return }
+        runtime.unitOperation = nil
+        guard case .spawning = runtime.machine.state else { return }
+        let now = MonotonicClock.now()
+        switch outcome {
+        case .succeeded:
+            unitUp(runtime, now: now)
+        default:
+            perform(runtime.machine.spawnFailed(reason: "\(outcome)", now: now), for: runtime)
+        }
+        afterChange()
+    }
+
+    /// The unit runs: the state machine's instance is the unit's main process where vigild can find it (the first
+    /// process of its cgroup), else 0.
+    private func unitUp(_ runtime: TargetRuntime, now: MonotonicInstant) {
+        guard case .spawning = runtime.machine.state else { return }
+        var pid: Int32 = 0
+        if let locator = cgroupLocator, let unit = runtime.config.unit {
+            pid = CgroupControl.processes(in: locator.locate("/system.slice/" + unit)).first ?? 0
+        }
+        runtime.unitPID = pid
+        perform(runtime.machine.spawned(pid: pid, now: now), for: runtime)
+    }
+
+    /// What the watcher saw: the unit became active, or went down (inactive or failed), or the bus was lost.
+    func unitChanged(target name: String, event: SystemdUnitWatcher.Event) {
+        guard let runtime = targets[name] else { return }
+        let now = MonotonicClock.now()
+        switch event {
+        case .state(let state):
+            runtime.unitState = state
+            if state.phase == .active {
+                if case .spawning = runtime.machine.state, runtime.unitOperation == nil {
+                    unitUp(runtime, now: now)
+                }
+            } else if state.isDown, let pid = runtime.unitPID, runtime.machine.state.pid == pid {
+                runtime.unitPID = nil
+                let cause = "unit \(state.raw.isEmpty ? state.phase.rawValue : state.raw)"
+                perform(runtime.machine.exited(pid: pid, status: .lost(cause: cause), now: now), for: runtime)
+            }
+        case .lost(let error):
+            runtime.unitWatcher = nil
+            logger.warning(
+                "\(name): lost the bus watching \(runtime.config.unit ?? "?"): \(error); watching again",
+                metadata: ["VIGIL_TARGET": "\(name)"]
+            )
+            actuators = nil
+            queue.asyncAfter(deadline: .now() + 1) { @Sendable [weak self] in
+                guard let self, let runtime = self.targets[name], runtime.unitWatcher == nil else { return }
+                self.watchUnit(runtime)
+            }
+        }
+        afterChange()
+    }
+
+    /// A signal for a unit: its stop (the state machine stops it) is `StopUnit`; a fault's `SIGKILL` is `KillUnit`.
+    func signalUnit(_ runtime: TargetRuntime, _ signal: VigilCore.Signal) {
+        guard let unit = runtime.config.unit else { return }
+        let actuator = SystemdActuator(target: runtime.name, unit: unit, context: actuatorContext())
+        let operation: ActuatorOperation
+        if case .stopping = runtime.machine.state, signal == runtime.config.stopSignal {
+            operation = .stop
+        } else {
+            operation = .kill(signal)
+        }
+        let name = runtime.name
+        runtime.unitOperation = actuator.perform(operation, timeout: runtime.config.stopTimeout) {
+            @Sendable [weak self] outcome in
+            guard let self, let runtime = self.targets[name] else { return }
+            runtime.unitOperation = nil
+            if case .succeeded = outcome {
+                return
+            }
+            self.logger.warning(
+                "\(name): \(operation) of \(unit) did not succeed: \(outcome)",
+                metadata: ["VIGIL_TARGET": "\(name)"]
+            )
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import Dispatch
+import Foundation
+import Testing
+import VigilCore
+import VigilLinux
+import VigilTestSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `kind = "service"` against a real systemd (booted in nspawn from this host's tree) over its own D-Bus system bus:
+/// vigild starts the unit with StartUnit, sees it go down through PropertiesChanged and starts it again.
+@Suite struct ServiceTargetTests {
+    /// Runs one actuator operation from the test and returns its outcome.
+    static func perform(_ actuator: SystemdActuator, _ operation: ActuatorOperation) async -> ActuatorOutcome {
+        await withCheckedContinuation { continuation in
+            _ = actuator.perform(operation, timeout: .seconds(20)) { @Sendable outcome in
+                continuation.resume(returning: outcome)
+            }
+        }
+    }
+
+    /// The process running `command` among the descendants of `ancestor` (the container's processes, seen from
+    /// the host).
+    static func descendant(of ancestor: Int32, command: [String]) -> Int32? {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        for pid in entries.compactMap({ Int32($0) }) {
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
+                data.split(separator: 0).map({ String(decoding: $0, as: UTF8.self) }) == command
+            else { continue }
+            var current = pid
+            for _ in 0..<32 {
+                guard let stat = try? CgroupProcess.stat(of: current), stat.parentPID > 1 else { break }
+                if stat.parentPID == ancestor {
+                    return pid
+                }
+                current = stat.parentPID
+            }
+        }
+        return nil
+    }
+
+    @Test func aServiceTargetIsStartedOverDBusAndStartedAgainWhenItsUnitFails() async throws {
+        try #require(geteuid() == 0, "systemd-nspawn needs root")
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-nspawn"))
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/dbus-daemon"), "apt-get install dbus")
+        let container = try SystemdContainer(units: [
+            "probe.service": "[Unit]\nDescription=vigil probe\n[Service]\nExecStart=/bin/sleep 1000\n"
+        ])
+        defer { container.stop() }
+        #expect(try await container.waitForBus(), "the container's system bus did not appear")
+        guard case .bus(let address) = container.busAddress else {
+            Issue.record("expected a bus address")
+            return
+        }
+        let vigild = try VigildProcess(
+            config: """
+                [daemon]
+                systemd_bus = "\(address)"
+
+                [[target]]
+                name = "probe"
+                kind = "service"
+                unit = "probe.service"
+                restart = { backoff = "0..1s", start_grace = "100ms" }
+                """
+        )
+        try await vigild.waitForEvent(.targetStarted, target: "probe", timeout: .seconds(30))
+        try await vigild.waitForEvent(.daemonReady)
+        let context = ActuatorContext(
+            completionQueue: DispatchQueue(label: "test.actuator"),
+            busAddress: container.busAddress
+        )
+        let probe = SystemdActuator(target: "probe", unit: "probe.service", context: context)
+        let status = await Self.perform(probe, .status)
+        #expect(status.report?.state?.phase == .active, "vigild started the unit: \(status)")
+
+        // The unit's process dies (SIGKILL from outside systemd): the unit fails, vigild hears it through
+        // PropertiesChanged and starts the unit again.
+        let main = try #require(Self.descendant(of: container.process.pid, command: ["/bin/sleep", "1000"]))
+        kill(main, SIGKILL)
+        let exited = try await vigild.waitForEvent(.targetExited, target: "probe", timeout: .seconds(30))
+        #expect(exited.fields["VIGIL_CAUSE"]?.contains("failed") == true, "\(exited)")
+        try await vigild.waitForEvent(.targetStarted, target: "probe", count: 2, timeout: .seconds(30))
+        let again = await Self.perform(probe, .status)
+        #expect(again.report?.state?.phase == .active, "\(again)")
+    }
+}
