@@ -17,7 +17,7 @@ import VigilCore
         #expect(
             problem.message
                 == "unknown key (known keys: log_level, log_target, runtime_dir, heartbeat_listen, control_socket, "
-                + "control_admin_group, control_read_group, metrics_listen, metrics_textfile, tick, state_dir)"
+                + "control_admin_group, control_read_group, metrics_listen, metrics_textfile, tick, state_dir, systemd_bus)"
         )
     }
 
@@ -27,7 +27,7 @@ import VigilCore
         #expect(problem.line == 4)
         #expect(
             problem.message == "unknown key; did you mean \"stop_timeout\"? (known keys: name, kind, exec, env, cwd, "
-                + "user, group, stop_signal, stop_timeout, restart, heartbeat, notify_socket, cgroup, machine, start, "
+                + "user, group, stop_signal, stop_timeout, restart, heartbeat, notify_socket, cgroup, machine, unit, start, "
                 + "start_timeout, checks, level, recovery, verify_window, verify_healthy_for, action_timeout, "
                 + "recovery_reset_after, standbys, placement, weights, hooks, promote_hooks, reserve_memory, reserve_cpu, "
                 + "priority)"
