@@ -18,35 +18,57 @@ public final class SystemdContainer: @unchecked Sendable {
         .bus("unix:path=\(directory)/dbus/system_bus_socket")
     }
 
+    /// Held while this container runs: one container at a time, so that tests booting systemd do not starve each
+    /// other's boots on a small machine.
+    private let lock: Int32
+
     /// Boots a container whose default target pulls in the bus; `units` are unit files by name.
     public init(units: [String: String]) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-systemd-\(UUID())").path
-        for sub in ["units", "dbus"] {
-            try FileManager.default.createDirectory(atPath: directory + "/" + sub, withIntermediateDirectories: true)
+        let lock = open("/tmp/vigil-test-nspawn.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        if lock >= 0 {
+            while flock(lock, LOCK_EX) != 0 && errno == EINTR {}
         }
-        var all = units
-        all["vigil-actuator-test.target"] = "[Unit]\nDescription=actuator test\nWants=dbus.socket dbus.service\n"
-        for (name, text) in all {
-            try text.write(toFile: "\(directory)/units/\(name)", atomically: true, encoding: .utf8)
+        self.lock = lock
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-systemd-\(UUID())").path
+        self.directory = directory
+        do {
+            for sub in ["units", "dbus"] {
+                try FileManager.default.createDirectory(
+                    atPath: directory + "/" + sub,
+                    withIntermediateDirectories: true
+                )
+            }
+            var all = units
+            all["vigil-actuator-test.target"] = "[Unit]\nDescription=actuator test\nWants=dbus.socket dbus.service\n"
+            for (name, text) in all {
+                try text.write(toFile: "\(directory)/units/\(name)", atomically: true, encoding: .utf8)
+            }
+            // ProcessLauncher, not Foundation's Process: the child starts with no blocked signals (a test thread's
+            // blocked SIGTERM would be inherited), in a process group of its own that `stop` can signal.
+            process = try ProcessLauncher.spawn(
+                LaunchSpec(
+                    path: "/usr/bin/timeout",
+                    arguments: [
+                        "timeout", "--kill-after=10", "120", "/usr/bin/systemd-nspawn", "--quiet", "--directory=/",
+                        "--volatile=yes", "--register=no", "--keep-unit",
+                        "--machine=vigilact\(UInt32.random(in: 0...UInt32.max))",
+                        "--bind=\(directory)/dbus:/run/dbus",
+                        "--bind-ro=\(directory)/units:/etc/systemd/system",
+                        "--boot", "--", "systemd.firstboot=off", "systemd.unit=vigil-actuator-test.target",
+                    ],
+                    environment: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]
+                ),
+                stdout: Self.devNull,
+                stderr: Self.devNull
+            )
+        } catch {
+            // Not booted: let the next test have its turn.
+            if lock >= 0 {
+                close(lock)
+            }
+            try? FileManager.default.removeItem(atPath: directory)
+            throw error
         }
-        // ProcessLauncher, not Foundation's Process: the child starts with no blocked signals (a test thread's
-        // blocked SIGTERM would be inherited), in a process group of its own that `stop` can signal.
-        process = try ProcessLauncher.spawn(
-            LaunchSpec(
-                path: "/usr/bin/timeout",
-                arguments: [
-                    "timeout", "--kill-after=10", "120", "/usr/bin/systemd-nspawn", "--quiet", "--directory=/",
-                    "--volatile=yes", "--register=no", "--keep-unit",
-                    "--machine=vigilact\(UInt32.random(in: 0...UInt32.max))",
-                    "--bind=\(directory)/dbus:/run/dbus",
-                    "--bind-ro=\(directory)/units:/etc/systemd/system",
-                    "--boot", "--", "systemd.firstboot=off", "systemd.unit=vigil-actuator-test.target",
-                ],
-                environment: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]
-            ),
-            stdout: Self.devNull,
-            stderr: Self.devNull
-        )
     }
 
     private static let devNull = open("/dev/null", O_WRONLY | O_CLOEXEC)
@@ -89,5 +111,8 @@ public final class SystemdContainer: @unchecked Sendable {
         }
         close(process.pidfd)
         try? FileManager.default.removeItem(atPath: directory)
+        if lock >= 0 {
+            close(lock)
+        }
     }
 }

@@ -35,7 +35,7 @@ extension SystemIntegrationTests {
                 }
             }
 
-            func waitFor(_ state: String, timeout: Duration = .seconds(10)) async throws -> Bool {
+            func waitFor(_ state: String, timeout: Duration = .seconds(45)) async throws -> Bool {
                 let deadline = ContinuousClock.now + timeout
                 while ContinuousClock.now < deadline {
                     if states.contains(state) {
@@ -50,7 +50,7 @@ extension SystemIntegrationTests {
         /// Whether the unit is inactive or failed within 5 s.
         static func becomesDown(_ unit: SystemdActuator) async throws -> Bool {
             for _ in 0..<100 {
-                if await ActuatorTesting.outcome(unit, .status).report?.state?.isDown == true {
+                if await ActuatorTesting.outcome(unit, .status, timeout: .seconds(45)).report?.state?.isDown == true {
                     return true
                 }
                 try await Task.sleep(for: .milliseconds(50))
@@ -85,7 +85,7 @@ extension SystemIntegrationTests {
             let clock = ContinuousClock()
             var started = ActuatorOutcome.cancelled
             let startTime = await clock.measure {
-                started = await ActuatorTesting.outcome(probe, .start)
+                started = await ActuatorTesting.outcome(probe, .start, timeout: .seconds(45))
             }
             #expect(started.succeeded, "\(started)")
             #expect(started.report?.state?.description == "active (running)", "\(started)")
@@ -93,10 +93,10 @@ extension SystemIntegrationTests {
             #expect(try await recorder.waitFor("active (running)"), "\(recorder.states)")
             print("systemd actuator: StartUnit probe.service to JobRemoved done and state read: \(startTime)")
 
-            let status = await ActuatorTesting.outcome(probe, .status)
+            let status = await ActuatorTesting.outcome(probe, .status, timeout: .seconds(45))
             #expect(status.report?.state == ActuatorTargetState(phase: .active, detail: "running", raw: "active"))
 
-            let restarted = await ActuatorTesting.outcome(probe, .restart)
+            let restarted = await ActuatorTesting.outcome(probe, .restart, timeout: .seconds(45))
             #expect(restarted.report?.state?.phase == .active, "\(restarted)")
             #expect(
                 try await recorder.waitFor("deactivating (stop-sigterm)")
@@ -104,15 +104,18 @@ extension SystemIntegrationTests {
                 "the restart went through a stop: \(recorder.states)"
             )
 
-            let killed = await ActuatorTesting.outcome(probe, .kill(.kill))
+            let killed = await ActuatorTesting.outcome(probe, .kill(.kill), timeout: .seconds(45))
             #expect(killed.succeeded, "\(killed)")
             #expect(try await recorder.waitFor("failed (failed)"), "SIGKILL failed the unit: \(recorder.states)")
 
-            #expect(await ActuatorTesting.outcome(probe, .start).succeeded)
-            let fenced = await ActuatorTesting.outcome(probe, .fence)
+            #expect(await ActuatorTesting.outcome(probe, .start, timeout: .seconds(45)).succeeded)
+            let fenced = await ActuatorTesting.outcome(probe, .fence, timeout: .seconds(45))
             #expect(fenced.succeeded, "\(fenced)")
             #expect(fenced.report?.state?.isDown == true)
-            #expect(await ActuatorTesting.outcome(probe, .stop).succeeded, "stopping a stopped unit succeeds")
+            #expect(
+                await ActuatorTesting.outcome(probe, .stop, timeout: .seconds(45)).succeeded,
+                "stopping a stopped unit succeeds"
+            )
             #expect(
                 await ActuatorTesting.outcome(probe, .revert(snapshot: nil)) == .unsupported(.revert(snapshot: nil))
             )
