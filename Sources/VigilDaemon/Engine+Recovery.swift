@@ -341,6 +341,7 @@ extension Engine {
             case .finished(.completed(let roles)):
                 service.roles = roles
                 service.reportedHealthy = false
+                persistStateNow()
                 if let sequence = service.failoverLadderSequence {
                     service.failoverLadderSequence = nil
                     performLadder(service.ladder.outcome(.succeeded, sequence: sequence, now: now), for: service)

@@ -81,16 +81,36 @@ extension Engine {
         afterChange()
     }
 
-    /// Writes the state file if anything was recorded since the last write.
-    func persistStateIfChanged() {
-        guard stateDirty, let stateWriter else { return }
-        stateDirty = false
+    /// Writes the state file now, on the engine queue, before going on: for the transitions a restart of vigild
+    /// must never miss (a service member's new process, a failover's new roles), where the few milliseconds of a
+    /// synchronous write buy "no second instance" after a SIGKILL of vigild right afterwards.
+    func persistStateNow() {
+        guard let stateWriter else { return }
+        stateWriter.flush()
+        do {
+            try stateWriter.store.save(currentState())
+            stateDirty = false
+        } catch {
+            stateDirty = true
+            logger.error("cannot write the state file: \(error)", metadata: ["VIGIL_ERROR": "\(error)"])
+        }
+    }
+
+    private func currentState() -> PersistedState {
         stateGeneration += 1
         var state = PersistedState(generation: stateGeneration, hostMaintenance: maintenance)
         for name in order {
             guard let runtime = targets[name] else { continue }
             state.targets[name] = persisted(runtime)
         }
+        return state
+    }
+
+    /// Writes the state file if anything was recorded since the last write.
+    func persistStateIfChanged() {
+        guard stateDirty, let stateWriter else { return }
+        stateDirty = false
+        let state = currentState()
         stateWriter.save(state) { @Sendable [weak self] problem in
             guard let self else { return }
             self.queue.async { @Sendable in
