@@ -169,6 +169,9 @@ extension Engine {
                 perform(step, sequence: sequence, for: service)
             case .cancel(let sequence):
                 service.pending = service.pending.filter { $0.value.ladderSequence != sequence }
+                if let hook = service.hook, hook.operation.ladderSequence == sequence {
+                    cancelHook(hook.watcher, in: service)
+                }
                 if service.failoverLadderSequence == sequence {
                     // A failover is never stopped halfway; its roles are applied when it ends.
                     service.failoverLadderSequence = nil
@@ -347,6 +350,9 @@ extension Engine {
                     performLadder(service.ladder.outcome(.succeeded, sequence: sequence, now: now), for: service)
                 }
             case .finished(.aborted(let reason)):
+                if let hook = service.hook, case .failoverHook = hook.operation {
+                    cancelHook(hook.watcher, in: service)
+                }
                 if let sequence = service.failoverLadderSequence {
                     service.failoverLadderSequence = nil
                     performLadder(
@@ -434,14 +440,27 @@ extension Engine {
             let watcher = PidfdWatcher(process: process, queue: queue) { @Sendable [weak self] exit in
                 self?.hookExited(owner: owner, exit: exit)
             }
+            if let previous = service.hook {
+                cancelHook(previous.watcher, in: service)
+            }
             service.hook = (watcher, operation)
         } catch {
             report(.failed(reason: "hook \(name): \(error)"), of: operation, in: service)
         }
     }
 
+    /// Kills a hook whose step was cancelled, with everything in its process group; it is still reaped when it
+    /// ends, and its outcome no longer counts.
+    private func cancelHook(_ watcher: PidfdWatcher, in service: ServiceRuntime) {
+        service.hook = nil
+        service.cancelledHooks.append(watcher)
+        _ = try? ProcessLauncher.signalGroup(watcher.pid, .kill)
+    }
+
     private func hookExited(owner: String, exit: PidfdWatcher.Exit) {
-        guard let service = services[owner], let hook = service.hook, hook.watcher.pid == exit.pid else { return }
+        guard let service = services[owner] else { return }
+        service.cancelledHooks.removeAll { $0.pid == exit.pid }
+        guard let hook = service.hook, hook.watcher.pid == exit.pid else { return }
         service.hook = nil
         let outcome: RecoveryOutcome =
             exit.status.isSuccess ? .succeeded : .failed(reason: "hook ended with \(exit.status)")

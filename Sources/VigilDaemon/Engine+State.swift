@@ -115,9 +115,14 @@ extension Engine {
             guard let self else { return }
             self.queue.async { @Sendable in
                 if let problem {
-                    self.logger.error(
-                        "cannot write the state file: \(problem); a restart of vigild will not find this state",
-                        metadata: ["VIGIL_ERROR": "\(problem)"]
+                    self.record(
+                        Event(
+                            kind: .stateFileUnwritable,
+                            message:
+                                "cannot write the state file: \(problem); a restart of vigild will not find this state",
+                            fields: ["ERROR": problem, "STATE_FILE": stateWriter.store.path],
+                            time: MonotonicClock.now()
+                        )
                     )
                 } else {
                     self.logger.notice("the state file is written again")

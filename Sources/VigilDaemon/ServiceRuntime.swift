@@ -23,6 +23,8 @@ final class ServiceRuntime {
     var pending: [String: PendingOperation] = [:]
     /// A hook process under way, with the operation it belongs to.
     var hook: (watcher: PidfdWatcher, operation: PendingOperation)?
+    /// Hooks killed because their step was cancelled (its time was up): watched until reaped, outcome ignored.
+    var cancelledHooks: [PidfdWatcher] = []
     /// Whether the active member was last reported healthy to the ladder.
     var reportedHealthy = false
     private let timer: any DispatchSourceTimer
@@ -89,5 +91,6 @@ final class ServiceRuntime {
         timer.cancel()
         hook?.watcher.cancel()
         hook = nil
+        cancelledHooks = []
     }
 }

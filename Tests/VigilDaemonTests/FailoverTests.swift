@@ -222,4 +222,33 @@ import Glibc
         // Leaving maintenance with the target still down starts the ladder.
         try await vigild.waitForEvent(.targetStarted, target: "svc", count: 2)
     }
+
+    @Test func aHookThatOverrunsItsActionTimeoutIsKilledAndTheNextStepRuns() async throws {
+        let directory = try VigildProcess.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let pidFile = directory + "/hook.pid"
+        let vigild = try VigildProcess(
+            config: """
+                [[target]]
+                name = "svc"
+                exec = ["/bin/sleep", "1000"]
+                restart = { start_grace = "100ms" }
+                recovery = ["exec:hang", "restart"]
+                action_timeout = "1s"
+                hooks = { hang = ["/bin/sh", "-c", "echo $$ > \(pidFile); exec sleep 1000"] }
+                """
+        )
+        let pid = try #require(try await vigild.waitForEvent(.targetStarted, target: "svc").pid)
+        try await vigild.waitForEvent(.daemonReady)
+        kill(pid, SIGKILL)
+        let failed = try await vigild.waitForEvent(.recoveryStepFailed, target: "svc")
+        #expect(failed.message.contains("exec:hang"), "\(failed)")
+        try await vigild.waitForEvent(.targetStarted, target: "svc", count: 2)
+        let hook = try #require(
+            Int32(
+                (try String(contentsOfFile: pidFile, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)
+            )
+        )
+        #expect(try await ProcessProbe.waitUntilGone(hook), "the overrunning hook \(hook) was killed")
+    }
 }

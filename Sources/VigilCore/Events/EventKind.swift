@@ -34,6 +34,7 @@ public enum EventKind: String, Sendable, CaseIterable {
     case failoverAborted = "failover-aborted"
     case admissionRefused = "admission-refused"
     case stateFileCorrupt = "state-file-corrupt"
+    case stateFileUnwritable = "state-file-unwritable"
 
     /// The journal `MESSAGE_ID`: 128 bits, lower-case hex without dashes.
     public var messageID: String {
@@ -71,6 +72,7 @@ public enum EventKind: String, Sendable, CaseIterable {
         case .failoverAborted: "e910154c47ea406ca5b5eac607cb4348"
         case .admissionRefused: "8f7aaa9c663e4f0ca84ea2478dc66996"
         case .stateFileCorrupt: "47d47022189d405dad1ee58d905e4578"
+        case .stateFileUnwritable: "fd0724f416034793b7acca4b572ea583"
         }
     }
 
@@ -84,7 +86,7 @@ public enum EventKind: String, Sendable, CaseIterable {
             .checkUnavailable, .recoveryStep, .recoverySuppressed, .failoverCompleted:
             .warning
         case .targetSpawnFailed, .reloadRejected, .targetFaulted, .cgroupOOMKill, .hostFault, .recoveryStepFailed,
-            .admissionRefused, .stateFileCorrupt:
+            .admissionRefused, .stateFileCorrupt, .stateFileUnwritable:
             .error
         case .targetGaveUp, .recoveryExhausted, .targetFenced, .failoverAborted: .critical
         }
