@@ -303,6 +303,12 @@ extension Engine {
 
     func performFailover(_ actions: [FailoverAction], for service: ServiceRuntime) {
         let now = MonotonicClock.now()
+        // New roles reach the disk before the event that announces them: whoever reads the event and kills vigild
+        // must find them there.
+        for case .finished(.completed(let roles)) in actions {
+            service.roles = roles
+            persistStateNow()
+        }
         for action in actions {
             switch action {
             case .fence(let target, let sequence):

@@ -218,6 +218,15 @@ extension Engine {
         }
     }
 
+    /// Whether `name` is the primary of a failover that was under way when vigild stopped: it is adopted if it
+    /// still runs (the resumed failover fences it), but never started again.
+    func primaryAwaitsFailover(_ name: String) -> Bool {
+        guard let progress = restored(name)?.failover, progress.isUnderWay, progress.primary == name else {
+            return false
+        }
+        return true
+    }
+
     /// Roles restored from the state file, for `configureServices` at start.
     func restoredRoles(of owner: String, members: [String]) -> FailoverRoles? {
         guard let roles = restored(owner)?.roles, members.contains(roles.active) else { return nil }

@@ -168,8 +168,14 @@ public final class Engine: @unchecked Sendable {
         if !order.contains(name) {
             order.append(name)
         }
-        guard startsWhenAdded(name) else { return }
-        prepareAdoption(runtime)
+        if !startsWhenAdded(name) || primaryAwaitsFailover(name) {
+            // A standby waits for a failover, and so does a primary whose failover was under way when vigild
+            // stopped; but a member still running from before vigild restarted is adopted, never started twice.
+            prepareAdoption(runtime)
+            guard runtime.adoptPID != nil else { return }
+        } else {
+            prepareAdoption(runtime)
+        }
         perform(runtime.machine.start(now: MonotonicClock.now()), for: runtime)
     }
 

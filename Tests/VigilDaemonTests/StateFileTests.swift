@@ -149,4 +149,54 @@ import Glibc
         try await Task.sleep(for: .milliseconds(200))
         #expect(StateStore(directory: state).load().state?.targets["web"]?.pid != nil, "a valid file written again")
     }
+
+    @Test func aStandbyPromotedJustBeforeVigildDiedIsAdoptedAndThePrimaryNotStartedAgain() async throws {
+        let state = try VigildProcess.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        let leftovers = Leftovers()
+        // What a vigild killed right after starting the standby leaves: the failover at "promoting", the roles not
+        // yet moved, the standby's process running (an orphan now) with its PID and start time on disk.
+        let orphan = try ProcessLauncher.spawn(
+            LaunchSpec(path: "/bin/sleep", arguments: ["sleep", "1000"], environment: [])
+        )
+        leftovers.pids.append(orphan.pid)
+        let ticks = try #require(try CgroupProcess.stat(of: orphan.pid).startTicks)
+        var progress = FailoverProgress(primary: "a", trigger: "test")
+        progress.phase = .promoting
+        progress.standby = "b"
+        progress.primaryConfirmedDead = true
+        progress.sequence = 3
+        var saved = PersistedState(generation: 7)
+        saved.targets["a"] = PersistedTargetState(
+            role: .primary,
+            failover: progress,
+            roles: FailoverRoles(active: "a", standbys: ["b"])
+        )
+        saved.targets["b"] = PersistedTargetState(role: .standby, pid: orphan.pid, pidStartTime: ticks)
+        try StateStore(directory: state).save(saved)
+
+        let vigild = try VigildProcess(
+            config: """
+                [daemon]
+                state_dir = "\(state)"
+
+                [[target]]
+                name = "a"
+                exec = ["/bin/sleep", "1000"]
+                recovery = ["failover"]
+                standbys = ["b"]
+
+                [[target]]
+                name = "b"
+                exec = ["/bin/sleep", "1000"]
+                """
+        )
+        let adopted = try await vigild.waitForEvent(.targetStarted, target: "b")
+        #expect(adopted.pid == orphan.pid, "the running standby is adopted, not started a second time")
+        try await vigild.waitForEvent(.failoverCompleted, target: "a")
+        try await vigild.waitForEvent(.daemonReady)
+        #expect(vigild.events(.targetStarted, target: "a").isEmpty, "the fenced primary is not started again")
+        let roles = StateStore(directory: state).load().state?.targets["a"]?.roles
+        #expect(roles?.active == "b")
+    }
 }
