@@ -90,7 +90,13 @@ import Glibc
         let flood = Task {
             var sequence: UInt64 = 1_000
             while !Task.isCancelled {
-                // Bursts, so that the per-source limit is passed however slowly a loaded machine runs this loop.
+                // Replays and junk first, while the source's bucket has tokens (a rate-limited packet is not looked
+                // at further); then a forged burst, so that the per-source limit is passed however slowly a loaded
+                // machine runs this loop.
+                for replay in recorded {
+                    try? forger.send(replay)
+                }
+                try? forger.send(Array("not a heartbeat".utf8))
                 for _ in 0..<120 {
                     sequence += 1
                     let packet = HeartbeatPacket(
@@ -101,11 +107,8 @@ import Glibc
                     )
                     try? forger.send(HeartbeatCodec.encode(packet, key: wrongKey))
                 }
-                for replay in recorded {
-                    try? forger.send(replay)
-                }
-                try? forger.send(Array("not a heartbeat".utf8))
-                try? await Task.sleep(for: .milliseconds(20))
+                // Long enough for the bucket to refill a little between bursts.
+                try? await Task.sleep(for: .milliseconds(200))
             }
         }
         defer { flood.cancel() }
