@@ -90,27 +90,34 @@ extension Engine {
 
     /// Takes the cgroup's processes as the running instance; the first listed is the main process.
     func adopt(_ runtime: TargetRuntime, now: MonotonicInstant) {
-        guard let watched = runtime.watched, case .spawning = runtime.machine.state else { return }
+        guard let watched = runtime.watched, case .spawning = runtime.machine.state,
+            let pid = followMainProcess(runtime, watched)
+        else { return }
+        watched.instancePID = pid
+        watched.populated = true
+        watched.oomKillsAtAdoption = readOOMKills(runtime) ?? watched.oomKills
+        runtime.startLaunchedAt = nil
+        runtime.detectors = runtime.config.checks.map(CheckDetector.init)
+        perform(runtime.machine.spawned(pid: pid, now: now), for: runtime)
+        heartbeatProcessChanged(runtime, now: now)
+    }
+
+    /// Follows the first process of the cgroup that can still be pinned with a pidfd as the main process.
+    /// - Returns: its PID, or `nil` when the cgroup has none left.
+    private func followMainProcess(_ runtime: TargetRuntime, _ watched: WatchedCgroup) -> Int32? {
         let name = runtime.name
         for pid in CgroupControl.processes(in: watched.directories) {
-            guard
-                let observer = try? ProcessExitObserver(
-                    pid: pid,
-                    queue: queue,
-                    onExit: { @Sendable [weak self] at in self?.mainExited(target: name, pid: pid, at: at) }
-                )
-            else { continue }
-            watched.mainObserver = observer
-            watched.mainPID = pid
-            watched.instancePID = pid
-            watched.populated = true
-            watched.oomKillsAtAdoption = readOOMKills(runtime) ?? watched.oomKills
-            runtime.startLaunchedAt = nil
-            runtime.detectors = runtime.config.checks.map(CheckDetector.init)
-            perform(runtime.machine.spawned(pid: pid, now: now), for: runtime)
-            heartbeatProcessChanged(runtime, now: now)
-            return
+            if let observer = try? ProcessExitObserver(
+                pid: pid,
+                queue: queue,
+                onExit: { @Sendable [weak self] at in self?.mainExited(target: name, pid: pid, at: at) }
+            ) {
+                watched.mainObserver = observer
+                watched.mainPID = pid
+                return pid
+            }
         }
+        return nil
     }
 
     /// Finds the target's cgroup and starts watching it; leaves `watched` nil when it does not exist (yet).
@@ -262,26 +269,11 @@ extension Engine {
             } else if runtime.config.kind == .vm {
                 end(runtime, cause: "main process \(pid) exited", now: now)
             } else if readPopulated(runtime, watched) {
-                repickMain(runtime, watched)
+                _ = followMainProcess(runtime, watched)
             }
         }
         cgroupEventsChanged(runtime, now: now)
         afterChange()
-    }
-
-    private func repickMain(_ runtime: TargetRuntime, _ watched: WatchedCgroup) {
-        let name = runtime.name
-        for pid in CgroupControl.processes(in: watched.directories) {
-            if let observer = try? ProcessExitObserver(
-                pid: pid,
-                queue: queue,
-                onExit: { @Sendable [weak self] at in self?.mainExited(target: name, pid: pid, at: at) }
-            ) {
-                watched.mainObserver = observer
-                watched.mainPID = pid
-                return
-            }
-        }
     }
 
     /// Decides the instance is dead: kills what is left of the cgroup, and reports the death once it is empty.
