@@ -16,10 +16,15 @@ extension Engine {
         return context
     }
 
+    /// The systemd actuator of a service target's unit; `nil` for other kinds.
+    private func unitActuator(_ runtime: TargetRuntime) -> SystemdActuator? {
+        runtime.config.unit.map { SystemdActuator(target: runtime.name, unit: $0, context: actuatorContext()) }
+    }
+
     /// Starts watching a service target's unit (when it is added).
     func watchUnit(_ runtime: TargetRuntime) {
-        guard let unit = runtime.config.unit else { return }
-        let actuator = SystemdActuator(target: runtime.name, unit: unit, context: actuatorContext())
+        guard let actuator = unitActuator(runtime) else { return }
+        let unit = actuator.unit
         let name = runtime.name
         do {
             runtime.unitWatcher = try actuator.watch(queue: queue) { @Sendable [weak self] event in
@@ -40,14 +45,13 @@ extension Engine {
     /// The state machine's `spawn` for a unit: adopt it if it is active, else `StartUnit` and wait for the watcher
     /// to see it active.
     func startUnit(_ runtime: TargetRuntime) {
-        guard let unit = runtime.config.unit else { return }
+        guard let actuator = unitActuator(runtime) else { return }
         let now = MonotonicClock.now()
         if runtime.unitState?.phase == .active {
             unitUp(runtime, now: now)
             return
         }
         let name = runtime.name
-        let actuator = SystemdActuator(target: name, unit: unit, context: actuatorContext())
         runtime.unitOperation = actuator.perform(.start, timeout: runtime.config.startTimeout) {
             @Sendable [weak self] outcome in
             self?.unitStarted(target: name, outcome: outcome)
@@ -113,8 +117,8 @@ extension Engine {
 
     /// A signal for a unit: its stop (the state machine stops it) is `StopUnit`; a fault's `SIGKILL` is `KillUnit`.
     func signalUnit(_ runtime: TargetRuntime, _ signal: VigilCore.Signal) {
-        guard let unit = runtime.config.unit else { return }
-        let actuator = SystemdActuator(target: runtime.name, unit: unit, context: actuatorContext())
+        guard let actuator = unitActuator(runtime) else { return }
+        let unit = actuator.unit
         let operation: ActuatorOperation
         if case .stopping = runtime.machine.state, signal == runtime.config.stopSignal {
             operation = .stop
