@@ -239,11 +239,7 @@ public final class Engine: @unchecked Sendable {
             outcome = runtime.machine.spawned(pid: process.pid, now: process.startedAt)
             if serviceOf[name] != nil {
                 // A member of a service with a ladder: its PID is on disk before anything else happens.
-                perform(outcome, for: runtime)
                 persistStateNow()
-                heartbeatProcessChanged(runtime, now: process.startedAt)
-                runtime.sampler = processSampler(pid: process.pid)
-                return
             }
             heartbeatProcessChanged(runtime, now: process.startedAt)
             runtime.sampler = processSampler(pid: process.pid)
