@@ -31,22 +31,24 @@ public enum PrometheusText {
         out.sample("vigil_host_checks_raised", [("severity", "fault")], UInt64(snapshot.hostFaultsRaised))
         out.sample("vigil_host_checks_raised", [("severity", "warn")], UInt64(snapshot.hostWarningsRaised))
         guard let pressure = snapshot.hostPressure else { return }
-        let resources: [(String, HostPressure.Resource?)] = [
-            ("cpu", pressure.cpu), ("memory", pressure.memory), ("io", pressure.io),
-        ]
+        // Every line the kernel reported: (resource, some|full, its figures).
+        var stalls: [(resource: String, kind: String, stall: HostPressure.Stall)] = []
+        for (name, resource) in [("cpu", pressure.cpu), ("memory", pressure.memory), ("io", pressure.io)] {
+            guard let resource else { continue }
+            stalls.append((name, "some", resource.some))
+            if let full = resource.full {
+                stalls.append((name, "full", full))
+            }
+        }
         out.family(
             "vigil_host_pressure_ratio",
             .gauge,
             help: "Share of time some or all tasks stalled on a resource, averaged over a window (/proc/pressure)."
         )
-        for (name, resource) in resources {
-            guard let resource else { continue }
-            for (line, stall) in [("some", resource.some), ("full", resource.full)] {
-                guard let stall else { continue }
-                for (window, value) in [("10s", stall.avg10), ("60s", stall.avg60), ("300s", stall.avg300)] {
-                    let labels = [("resource", name), ("kind", line), ("window", window)]
-                    out.sample("vigil_host_pressure_ratio", labels, value / 100)
-                }
+        for (resource, kind, stall) in stalls {
+            for (window, value) in [("10s", stall.avg10), ("60s", stall.avg60), ("300s", stall.avg300)] {
+                let labels = [("resource", resource), ("kind", kind), ("window", window)]
+                out.sample("vigil_host_pressure_ratio", labels, value / 100)
             }
         }
         out.family(
@@ -54,13 +56,9 @@ public enum PrometheusText {
             .counter,
             help: "Total time some or all tasks stalled on a resource since boot (/proc/pressure total)."
         )
-        for (name, resource) in resources {
-            guard let resource else { continue }
-            for (line, stall) in [("some", resource.some), ("full", resource.full)] {
-                guard let stall else { continue }
-                let seconds = Double(stall.totalMicroseconds) / 1e6
-                out.sample("vigil_host_pressure_stalled_seconds_total", [("resource", name), ("kind", line)], seconds)
-            }
+        for (resource, kind, stall) in stalls {
+            let seconds = Double(stall.totalMicroseconds) / 1e6
+            out.sample("vigil_host_pressure_stalled_seconds_total", [("resource", resource), ("kind", kind)], seconds)
         }
     }
 
