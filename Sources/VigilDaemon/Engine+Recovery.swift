@@ -38,6 +38,13 @@ extension Engine {
             old.close()
         }
         services = fresh
+        var granted = recoveryLimiter.setLimit(loaded.config.daemon.concurrentRecoveries)
+        for name in recoveryLimiter.running.union(recoveryLimiter.waiting) where services[name] == nil {
+            granted += recoveryLimiter.finish(name)
+        }
+        for name in granted {
+            services[name]?.queuedSince = nil
+        }
         serviceOf = [:]
         for service in services.values {
             for member in service.members {
@@ -69,6 +76,7 @@ extension Engine {
                 guard let service = services[owner] else { continue }
                 progressed = settlePending(service) || progressed
                 progressed = feedVerdict(service) || progressed
+                progressed = releaseRecoverySlot(service) || progressed
             }
             if !progressed { break }
         }
@@ -87,13 +95,62 @@ extension Engine {
         case .finished(let status):
             guard service.reportedHealthy || service.ladder.verdict == nil || service.ladder.verdict == .healthy
             else { return false }
-            service.reportedHealthy = false
             let evidence = evidenceText(runtime.name) ?? "ended with \(status)"
+            guard recoverySlot(for: service, evidence: evidence, now: now) else { return false }
+            service.reportedHealthy = false
             performLadder(service.ladder.verdict(.failed(evidence: evidence), now: now), for: service)
             return true
         default:
             return false
         }
+    }
+
+    /// Whether the service's failure may start its ladder now: always while its ladder is already acting or in
+    /// maintenance (nothing new starts), otherwise when the limiter grants a slot. A refusal queues the service,
+    /// once, with a `recovery-queued` event.
+    private func recoverySlot(for service: ServiceRuntime, evidence: String, now: MonotonicInstant) -> Bool {
+        guard service.ladder.phase == .watching, !service.ladder.maintenance, !maintenance else { return true }
+        if recoveryLimiter.request(service.owner, priority: service.config.priority) {
+            service.queuedSince = nil
+            return true
+        }
+        guard service.queuedSince == nil else { return false }
+        service.queuedSince = now
+        let position = recoveryLimiter.position(of: service.owner) ?? 0
+        let running = recoveryLimiter.running.sorted()
+        record(
+            Event(
+                kind: .recoveryQueued,
+                target: service.owner,
+                message: "\(service.owner): recovery waits (place \(position)): "
+                    + "\(running.count) recoveries under way (\(running.joined(separator: ", ")))",
+                fields: [
+                    "EVIDENCE": evidence,
+                    "POSITION": String(position),
+                    "RUNNING": String(running.count),
+                    "PRIORITY": String(service.config.priority),
+                ],
+                time: now
+            )
+        )
+        return false
+    }
+
+    /// Gives the service's recovery slot back once its ladder rests (verified, failed or fenced), and lets the
+    /// next waiting services start theirs. Returns whether a waiting service was granted one.
+    private func releaseRecoverySlot(_ service: ServiceRuntime) -> Bool {
+        guard recoveryLimiter.running.contains(service.owner) else { return false }
+        switch service.ladder.phase {
+        case .acting, .verifying:
+            return false
+        case .watching, .failed, .fenced:
+            break
+        }
+        let granted = recoveryLimiter.finish(service.owner)
+        for name in granted {
+            services[name]?.queuedSince = nil
+        }
+        return !granted.isEmpty
     }
 
     /// Reports the operations that completed. Returns whether any did.

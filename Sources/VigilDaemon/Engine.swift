@@ -80,6 +80,8 @@ public final class Engine: @unchecked Sendable {
     /// Targets with a recovery ladder, by their (primary's) name, and the service each target belongs to.
     var services: [String: ServiceRuntime] = [:]
     var serviceOf: [String: String] = [:]
+    /// How many services' ladders may act at once; the others wait (`[daemon] concurrent_recoveries`).
+    var recoveryLimiter = RecoveryLimiter(limit: 4)
     /// What the actuators share (the systemd bus connection); made when a service target first needs it.
     var actuators: ActuatorContext?
     /// Writes per-target state for vigild's next start, off the engine queue; and what was found at this start.

@@ -27,6 +27,9 @@ final class ServiceRuntime {
     var cancelledHooks: [PidfdWatcher] = []
     /// Whether the active member was last reported healthy to the ladder.
     var reportedHealthy = false
+    /// Since when the service's failure waits for a recovery slot (`concurrent_recoveries`); `nil` when it does
+    /// not wait.
+    var queuedSince: MonotonicInstant?
     private let timer: any DispatchSourceTimer
 
     /// What the engine waits for to report an outcome.

@@ -17,7 +17,8 @@ import VigilCore
         #expect(
             problem.message
                 == "unknown key (known keys: log_level, log_target, runtime_dir, heartbeat_listen, control_socket, "
-                + "control_admin_group, control_read_group, metrics_listen, metrics_textfile, tick, state_dir, systemd_bus)"
+                + "control_admin_group, control_read_group, metrics_listen, metrics_textfile, tick, state_dir, systemd_bus, "
+                + "concurrent_recoveries)"
         )
     }
 

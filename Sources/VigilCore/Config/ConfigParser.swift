@@ -96,6 +96,7 @@ public enum ConfigParser {
             known: [
                 "log_level", "log_target", "runtime_dir", "heartbeat_listen", "control_socket", "control_admin_group",
                 "control_read_group", "metrics_listen", "metrics_textfile", "tick", "state_dir", "systemd_bus",
+                "concurrent_recoveries",
             ],
             problems: &problems
         )
@@ -150,6 +151,13 @@ public enum ConfigParser {
                 problems.append(reader.problem("tick", "must be between 100ms and 60s, found \(tick.humanReadable)"))
             } else {
                 daemon.tick = tick
+            }
+        }
+        if let limit = reader.integer("concurrent_recoveries", problems: &problems) {
+            if (1...1000).contains(limit) {
+                daemon.concurrentRecoveries = limit
+            } else {
+                problems.append(reader.problem("concurrent_recoveries", "must be between 1 and 1000, found \(limit)"))
             }
         }
         if let listen = reader.value("heartbeat_listen") {

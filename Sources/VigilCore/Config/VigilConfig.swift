@@ -49,6 +49,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public var systemdBus: String?
     /// How often health figures that the kernel cannot push (usage, pressure averages, host counters) are read.
     public var tick: Duration
+    /// How many targets' recovery ladders may act at once, host-wide; the others wait in `priority` order.
+    public var concurrentRecoveries: Int
 
     public init(
         logLevel: LogLevel = .info,
@@ -62,7 +64,8 @@ public struct DaemonConfig: Sendable, Equatable {
         metricsTextfile: String? = nil,
         tick: Duration = .seconds(1),
         stateDirectory: String = "/var/lib/vigil",
-        systemdBus: String? = nil
+        systemdBus: String? = nil,
+        concurrentRecoveries: Int = 4
     ) {
         self.logLevel = logLevel
         self.logTarget = logTarget
@@ -76,6 +79,7 @@ public struct DaemonConfig: Sendable, Equatable {
         self.tick = tick
         self.stateDirectory = stateDirectory
         self.systemdBus = systemdBus
+        self.concurrentRecoveries = concurrentRecoveries
     }
 
     /// The control socket in force.

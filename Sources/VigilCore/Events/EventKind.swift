@@ -28,6 +28,7 @@ public enum EventKind: String, Sendable, CaseIterable {
     case recoveryExhausted = "recovery-exhausted"
     case recoveryReset = "recovery-reset"
     case recoverySuppressed = "recovery-suppressed"
+    case recoveryQueued = "recovery-queued"
     case targetFenced = "target-fenced"
     case failoverProgress = "failover-progress"
     case failoverCompleted = "failover-completed"
@@ -66,6 +67,7 @@ public enum EventKind: String, Sendable, CaseIterable {
         case .recoveryExhausted: "5526cbd022dc4e3b812375913c07ad35"
         case .recoveryReset: "0f233c70dc2e40978ade3fb325c919ca"
         case .recoverySuppressed: "718c3aa1b17b4940bfb2f74431260821"
+        case .recoveryQueued: "19f1731c56774c01b629eb3c646e431e"
         case .targetFenced: "be1e018efb1e415a948b23a0b09cbd45"
         case .failoverProgress: "8ee6a03e4e534d16813d3f4a47e8b151"
         case .failoverCompleted: "06129171662a4620b9366fa64608cdab"
@@ -83,7 +85,7 @@ public enum EventKind: String, Sendable, CaseIterable {
             .checkCleared, .hostFaultCleared, .recoveryVerified, .recoveryReset, .failoverProgress:
             .notice
         case .targetExited, .restartScheduled, .stopEscalated, .heartbeatSuspected, .cgroupEmptied, .checkRaised,
-            .checkUnavailable, .recoveryStep, .recoverySuppressed, .failoverCompleted:
+            .checkUnavailable, .recoveryStep, .recoverySuppressed, .recoveryQueued, .failoverCompleted:
             .warning
         case .targetSpawnFailed, .reloadRejected, .targetFaulted, .cgroupOOMKill, .hostFault, .recoveryStepFailed,
             .admissionRefused, .stateFileCorrupt, .stateFileUnwritable:

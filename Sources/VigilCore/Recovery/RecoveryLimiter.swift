@@ -5,7 +5,7 @@
 /// step's outcome is in (or the target no longer needs it) and start the targets it returns.
 public struct RecoveryLimiter: Sendable, Equatable {
     /// Recoveries allowed at once; at least 1.
-    public let limit: Int
+    public private(set) var limit: Int
     public private(set) var running: Set<String> = []
     /// Waiting targets, in the order they will be granted.
     public var waiting: [String] {
@@ -62,6 +62,24 @@ public struct RecoveryLimiter: Sendable, Equatable {
             granted.append(next.target)
         }
         return granted
+    }
+
+    /// Changes the limit (a reload), keeping what runs and what waits.
+    /// - Returns: the targets granted because the limit rose, in order.
+    public mutating func setLimit(_ newLimit: Int) -> [String] {
+        limit = max(1, newLimit)
+        var granted: [String] = []
+        while running.count < limit, !queue.isEmpty {
+            let next = queue.removeFirst()
+            running.insert(next.target)
+            granted.append(next.target)
+        }
+        return granted
+    }
+
+    /// Where `target` waits (1 is next), or `nil` when it does not.
+    public func position(of target: String) -> Int? {
+        queue.firstIndex { $0.target == target }.map { $0 + 1 }
     }
 
     private mutating func sortQueue() {

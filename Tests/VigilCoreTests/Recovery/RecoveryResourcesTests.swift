@@ -54,6 +54,20 @@ import VigilCore
         #expect(rest.isEmpty && limiter.running.isEmpty)
     }
 
+    @Test func aRaisedLimitGrantsWaitersAtOnceAndALoweredOneLetsRunnersFinish() {
+        var limiter = RecoveryLimiter(limit: 1)
+        let asked = ["a", "b", "c"].map { limiter.request($0, priority: 0) }
+        #expect(asked == [true, false, false])
+        #expect(limiter.position(of: "c") == 2 && limiter.position(of: "a") == nil)
+        #expect(limiter.setLimit(3) == ["b", "c"])
+        #expect(limiter.running == ["a", "b", "c"])
+        #expect(limiter.setLimit(0).isEmpty && limiter.limit == 1, "at least one")
+        let next = limiter.request("d", priority: 0)
+        #expect(!next, "three still run")
+        #expect(limiter.finish("a").isEmpty && limiter.finish("b").isEmpty)
+        #expect(limiter.finish("c") == ["d"])
+    }
+
     @Test func sizesParseInBinaryUnitsAndPrintReadably() {
         #expect(ByteCount.parse("512M") == 512 << 20)
         #expect(ByteCount.parse("1.5G") == 1536 << 20)
