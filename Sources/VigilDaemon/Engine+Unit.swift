@@ -72,16 +72,50 @@ extension Engine {
         afterChange()
     }
 
-    /// The unit runs: the state machine's instance is the unit's main process where vigild can find it (the first
-    /// process of its cgroup), else 0.
+    /// The unit runs: the state machine's instance is the unit's `MainPID` as systemd reports it over the bus
+    /// (in the PID namespace of that systemd), else the first process of its cgroup where vigild can find it, else 0
+    /// (a unit without a main process, such as a target or a `RemainAfterExit` oneshot).
     private func unitUp(_ runtime: TargetRuntime, now: MonotonicInstant) {
-        guard case .spawning = runtime.machine.state else { return }
-        var pid: Int32 = 0
-        if let locator = cgroupLocator, let unit = runtime.config.unit {
+        guard case .spawning = runtime.machine.state, !runtime.unitAwaitsMainPID else { return }
+        guard let actuator = unitActuator(runtime), actuator.unit.hasSuffix(".service") else {
+            unitRunning(runtime, mainPID: nil)
+            return
+        }
+        runtime.unitAwaitsMainPID = true
+        let name = runtime.name
+        actuator.mainPID { @Sendable [weak self] result in
+            guard let self, let runtime = self.targets[name] else { return }
+            runtime.unitAwaitsMainPID = false
+            guard case .spawning = runtime.machine.state else { return }
+            if let state = runtime.unitState, state.isDown {
+                // It went down between becoming active and the answer: the start did not hold.
+                let reason =
+                    "\(actuator.unit) went \(state.raw.isEmpty ? state.phase.rawValue : state.raw) as it started"
+                self.perform(runtime.machine.spawnFailed(reason: reason, now: MonotonicClock.now()), for: runtime)
+                self.afterChange()
+                return
+            }
+            switch result {
+            case .success(let pid):
+                self.unitRunning(runtime, mainPID: pid > 0 ? pid : nil)
+            case .failure(let error):
+                self.logger.warning(
+                    "\(name): cannot read MainPID of \(actuator.unit): \(error)",
+                    metadata: ["VIGIL_TARGET": "\(name)"]
+                )
+                self.unitRunning(runtime, mainPID: nil)
+            }
+            self.afterChange()
+        }
+    }
+
+    private func unitRunning(_ runtime: TargetRuntime, mainPID: Int32?) {
+        var pid = mainPID ?? 0
+        if pid == 0, let locator = cgroupLocator, let unit = runtime.config.unit {
             pid = CgroupControl.processes(in: locator.locate("/system.slice/" + unit)).first ?? 0
         }
         runtime.unitPID = pid
-        perform(runtime.machine.spawned(pid: pid, now: now), for: runtime)
+        perform(runtime.machine.spawned(pid: pid, now: MonotonicClock.now()), for: runtime)
     }
 
     /// What the watcher saw: the unit became active, or went down (inactive or failed), or the bus was lost.

@@ -64,6 +64,8 @@ final class TargetRuntime {
     var unitState: ActuatorTargetState?
     var unitOperation: ActuatorCancellation?
     var unitPID: Int32?
+    /// A `MainPID` read is under way for a unit that became active.
+    var unitAwaitsMainPID = false
     private let timer: any DispatchSourceTimer
     private let heartbeatTimer: any DispatchSourceTimer
 

@@ -41,6 +41,13 @@ import Glibc
         return nil
     }
 
+    /// The PID a process has in its own (innermost) PID namespace: the last number of `NSpid:`.
+    static func namespacePID(of pid: Int32) -> Int32? {
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("NSpid:") }
+        return line?.split(whereSeparator: { $0 == " " || $0 == "\t" }).last.flatMap { Int32($0) }
+    }
+
     @Test func aServiceTargetIsStartedOverDBusAndStartedAgainWhenItsUnitFails() async throws {
         try #require(geteuid() == 0, "systemd-nspawn needs root")
         try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-nspawn"))
@@ -67,7 +74,7 @@ import Glibc
                 restart = { backoff = "0..1s", start_grace = "100ms" }
                 """
         )
-        try await vigild.waitForEvent(.targetStarted, target: "probe", timeout: .seconds(30))
+        let started = try await vigild.waitForEvent(.targetStarted, target: "probe", timeout: .seconds(30))
         try await vigild.waitForEvent(.daemonReady)
         let context = ActuatorContext(
             completionQueue: DispatchQueue(label: "test.actuator"),
@@ -80,10 +87,15 @@ import Glibc
         // The unit's process dies (SIGKILL from outside systemd): the unit fails, vigild hears it through
         // PropertiesChanged and starts the unit again.
         let main = try #require(Self.descendant(of: container.process.pid, command: ["/bin/sleep", "1000"]))
+        // The target's PID is the unit's MainPID read over D-Bus: the container's own number for that process.
+        #expect(started.pid != nil && started.pid == Self.namespacePID(of: main), "\(started), host PID \(main)")
         kill(main, SIGKILL)
         let exited = try await vigild.waitForEvent(.targetExited, target: "probe", timeout: .seconds(30))
         #expect(exited.fields["VIGIL_CAUSE"]?.contains("failed") == true, "\(exited)")
         try await vigild.waitForEvent(.targetStarted, target: "probe", count: 2, timeout: .seconds(30))
+        let restarted = try #require(vigild.events(.targetStarted, target: "probe").last)
+        let second = try #require(Self.descendant(of: container.process.pid, command: ["/bin/sleep", "1000"]))
+        #expect(restarted.pid == Self.namespacePID(of: second), "\(restarted), host PID \(second)")
         let again = await Self.perform(probe, .status)
         #expect(again.report?.state?.phase == .active, "\(again)")
     }

@@ -72,6 +72,32 @@ public struct SystemdActuator: Actuator {
         return ActuatorCancellation { @Sendable in run.cancel() }
     }
 
+    /// Reads the service unit's `MainPID` (0: no main process; in the PID namespace of the systemd on the bus).
+    /// - Parameters:
+    ///   - timeout: how long the bus call may take.
+    ///   - completion: called once on the context's completion queue.
+    public func mainPID(
+        timeout: Duration = .seconds(5),
+        completion: @escaping @Sendable (Result<Int32, SystemdBusError>) -> Void
+    ) {
+        let queue = context.completionQueue
+        let deliver: @Sendable (Result<Int32, SystemdBusError>) -> Void = { @Sendable result in
+            queue.async { @Sendable in completion(result) }
+        }
+        let bus: SystemdBus
+        do {
+            bus = try context.systemdBus()
+        } catch {
+            return deliver(.failure(error))
+        }
+        let unit = unit
+        bus.queue.async { @Sendable in
+            if let error = bus.readMainPID(unit, timeout: timeout, completion: { deliver($0) }) {
+                deliver(.failure(error))
+            }
+        }
+    }
+
     /// Watches the unit's `ActiveState`/`SubState` on the context's bus (see `SystemdUnitWatcher`).
     /// - Throws: `SystemdBusError` when the bus cannot be reached.
     public func watch(

@@ -59,6 +59,21 @@ struct BusMessage {
         return sd_bus_message_read_basic(pointer, BusType.uint32, &value) > 0 ? value : nil
     }
 
+    /// Reads a variant holding a `u`; skips (and answers `nil` for) a variant of any other type.
+    func readUInt32Variant() -> UInt32? {
+        var type: CChar = 0
+        var contents: UnsafePointer<CChar>?
+        guard sd_bus_message_peek_type(pointer, &type, &contents) > 0, type == BusType.variant,
+            let contents, String(cString: contents) == "u"
+        else {
+            _ = sd_bus_message_skip(pointer, "v")
+            return nil
+        }
+        guard sd_bus_message_enter_container(pointer, BusType.variant, "u") > 0 else { return nil }
+        defer { _ = sd_bus_message_exit_container(pointer) }
+        return readUInt32()
+    }
+
     /// Reads a variant holding a string; skips (and answers `nil` for) a variant of any other type.
     func readStringVariant() -> String? {
         var type: CChar = 0

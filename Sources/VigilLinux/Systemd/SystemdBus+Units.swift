@@ -8,11 +8,50 @@ extension SystemdBus {
         timeout: Duration,
         completion: @escaping (Result<String, SystemdBusError>) -> Void
     ) -> SystemdBusError? {
+        getProperty(
+            unit,
+            Self.unitInterface,
+            property,
+            type: "a string",
+            timeout: timeout,
+            read: { $0.readStringVariant() },
+            completion: completion
+        )
+    }
+
+    /// Reads `MainPID` of a service unit (`org.freedesktop.systemd1.Service`): 0 while it has no main process.
+    /// The PID is in the PID namespace of the systemd that answers. Only on `queue`.
+    func readMainPID(
+        _ unit: String,
+        timeout: Duration,
+        completion: @escaping (Result<Int32, SystemdBusError>) -> Void
+    ) -> SystemdBusError? {
+        getProperty(
+            unit,
+            "org.freedesktop.systemd1.Service",
+            "MainPID",
+            type: "an unsigned 32-bit integer",
+            timeout: timeout,
+            read: { $0.readUInt32Variant().map { Int32(bitPattern: $0) } },
+            completion: completion
+        )
+    }
+
+    /// `Properties.Get` of one property of `interface` on `unit`'s object, read by `read`. Only on `queue`.
+    private func getProperty<Value>(
+        _ unit: String,
+        _ interface: String,
+        _ property: String,
+        type: String,
+        timeout: Duration,
+        read: @escaping (BusMessage) -> Value?,
+        completion: @escaping (Result<Value, SystemdBusError>) -> Void
+    ) -> SystemdBusError? {
         call(
             "Get",
             path: Self.unitPath(unit),
             interface: "org.freedesktop.DBus.Properties",
-            arguments: [.string(Self.unitInterface), .string(property)],
+            arguments: [.string(interface), .string(property)],
             timeout: timeout
         ) { message in
             if let error = message.error {
@@ -26,12 +65,12 @@ extension SystemdBus {
                         )
                     )
                 )
-            } else if let value = message.readStringVariant() {
+            } else if let value = read(message) {
                 completion(.success(value))
             } else {
                 completion(
                     .failure(
-                        SystemdBusError(call: "Get \(property)", subject: unit, message: "the reply was not a string")
+                        SystemdBusError(call: "Get \(property)", subject: unit, message: "the reply was not \(type)")
                     )
                 )
             }
