@@ -61,7 +61,7 @@ extension Engine {
         let now = MonotonicClock.now()
         if shuttingDown {
             logger.warning("second stop request (\(reason)): killing what is left")
-            for runtime in targets.values {
+            for runtime in targets.values where runtime.config.spawnsProcess {
                 send(.kill, to: runtime)
             }
             return
@@ -77,9 +77,9 @@ extension Engine {
             )
         )
         for name in order {
-            // cgroup and vm targets are not vigild's children: they keep running, and are adopted again when
-            // vigild comes back.
-            guard let runtime = targets[name], runtime.config.kind == .process else { continue }
+            // cgroup, vm and service targets, and daemons another actuator started, are not vigild's children:
+            // they keep running, and are adopted again when vigild comes back.
+            guard let runtime = targets[name], runtime.config.spawnsProcess else { continue }
             perform(runtime.machine.stop(now: now, reason: "vigild stopping"), for: runtime)
         }
         afterChange()

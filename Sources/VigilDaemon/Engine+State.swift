@@ -49,7 +49,12 @@ extension Engine {
     }
 
     /// Takes a running process as the target's instance. Returns false if it is gone after all.
-    func adoptProcess(_ runtime: TargetRuntime, pid: Int32) -> Bool {
+    /// - Parameter found: how vigild came to know it, for the log.
+    func adoptProcess(
+        _ runtime: TargetRuntime,
+        pid: Int32,
+        found: String = "still running from before vigild restarted"
+    ) -> Bool {
         let name = runtime.name
         guard
             let observer = try? ProcessExitObserver(
@@ -59,8 +64,9 @@ extension Engine {
             )
         else { return false }
         runtime.adopted = observer
+        (runtime.actuator as? ProcessActuator)?.track(pid)
         logger.notice(
-            "\(name): adopted pid \(pid), still running from before vigild restarted",
+            "\(name): adopted pid \(pid), \(found)",
             metadata: ["VIGIL_TARGET": "\(name)", "VIGIL_PID": "\(pid)"]
         )
         let now = MonotonicClock.now()
@@ -74,9 +80,10 @@ extension Engine {
     func adoptedExited(target name: String, pid: Int32, at now: MonotonicInstant) {
         guard let runtime = targets[name], runtime.adopted?.pid == pid else { return }
         runtime.adopted = nil
+        (runtime.actuator as? ProcessActuator)?.forget(pid)
         _ = try? ProcessLauncher.signalGroup(pid, .kill)
         heartbeatProcessChanged(runtime, now: now)
-        let status = ExitStatus.lost(cause: "exited (adopted after vigild restarted: its exit status is not known)")
+        let status = ExitStatus.lost(cause: "exited (not vigild's child: its exit status is not known)")
         perform(runtime.machine.exited(pid: pid, status: status, now: now), for: runtime)
         afterChange()
     }

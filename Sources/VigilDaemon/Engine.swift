@@ -147,7 +147,7 @@ public final class Engine: @unchecked Sendable {
     func add(_ target: TargetConfig) {
         dispatchPrecondition(condition: .onQueue(queue))
         let launch = loaded.launches[target.name]
-        guard launch != nil || target.kind != .process else {
+        guard launch != nil || !target.spawnsProcess else {
             logger.error("no launch specification for target", metadata: ["VIGIL_TARGET": "\(target.name)"])
             return
         }
@@ -161,6 +161,7 @@ public final class Engine: @unchecked Sendable {
             onHeartbeatTimer: { @Sendable [weak self] in self?.heartbeatTimerFired(for: name) }
         )
         targets[name] = runtime
+        runtime.actuator = makeActuator(for: runtime)
         runtime.machine.recoversExternally = serviceOf[name] != nil
         openNotifySocket(for: runtime)
         watchUnit(runtime)
@@ -212,7 +213,7 @@ public final class Engine: @unchecked Sendable {
             startUnit(runtime)
             return
         }
-        guard runtime.config.kind == .process, let launch = runtime.launch else {
+        guard runtime.config.kind == .process else {
             startWatched(runtime)
             return
         }
@@ -222,32 +223,29 @@ public final class Engine: @unchecked Sendable {
                 return
             }
         }
-        let stream = targetOutputToJournal ? JournalStream.openStream(identifier: runtime.name, priority: 6) : nil
-        defer {
-            if let stream {
-                close(stream)
-            }
+        if runtime.config.spawnsProcess {
+            startProcess(runtime)
+        } else {
+            startManaged(runtime)
         }
-        let outcome: [SupervisionAction]
-        do {
-            let process = try ProcessLauncher.spawn(launch, stdout: stream ?? -1, stderr: stream ?? -1)
-            let name = runtime.name
-            runtime.killSentAt = nil
-            exitTimestamps?.watch(process.pid)
-            runtime.watcher = PidfdWatcher(process: process, queue: queue) { @Sendable [weak self] exit in
-                self?.processExited(target: name, exit: exit)
-            }
-            runtime.startTicks = (try? CgroupProcess.stat(of: process.pid))?.startTicks
-            outcome = runtime.machine.spawned(pid: process.pid, now: process.startedAt)
-            if serviceOf[name] != nil {
-                // A member of a service with a ladder: its PID is on disk before anything else happens.
-                persistStateNow()
-            }
-            heartbeatProcessChanged(runtime, now: process.startedAt)
-            runtime.sampler = processSampler(pid: process.pid)
-        } catch {
-            outcome = runtime.machine.spawnFailed(reason: error.description, now: MonotonicClock.now())
+    }
+
+    /// A child the process actuator started: watched through its pidfd, its state on disk for a service member.
+    func processSpawned(_ runtime: TargetRuntime, _ process: SpawnedProcess) {
+        let name = runtime.name
+        runtime.killSentAt = nil
+        exitTimestamps?.watch(process.pid)
+        runtime.watcher = PidfdWatcher(process: process, queue: queue) { @Sendable [weak self] exit in
+            self?.processExited(target: name, exit: exit)
         }
+        runtime.startTicks = (try? CgroupProcess.stat(of: process.pid))?.startTicks
+        let outcome = runtime.machine.spawned(pid: process.pid, now: process.startedAt)
+        if serviceOf[name] != nil {
+            // A member of a service with a ladder: its PID is on disk before anything else happens.
+            persistStateNow()
+        }
+        heartbeatProcessChanged(runtime, now: process.startedAt)
+        runtime.sampler = processSampler(pid: process.pid)
         perform(outcome, for: runtime)
     }
 
@@ -267,19 +265,13 @@ public final class Engine: @unchecked Sendable {
         if signal == .kill {
             runtime.killSentAt = MonotonicClock.now()
         }
-        do {
-            try ProcessLauncher.signalGroup(pid, signal)
-        } catch {
-            logger.warning(
-                "could not signal \(runtime.name): \(error)",
-                metadata: ["VIGIL_TARGET": "\(runtime.name)", "VIGIL_PID": "\(pid)"]
-            )
-        }
+        signalProcess(runtime, pid: pid, signal)
     }
 
     func processExited(target name: String, exit: PidfdWatcher.Exit) {
         guard let runtime = targets[name], runtime.watcher?.pid == exit.pid else { return }
         runtime.watcher = nil
+        (runtime.actuator as? ProcessActuator)?.forget(exit.pid)
         heartbeatProcessChanged(runtime, now: exit.noticedAt)
         // The kernel's own exit time where vigild can read it; else the SIGKILL vigild sent, if it sent one. The
         // kernel stamps the exit after waking pidfd readers, so a difference below zero means no delay at all.
@@ -332,7 +324,7 @@ public final class Engine: @unchecked Sendable {
         updateSelfCheck()
         persistStateIfChanged()
         if shuttingDown {
-            if targets.values.allSatisfy({ ($0.machine.isDown && !$0.hasProcess) || $0.config.kind != .process }) {
+            if targets.values.allSatisfy({ ($0.machine.isDown && !$0.hasProcess) || !$0.config.spawnsProcess }) {
                 finish()
             }
             return

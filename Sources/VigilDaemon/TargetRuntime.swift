@@ -64,6 +64,13 @@ final class TargetRuntime {
     var unitState: ActuatorTargetState?
     var unitOperation: ActuatorCancellation?
     var unitPID: Int32?
+    /// What starts, stops and signals a process target: the built-in `ProcessActuator`, or the one its config
+    /// names; `nil` for other kinds.
+    var actuator: (any Actuator)?
+    /// The actuator's `start` under way.
+    var startOperation: ActuatorCancellation?
+    /// Children started for a runtime that no longer wanted them (stopped meanwhile): killed, watched until reaped.
+    var strays: [PidfdWatcher] = []
     /// A `MainPID` read is under way for a unit that became active.
     var unitAwaitsMainPID = false
     private let timer: any DispatchSourceTimer
@@ -119,9 +126,9 @@ final class TargetRuntime {
         hasProcess || watched?.mainPID != nil || unitPID != nil
     }
 
-    /// Whether vigild's process of this target runs: its child, or a process it adopted.
+    /// Whether vigild's process of this target runs, or is being started: its child, or a process it adopted.
     var hasProcess: Bool {
-        watcher != nil || adopted != nil
+        watcher != nil || adopted != nil || startOperation != nil || !strays.isEmpty
     }
 
     /// Arms the one timer for `instant` on the monotonic clock, replacing any earlier arming.
@@ -151,6 +158,12 @@ final class TargetRuntime {
         unitWatcher = nil
         unitOperation?.cancel()
         unitOperation = nil
+        startOperation?.cancel()
+        startOperation = nil
+        for stray in strays {
+            stray.cancel()
+        }
+        strays = []
     }
 
     /// The metrics the checks read, and those of them whose total a percentage bound needs (computed once).

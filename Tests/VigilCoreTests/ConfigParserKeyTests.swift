@@ -29,7 +29,8 @@ import VigilCore
         #expect(
             problem.message == "unknown key; did you mean \"stop_timeout\"? (known keys: name, kind, exec, env, cwd, "
                 + "user, group, stop_signal, stop_timeout, restart, heartbeat, notify_socket, cgroup, machine, unit, start, "
-                + "start_timeout, checks, level, recovery, verify_window, verify_healthy_for, action_timeout, "
+                + "start_timeout, checks, actuator, pid_file, level, recovery, verify_window, verify_healthy_for, "
+                + "action_timeout, "
                 + "recovery_reset_after, standbys, placement, weights, hooks, promote_hooks, reserve_memory, reserve_cpu, "
                 + "priority)"
         )

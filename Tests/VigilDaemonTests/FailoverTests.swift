@@ -31,7 +31,7 @@ import Glibc
                 exec = ["/bin/sleep", "1000"]
                 restart = { start_grace = "100ms" }
                 recovery = ["restart", "failover"]
-                verify_window = "5s"
+                verify_window = "60s"
                 standbys = ["web-b"]
                 hooks = { note = ["/bin/sh", "-c", "echo $VIGIL_PRIMARY $VIGIL_STANDBY >> \(hookLog)"] }
                 promote_hooks = ["note"]

@@ -48,11 +48,19 @@ public struct ActuatorReport: Sendable, Equatable {
     public var state: ActuatorTargetState?
     /// What a hook or tool wrote to stdout and stderr (interleaved, bounded), for the journal entry.
     public var output: CapturedOutput?
+    /// The process an operation started (the process actuator's `start`), for the caller to watch.
+    public var pid: Int32?
 
-    public init(detail: String? = nil, state: ActuatorTargetState? = nil, output: CapturedOutput? = nil) {
+    public init(
+        detail: String? = nil,
+        state: ActuatorTargetState? = nil,
+        output: CapturedOutput? = nil,
+        pid: Int32? = nil
+    ) {
         self.detail = detail
         self.state = state
         self.output = output
+        self.pid = pid
     }
 
     /// `detail`, then the state, for one-line messages.

@@ -5,7 +5,7 @@ extension ConfigParser {
         [
             "name", "kind", "exec", "env", "cwd", "user", "group", "stop_signal", "stop_timeout", "restart",
             "heartbeat",
-            "notify_socket", "cgroup", "machine", "unit", "start", "start_timeout", "checks",
+            "notify_socket", "cgroup", "machine", "unit", "start", "start_timeout", "checks", "actuator", "pid_file",
         ] + recoveryKeys
     static let maximumNameLength = 64
 
@@ -85,15 +85,37 @@ extension ConfigParser {
         if let parsed: TargetKind = reader.choice("kind", what: "target kind", problems: &problems) {
             kind = parsed
         }
-        let exec: [String]?
+        var exec: [String]?
         var unit: String?
         var cgroup: String?
         var machine: String?
+        let actuator = parseActuator(reader, kind: kind, problems: &problems)
+        let pidFile = parsePidFile(reader, kind: kind, problems: &problems)
         switch kind {
         case .process:
-            exec = parseExec(reader, key: "exec", required: true, problems: &problems)
-            for key in ["cgroup", "machine", "start", "start_timeout", "unit"] where reader.value(key) != nil {
+            if let actuator, !actuator.isProcess {
+                exec = []
+                if reader.value("exec") != nil {
+                    let message =
+                        "the \(actuator.name) actuator starts this target, not vigild: give its commands in the "
+                        + "actuator table (e.g. start = [...])"
+                    problems.append(reader.problem("exec", message))
+                }
+                if pidFile == nil, reader.value("pid_file") == nil {
+                    let message =
+                        "missing required key: a target started by the \(actuator.name) actuator is found and watched "
+                        + "through the PID file its daemon writes"
+                    problems.append(reader.problem("pid_file", message))
+                }
+            } else {
+                exec = parseExec(reader, key: "exec", required: true, problems: &problems)
+            }
+            for key in ["cgroup", "machine", "start", "unit"] where reader.value(key) != nil {
                 problems.append(reader.problem(key, "only for kind = \"cgroup\" or \"vm\" targets"))
+            }
+            if reader.value("start_timeout") != nil, actuator == nil || actuator?.isProcess == true {
+                let message = "only for targets that vigild does not spawn itself (cgroup, vm, service, or an actuator)"
+                problems.append(reader.problem("start_timeout", message))
             }
         case .service:
             exec = []
@@ -179,7 +201,9 @@ extension ConfigParser {
             unit: unit,
             checks: checks,
             startTimeout: startTimeout,
-            recovery: recovery
+            recovery: recovery,
+            actuator: actuator,
+            pidFile: pidFile
         )
     }
 

@@ -21,6 +21,12 @@ public struct TargetConfig: Sendable, Equatable {
     /// The recovery ladder, standbys and resources (`docs/recovery.md`); `nil` when the target writes none of
     /// those keys, and its restart policy alone brings it back.
     public var recovery: RecoveryConfig?
+    /// The actuator that starts, stops and signals a process target; `nil` for the built-in `process` actuator,
+    /// which spawns `exec` itself.
+    public var actuator: ActuatorChoice?
+    /// The PID file the target's daemon writes. A target started by another actuator is found through it (and
+    /// watched by that PID); before any start, a PID file naming a process that is gone is removed.
+    public var pidFile: String?
     /// Variables added to (or replacing those in) the environment the target inherits from `vigild`.
     public var env: [String: String]
     /// Working directory; `vigild`'s own when absent.
@@ -58,7 +64,9 @@ public struct TargetConfig: Sendable, Equatable {
         unit: String? = nil,
         checks: [HealthCheck] = [],
         startTimeout: Duration = .seconds(30),
-        recovery: RecoveryConfig? = nil
+        recovery: RecoveryConfig? = nil,
+        actuator: ActuatorChoice? = nil,
+        pidFile: String? = nil
     ) {
         self.name = name
         self.kind = kind
@@ -78,6 +86,13 @@ public struct TargetConfig: Sendable, Equatable {
         self.checks = checks
         self.startTimeout = startTimeout
         self.recovery = recovery
+        self.actuator = actuator
+        self.pidFile = pidFile
+    }
+
+    /// Whether vigild spawns the target's process itself (the built-in `process` actuator).
+    public var spawnsProcess: Bool {
+        kind == .process && (actuator?.isProcess ?? true)
     }
 
     /// The configuration key that holds `exec`: `start` for cgroup and vm targets.

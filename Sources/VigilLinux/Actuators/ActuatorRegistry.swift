@@ -7,7 +7,7 @@ public struct ActuatorRegistry: Sendable {
     public typealias Factory =
         @Sendable (ActuatorSettings, ActuatorContext) throws(ActuatorSettingsError) -> any Actuator
 
-    private var factories: [String: Factory] = [:]
+    fileprivate var factories: [String: Factory] = [:]
 
     /// An empty registry.
     public init() {}
@@ -47,5 +47,43 @@ public struct ActuatorRegistry: Sendable {
             )
         }
         return try factory(settings, context)
+    }
+}
+
+extension ActuatorRegistry {
+    /// The actuator a process target names other than the built-in `process` one, built from its settings; the
+    /// signal actuator is given the target's `pid_file` when its table names no `pid` or `pid_file`.
+    /// - Returns: `nil` for the built-in process actuator (the engine builds it from the target's launch).
+    /// - Throws: `ActuatorSettingsError` for an unknown name or settings the actuator rejects.
+    public func make(
+        for target: TargetConfig,
+        context: ActuatorContext
+    ) throws(ActuatorSettingsError) -> (any Actuator)? {
+        guard let choice = target.actuator else { return nil }
+        var settings = choice.settings(target: target.name)
+        if choice.isProcess {
+            if let key = settings.values.keys.sorted().first {
+                throw ActuatorSettingsError(
+                    target: target.name,
+                    key: key,
+                    message: "the process actuator has no settings (it runs the target's exec)"
+                )
+            }
+            return nil
+        }
+        if choice.name == SignalActuator.name, settings.values["pid"] == nil, settings.values["pid_file"] == nil,
+            let pidFile = target.pidFile
+        {
+            settings.values["pid_file"] = .string(pidFile)
+        }
+        guard factories[choice.name] != nil else {
+            throw ActuatorSettingsError(
+                target: target.name,
+                key: "name",
+                message:
+                    "unknown actuator \"\(choice.name)\" (known: \(([ActuatorChoice.process] + names).sorted().joined(separator: ", ")))"
+            )
+        }
+        return try make(choice.name, settings: settings, context: context)
     }
 }

@@ -1,3 +1,4 @@
+import Dispatch
 import VigilCore
 
 #if canImport(Glibc)
@@ -47,6 +48,7 @@ public enum ConfigLoader {
                 launches[target.name] = launch
             }
             problems += resolver.problems
+            problems += actuatorProblems(target, index: index, map: parsed.sourceMap)
         }
         var endpoints: [HeartbeatEndpoint] = []
         let listenLine = parsed.sourceMap.line(of: ["daemon", "heartbeat_listen"])
@@ -96,5 +98,21 @@ public enum ConfigLoader {
             heartbeatKeys: keys,
             controlAccess: access
         )
+    }
+
+    /// Builds a target's chosen actuator once, as the engine will, so its settings are checked at load time.
+    private static func actuatorProblems(_ target: TargetConfig, index: Int, map: ConfigSourceMap) -> [ConfigProblem] {
+        guard target.actuator != nil else { return [] }
+        let context = ActuatorContext(completionQueue: DispatchQueue(label: "vigil.config-check"))
+        do {
+            _ = try ActuatorRegistry.standard.make(for: target, context: context)
+            return []
+        } catch {
+            let path = ["target", String(index), "actuator"]
+            let line = map.line(of: path + [error.key]) ?? map.line(of: path)
+            return [
+                ConfigProblem(line: line, key: "target[\(target.name)].actuator.\(error.key)", message: error.message)
+            ]
+        }
     }
 }
