@@ -99,6 +99,7 @@ extension Engine {
         for runtime in targets.values {
             detachCgroup(runtime)
         }
+        targetCgroups?.removeParentIfEmpty()
         inotify?.cancel()
         inotify = nil
         pressureTriggers?.cancel()

@@ -90,6 +90,9 @@ public final class Engine: @unchecked Sendable {
     /// Something worth persisting happened since the state file was last written.
     var stateDirty = false
     var stateGeneration: UInt64 = 0
+    /// The cgroups process targets run in (`Engine+Reclaim`), prepared at the first start of one.
+    var targetCgroups: TargetCgroups?
+    var targetCgroupsPrepared = false
 
     /// - Parameters:
     ///   - config: the configuration to start with, already loaded.
@@ -222,6 +225,7 @@ public final class Engine: @unchecked Sendable {
                 return
             }
         }
+        guard reclaim(runtime) else { return }
         let stream = targetOutputToJournal ? JournalStream.openStream(identifier: runtime.name, priority: 6) : nil
         defer {
             if let stream {
@@ -230,7 +234,11 @@ public final class Engine: @unchecked Sendable {
         }
         let outcome: [SupervisionAction]
         do {
-            let process = try ProcessLauncher.spawn(launch, stdout: stream ?? -1, stderr: stream ?? -1)
+            let process = try ProcessLauncher.spawn(
+                launch.starting(inCgroup: runtime.cgroupDirectory),
+                stdout: stream ?? -1,
+                stderr: stream ?? -1
+            )
             let name = runtime.name
             runtime.killSentAt = nil
             exitTimestamps?.watch(process.pid)
@@ -266,6 +274,7 @@ public final class Engine: @unchecked Sendable {
         guard let pid = runtime.machine.state.pid, runtime.hasProcess else { return }
         if signal == .kill {
             runtime.killSentAt = MonotonicClock.now()
+            killProcessCgroup(runtime)
         }
         do {
             try ProcessLauncher.signalGroup(pid, signal)

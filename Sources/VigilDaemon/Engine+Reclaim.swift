@@ -1,0 +1,259 @@
+import Dispatch
+import VigilCore
+import VigilLinux
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Process targets' own cgroups (`TargetCgroups`), and reclamation: before a target starts, whatever its last
+/// instance left in its cgroup is killed, and the start waits until the cgroup is empty. A daemon that
+/// double-forked out of its process group, or an instance started by a vigild killed before it could write the
+/// state file, can then never run beside the new instance.
+extension Engine {
+    /// The process targets' cgroups, prepared at first use (this moves vigild into its leaf when it runs as a
+    /// systemd service); `nil` where they cannot be had, and process targets then share vigild's cgroup as before.
+    func processCgroups() -> TargetCgroups? {
+        if targetCgroupsPrepared {
+            return targetCgroups
+        }
+        targetCgroupsPrepared = true
+        guard let locator = cgroupLocator else { return nil }
+        do {
+            let cgroups = try TargetCgroups.prepare(
+                locator: locator,
+                stateDirectory: loaded.config.daemon.stateDirectory,
+                environment: ProcessEnvironment.current()
+            )
+            targetCgroups = cgroups
+            let leaf = cgroups.layout.daemonLeaf.map { "; vigild runs in \($0)" } ?? ""
+            logger.notice("process targets run in cgroups under \(cgroups.layout.targetsParent)\(leaf)")
+            if cgroups.delegationConfirmed == false {
+                let advice =
+                    "systemd did not mark vigild's cgroup as delegated (trusted.delegate): keep Delegate=yes in "
+                    + "vigild.service (systemd before 251 sets no mark)"
+                logger.notice("\(advice)")
+            }
+        } catch {
+            logger.warning("process targets run in vigild's own cgroup (no cgroup of their own): \(error)")
+        }
+        return targetCgroups
+    }
+
+    /// Before a target starts: makes a process target's cgroup, and kills what is left in the cgroup.
+    /// - Returns: `true` when the start may go on now; `false` when it waits for the cgroup to empty (it is called
+    ///   again then) or failed (the state machine has heard so).
+    func reclaim(_ runtime: TargetRuntime) -> Bool {
+        guard runtime.reclaim == nil else { return false }
+        if runtime.config.kind != .process {
+            guard let watched = runtime.watched else { return true }
+            return reclaimLeftovers(runtime, path: watched.path, directories: watched.directories)
+        }
+        guard let cgroups = processCgroups() else { return true }
+        let name = runtime.name
+        if cgroups.exists(name),
+            !reclaimLeftovers(runtime, path: cgroups.path(of: name), directories: cgroups.directories(of: name))
+        {
+            return false
+        }
+        // Every instance starts in a fresh cgroup. Not only tidy: Linux 6.18 kills at birth a child that clone3
+        // puts (CLONE_INTO_CGROUP) into a cgroup that was ever killed through cgroup.kill, while one that migrates
+        // there is spared; a new cgroup has never been killed.
+        cgroups.remove(name)
+        do {
+            runtime.cgroupDirectory = try cgroups.create(name)
+        } catch {
+            let reason = "cannot make its cgroup: \(error)"
+            perform(runtime.machine.spawnFailed(reason: reason, now: MonotonicClock.now()), for: runtime)
+            return false
+        }
+        return true
+    }
+
+    /// Kills the processes in the cgroup; if they are not all gone at once, waits for `populated 0` (inotify on
+    /// `cgroup.events`, or a look every 5 ms on v1) for up to the target's `stop_timeout`.
+    private func reclaimLeftovers(_ runtime: TargetRuntime, path: String, directories: CgroupDirectories) -> Bool {
+        let pids = CgroupControl.processes(in: directories)
+        guard !pids.isEmpty else { return true }
+        let now = MonotonicClock.now()
+        let found = pids.map { pid in "\(pid) (\((try? CgroupProcess.stat(of: pid))?.command ?? "?"))" }
+        CgroupControl.signal(.kill, directories)
+        let pending = PendingReclaim(
+            path: path,
+            directories: directories,
+            found: found,
+            count: pids.count,
+            startedAt: now,
+            deadline: now + runtime.config.stopTimeout
+        )
+        if CgroupControl.processes(in: directories).isEmpty {
+            reclaimed(runtime, pending, left: 0, now: MonotonicClock.now())
+            return true
+        }
+        runtime.reclaim = pending
+        let name = runtime.name
+        if let unified = directories.unified, let inotify, let watch = try? inotify.watch(unified + "/cgroup.events") {
+            pending.watch = watch
+            pending.ownsWatch = runtime.watched?.eventsWatch != watch
+            if pending.ownsWatch {
+                watchOwners[watch] = name
+            }
+            // It may have emptied before the watch was in place.
+            if CgroupControl.processes(in: directories).isEmpty {
+                endReclaim(runtime)
+                reclaimed(runtime, pending, left: 0, now: MonotonicClock.now())
+                return true
+            }
+        }
+        let timer = DispatchSource.makeTimerSource(flags: .strict, queue: queue)
+        timer.setEventHandler { @Sendable [weak self] in self?.reclaimCheck(target: name) }
+        let untilDeadline = DispatchTime.now() + .nanoseconds(Int(runtime.config.stopTimeout.nanoseconds))
+        if pending.watch == nil {
+            timer.schedule(deadline: .now() + .milliseconds(5), repeating: .milliseconds(5), leeway: .milliseconds(1))
+        } else {
+            timer.schedule(deadline: untilDeadline, leeway: .milliseconds(1))
+        }
+        timer.activate()
+        pending.timer = timer
+        return false
+    }
+
+    /// The cgroup of a reclamation under way changed, or its timer fired: the start goes on once the cgroup is
+    /// empty, and fails at the deadline.
+    func reclaimCheck(target name: String) {
+        guard let runtime = targets[name], let pending = runtime.reclaim else { return }
+        let now = MonotonicClock.now()
+        let left = CgroupControl.processes(in: pending.directories)
+        if !left.isEmpty, now < pending.deadline {
+            // Without cgroup.kill (cgroup v1, kernels before 5.14), what was forked since the last look is signalled
+            // too.
+            CgroupControl.signal(.kill, pending.directories)
+            return
+        }
+        endReclaim(runtime)
+        reclaimed(runtime, pending, left: left.count, now: now)
+        if case .spawning = runtime.machine.state {
+            if left.isEmpty {
+                spawn(runtime)
+            } else {
+                let reason =
+                    "\(left.count) process(es) still in cgroup \(pending.path) "
+                    + "\(runtime.config.stopTimeout.humanReadable) after SIGKILL"
+                perform(runtime.machine.spawnFailed(reason: reason, now: now), for: runtime)
+            }
+        }
+        afterChange()
+    }
+
+    /// Whether `watch` is the watch of a reclamation under way; if so, that reclamation looks at its cgroup again.
+    func reclaimWatchChanged(_ watch: Int32) -> Bool {
+        guard let name = watchOwners[watch], let runtime = targets[name], runtime.reclaim?.watch == watch else {
+            return false
+        }
+        reclaimCheck(target: name)
+        return true
+    }
+
+    /// Stops a reclamation's timer and watch.
+    func endReclaim(_ runtime: TargetRuntime) {
+        guard let pending = runtime.reclaim else { return }
+        pending.cancel()
+        if let watch = pending.watch, pending.ownsWatch {
+            inotify?.unwatch(watch)
+            watchOwners[watch] = nil
+        }
+        runtime.reclaim = nil
+    }
+
+    private func reclaimed(_ runtime: TargetRuntime, _ pending: PendingReclaim, left: Int, now: MonotonicInstant) {
+        let took = now - pending.startedAt
+        let listed = pending.found.prefix(10).joined(separator: ", ") + (pending.count > 10 ? ", …" : "")
+        let outcome =
+            left == 0
+            ? "the cgroup was empty after \(took.humanReadable)"
+            : "\(left) still there after \(took.humanReadable)"
+        record(
+            Event(
+                kind: .targetReclaimed,
+                target: runtime.name,
+                message: "\(runtime.name): killed \(pending.count) process(es) left in cgroup \(pending.path) before "
+                    + "starting it: \(listed); \(outcome)",
+                fields: [
+                    "CGROUP": pending.path,
+                    "COUNT": String(pending.count),
+                    "PIDS": pending.found.map { String($0.prefix { $0 != " " }) }.joined(separator: " "),
+                    "RECLAIM_USEC": String(took.microseconds),
+                    "LEFT": String(left),
+                ],
+                time: now
+            )
+        )
+    }
+
+    /// `SIGKILL` for a process target reaches its whole cgroup, not only its process group.
+    func killProcessCgroup(_ runtime: TargetRuntime) {
+        guard runtime.config.kind == .process, runtime.cgroupDirectory != nil, let cgroups = targetCgroups else {
+            return
+        }
+        CgroupControl.signal(.kill, cgroups.directories(of: runtime.name))
+    }
+
+    /// At vigild's start: a process target whose cgroup still has processes is running, whatever the state file
+    /// says (vigild may have been killed between `clone` and writing it). The persisted PID is adopted if it is in
+    /// the cgroup, else the oldest process there.
+    /// - Returns: the PID to adopt and its start time, or `nil` when the cgroup is empty or there is none.
+    func cgroupAdoption(_ runtime: TargetRuntime, saved: PersistedTargetState?) -> (pid: Int32, startTicks: UInt64)? {
+        guard let cgroups = processCgroups() else { return nil }
+        var candidates: [(pid: Int32, startTicks: UInt64)] = []
+        for pid in cgroups.processes(of: runtime.name) {
+            guard let stat = try? CgroupProcess.stat(of: pid), stat.state != .zombie, let ticks = stat.startTicks
+            else { continue }
+            if pid == saved?.pid, ticks == saved?.pidStartTime {
+                runtime.cgroupDirectory = cgroups.directory(of: runtime.name)
+                return (pid, ticks)
+            }
+            candidates.append((pid, ticks))
+        }
+        runtime.cgroupDirectory = candidates.isEmpty ? nil : cgroups.directory(of: runtime.name)
+        guard let oldest = candidates.min(by: { ($0.startTicks, $0.pid) < ($1.startTicks, $1.pid) }) else {
+            return nil
+        }
+        let path = cgroups.path(of: runtime.name)
+        let message =
+            "\(runtime.name): its cgroup \(path) has \(candidates.count) process(es) the state file does not name; "
+            + "adopting the oldest, pid \(oldest.pid)"
+        logger.notice(
+            "\(message)",
+            metadata: ["VIGIL_TARGET": "\(runtime.name)", "VIGIL_PID": "\(oldest.pid)"]
+        )
+        return oldest
+    }
+
+    /// When a process target is let go: its cgroup is removed if empty. A target removed from the configuration
+    /// has what is left in its cgroup killed first, and the cgroup removed once empty; on vigild's stop, a cgroup
+    /// that still has processes stays (a restarted vigild adopts them).
+    func releaseProcessCgroup(_ runtime: TargetRuntime) {
+        endReclaim(runtime)
+        guard runtime.config.kind == .process, runtime.cgroupDirectory != nil, let cgroups = targetCgroups else {
+            return
+        }
+        runtime.cgroupDirectory = nil
+        let name = runtime.name
+        if cgroups.remove(name) || !runtime.whenDown.isRemove {
+            return
+        }
+        CgroupControl.signal(.kill, cgroups.directories(of: name))
+        removeWhenEmpty(name, cgroups, until: MonotonicClock.now() + runtime.config.stopTimeout)
+    }
+
+    private func removeWhenEmpty(_ name: String, _ cgroups: TargetCgroups, until deadline: MonotonicInstant) {
+        queue.asyncAfter(deadline: .now() + .milliseconds(10)) { @Sendable [weak self] in
+            guard let self, self.targets[name] == nil, !cgroups.remove(name) else { return }
+            if MonotonicClock.now() < deadline {
+                self.removeWhenEmpty(name, cgroups, until: deadline)
+            } else {
+                self.logger.warning("cgroup \(cgroups.path(of: name)) of removed target \(name) did not empty")
+            }
+        }
+    }
+}
