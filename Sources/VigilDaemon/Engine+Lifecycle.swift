@@ -96,6 +96,7 @@ extension Engine {
         healthTimer = nil
         persistStateIfChanged()
         stateWriter?.flush()
+        awaitKilledProcessCgroups()
         for runtime in targets.values {
             detachCgroup(runtime)
         }

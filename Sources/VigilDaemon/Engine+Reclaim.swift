@@ -51,17 +51,20 @@ extension Engine {
         }
         guard let cgroups = processCgroups() else { return true }
         let name = runtime.name
-        if cgroups.exists(name),
+        let exists = cgroups.exists(name)
+        if exists,
             !reclaimLeftovers(runtime, path: cgroups.path(of: name), directories: cgroups.directories(of: name))
         {
             return false
         }
-        // Every instance starts in a fresh cgroup. Not only tidy: Linux 6.18 kills at birth a child that clone3
-        // puts (CLONE_INTO_CGROUP) into a cgroup that was ever killed through cgroup.kill, while one that migrates
-        // there is spared; a new cgroup has never been killed.
+        // A cgroup that was killed is made afresh: Linux 6.18 kills at birth a child that clone3 puts
+        // (CLONE_INTO_CGROUP) into a cgroup that was ever killed through cgroup.kill (one that migrates there is
+        // spared), and a new cgroup has never been. So is one this vigild has not made yet, or one that is gone.
+        guard !exists || runtime.cgroupDirectory == nil || runtime.cgroupKilled else { return true }
         cgroups.remove(name)
         do {
             runtime.cgroupDirectory = try cgroups.create(name)
+            runtime.cgroupKilled = false
         } catch {
             let reason = "cannot make its cgroup: \(error)"
             perform(runtime.machine.spawnFailed(reason: reason, now: MonotonicClock.now()), for: runtime)
@@ -78,6 +81,7 @@ extension Engine {
         let now = MonotonicClock.now()
         let found = pids.map { pid in "\(pid) (\((try? CgroupProcess.stat(of: pid))?.command ?? "?"))" }
         CgroupControl.signal(.kill, directories)
+        runtime.cgroupKilled = true
         let pending = PendingReclaim(
             path: path,
             directories: directories,
@@ -196,6 +200,7 @@ extension Engine {
             return
         }
         CgroupControl.signal(.kill, cgroups.directories(of: runtime.name))
+        runtime.cgroupKilled = true
     }
 
     /// At vigild's start: a process target whose cgroup still has processes is running, whatever the state file
@@ -210,11 +215,13 @@ extension Engine {
             else { continue }
             if pid == saved?.pid, ticks == saved?.pidStartTime {
                 runtime.cgroupDirectory = cgroups.directory(of: runtime.name)
+                runtime.cgroupKilled = true
                 return (pid, ticks)
             }
             candidates.append((pid, ticks))
         }
         runtime.cgroupDirectory = candidates.isEmpty ? nil : cgroups.directory(of: runtime.name)
+        runtime.cgroupKilled = true
         guard let oldest = candidates.min(by: { ($0.startTicks, $0.pid) < ($1.startTicks, $1.pid) }) else {
             return nil
         }
@@ -244,6 +251,20 @@ extension Engine {
         }
         CgroupControl.signal(.kill, cgroups.directories(of: name))
         removeWhenEmpty(name, cgroups, until: MonotonicClock.now() + runtime.config.stopTimeout)
+    }
+
+    /// vigild is exiting: a process target's cgroup that it killed on the way out (the SIGKILL after `stop_timeout`)
+    /// may still hold processes the kernel has not finished; vigild waits for them here, at most a second, so that
+    /// it leaves no cgroup that empties a moment later. Blocking is harmless now: nothing runs after this.
+    func awaitKilledProcessCgroups() {
+        guard let cgroups = targetCgroups else { return }
+        let killed = targets.values.filter {
+            $0.config.kind == .process && $0.cgroupKilled && $0.cgroupDirectory != nil
+        }
+        let deadline = MonotonicClock.now() + .seconds(1)
+        while killed.contains(where: { !cgroups.processes(of: $0.name).isEmpty }), MonotonicClock.now() < deadline {
+            MonotonicClock.sleep(until: MonotonicClock.now() + .milliseconds(1))
+        }
     }
 
     private func removeWhenEmpty(_ name: String, _ cgroups: TargetCgroups, until deadline: MonotonicInstant) {

@@ -56,6 +56,9 @@ final class TargetRuntime {
     var watched: WatchedCgroup?
     /// A process target's own cgroup directory, once made; its processes start there.
     var cgroupDirectory: String?
+    /// Whether that cgroup may have been killed through `cgroup.kill` (by this vigild or, for one found at start,
+    /// an earlier one): it is made afresh before the next start.
+    var cgroupKilled = false
     /// Leftovers of the last instance being killed before the next start.
     var reclaim: PendingReclaim?
     /// The `start` command of a cgroup or vm target while it runs.

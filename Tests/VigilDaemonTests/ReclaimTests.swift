@@ -152,6 +152,36 @@ import Glibc
         #expect(FileManager.default.fileExists(atPath: cgroupsDirectory + "/kept"))
     }
 
+    @Test func aTargetStoppedWithSigkillThroughItsCgroupStartsAgainAndStaysUp() async throws {
+        try Self.requireCgroups()
+        // Ignores SIGTERM: the stop ends in SIGKILL through cgroup.kill, and the next start must not put the new
+        // instance into that killed cgroup (Linux 6.18 would kill it at birth).
+        let vigild = try VigildProcess(
+            config: """
+                [[target]]
+                name = "stubborn"
+                exec = ["/bin/sh", "-c", "trap '' TERM; while :; do sleep 1; done"]
+                stop_timeout = "200ms"
+                restart = { start_grace = "100ms" }
+                """
+        )
+        defer { vigild.stop() }
+        let first = try #require(try await vigild.waitForEvent(.targetStarted, target: "stubborn").pid)
+        try await vigild.waitForEvent(.daemonReady)
+        let stop = try ControlProbe.ask(vigild.controlSocket, ControlRequest(command: .stop, target: "stubborn"))
+        #expect(stop.ok)
+        try await vigild.waitForEvent(.stopEscalated, target: "stubborn")
+        try await vigild.waitForEvent(.targetExited, target: "stubborn")
+        #expect(try await ProcessProbe.waitUntilGone(first))
+        let start = try ControlProbe.ask(vigild.controlSocket, ControlRequest(command: .start, target: "stubborn"))
+        #expect(start.ok)
+        let second = try #require(try await vigild.waitForEvent(.targetStarted, target: "stubborn", count: 2).pid)
+        #expect(second != first)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(ProcessProbe.isRunning(second), "the new instance lives")
+        #expect(vigild.events(.targetExited, target: "stubborn").count == 1)
+    }
+
     @Test func stoppingVigildKillsTheWholeCgroupOnSigkillAndRemovesTheEmptyCgroups() async throws {
         try Self.requireCgroups()
         let directory = try VigildProcess.makeDirectory()
