@@ -149,13 +149,16 @@ extension Engine {
         afterChange()
     }
 
-    /// Whether `watch` is the watch of a reclamation under way; if so, that reclamation looks at its cgroup again.
+    /// A watched `cgroup.events` changed: a reclamation waiting on it looks at its cgroup again.
+    /// - Returns: whether the watch is the reclamation's alone (a `cgroup` target's is also its cgroup's watch,
+    ///   which the caller then handles as well).
     func reclaimWatchChanged(_ watch: Int32) -> Bool {
-        guard let name = watchOwners[watch], let runtime = targets[name], runtime.reclaim?.watch == watch else {
-            return false
-        }
+        guard let name = watchOwners[watch], let runtime = targets[name], let pending = runtime.reclaim,
+            pending.watch == watch
+        else { return false }
+        let owned = pending.ownsWatch
         reclaimCheck(target: name)
-        return true
+        return owned
     }
 
     /// Stops a reclamation's timer and watch.
