@@ -91,5 +91,41 @@ extension SystemIntegrationTests {
             cgroups.removeParentIfEmpty()
             #expect(!FileManager.default.fileExists(atPath: parent))
         }
+
+        @Test func withoutCgroup2TheTargetsUseAV1HierarchyAndAreKilledPIDByPID() throws {
+            try #require(geteuid() == 0, "making cgroups needs root")
+            let mounts = CgroupLocator(mountInfo: try HostReader(root: .host).mountInfo()).mounts
+            let pids = try #require(mounts.controllers["pids"], "the v1 pids hierarchy is mounted")
+            // This host as a v1-only one would look: no cgroup2, and no name=systemd hierarchy either.
+            let v1Only = CgroupLocator(mounts: CgroupMounts(controllers: ["pids": pids]))
+            let state = "/tmp/vigil-test-\(UInt64.random(in: 0...UInt64.max))/state"
+            let cgroups = try TargetCgroups.prepare(locator: v1Only, stateDirectory: state, environment: [:])
+            let parent = pids.mountPoint + cgroups.layout.targetsParent
+            defer {
+                TestCgroup.removeTree(parent)
+                _ = rmdir(pids.mountPoint + "/vigil")
+            }
+            #expect(cgroups.v1Hierarchy == "pids")
+            let directory = try cgroups.create("worker")
+            #expect(directory == parent + "/worker")
+            let process = try ProcessLauncher.spawn(
+                LaunchSpec(
+                    path: "/bin/sleep",
+                    arguments: ["sleep", "100"],
+                    environment: [],
+                    cgroupDirectory: directory
+                )
+            )
+            defer { close(process.pidfd) }
+            #expect(try CgroupProcess.cgroups(of: process.pid).controllers["pids"] == cgroups.path(of: "worker"))
+            #expect(cgroups.processes(of: "worker") == [process.pid])
+            #expect(CgroupControl.signal(.kill, cgroups.directories(of: "worker")) == 1, "no cgroup.kill in v1")
+            var info = siginfo_t()
+            _ = waitid(P_PID, id_t(process.pid), &info, WEXITED)
+            #expect(cgroups.processes(of: "worker").isEmpty)
+            #expect(cgroups.remove("worker"))
+            cgroups.removeParentIfEmpty()
+            #expect(!FileManager.default.fileExists(atPath: parent))
+        }
     }
 }
