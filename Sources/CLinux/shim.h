@@ -27,6 +27,7 @@
 #include <sys/eventfd.h>
 #include <sys/epoll.h>
 #include <sys/vfs.h>
+#include <sys/xattr.h>
 
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
@@ -49,6 +50,7 @@ enum {
     VIGIL_SPAWN_STEP_GID = 6,
     VIGIL_SPAWN_STEP_UID = 7,
     VIGIL_SPAWN_STEP_EXEC = 8,
+    VIGIL_SPAWN_STEP_CGROUP = 9,
     };
 
 typedef struct {
@@ -64,6 +66,12 @@ typedef struct {
     int stdin_fd;
     int stdout_fd;
     int stderr_fd;
+    /// The cgroup the child starts in, as a directory descriptor (-1: vigild's own). A cgroup2 directory is joined
+    /// atomically by clone3(CLONE_INTO_CGROUP) where the kernel has it; otherwise (a v1 hierarchy, no clone3) the
+    /// child writes "0" to its `cgroup.procs` before anything else.
+    int cgroup_fd;
+    /// Whether `cgroup_fd` is a cgroup2 directory.
+    int cgroup_is_v2;
 } vigil_spawn_request;
 
 typedef struct {
@@ -103,6 +111,8 @@ extern int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...);
 /// which step failed.
 typedef struct {
     const vigil_spawn_request *request;
+    /// Whether the child must move itself into `request->cgroup_fd` (clone3 did not).
+    int join_cgroup;
     volatile int failed_step;
     volatile int error;
 } vigil_spawn_child_args;
@@ -124,6 +134,14 @@ static inline int vigil_child_fail(vigil_spawn_child_args *args, int step) {
 static inline int vigil_spawn_child(void *opaque) {
     vigil_spawn_child_args *args = (vigil_spawn_child_args *)opaque;
     const vigil_spawn_request *req = args->request;
+    // Into the target's cgroup before anything runs, unless clone3 already put the child there.
+    if (args->join_cgroup) {
+        int procs = openat(req->cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+        if (procs < 0 || write(procs, "0", 1) != 1) {
+            return vigil_child_fail(args, VIGIL_SPAWN_STEP_CGROUP);
+        }
+        close(procs);
+    }
     // Raw calls: glibc's wrappers refuse its reserved signals 32 and 33, which a runtime may have ignored.
     // Handlers first, then the mask: no handler of vigild's may ever run in the child.
     struct vigil_kernel_sigaction dfl;
@@ -168,16 +186,66 @@ static inline int vigil_spawn_child(void *opaque) {
     return vigil_child_fail(args, VIGIL_SPAWN_STEP_EXEC);
 }
 
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+#if defined(__x86_64__) && !defined(SYS_clone3)
+#define SYS_clone3 435
+#endif
+
+/// The kernel's `struct clone_args` up to `cgroup` (CLONE_ARGS_SIZE_VER2).
+struct vigil_clone_args {
+    uint64_t flags;
+    uint64_t pidfd;
+    uint64_t child_tid;
+    uint64_t parent_tid;
+    uint64_t exit_signal;
+    uint64_t stack;
+    uint64_t stack_size;
+    uint64_t tls;
+    uint64_t set_tid;
+    uint64_t set_tid_size;
+    uint64_t cgroup;
+};
+
+#if defined(__x86_64__)
+/// clone3 that runs `fn(arg)` in the child on the stack given in `args` and exits with its result; returns the
+/// child's PID, or -errno, in the parent. glibc has no public clone3, and a child that shares vigild's memory on a
+/// stack of its own cannot return through a C wrapper: the switch to `fn` happens right after the syscall.
+static inline long vigil_clone3(struct vigil_clone_args *args, int (*fn)(void *), void *arg) {
+    long result;
+    __asm__ volatile(
+        "syscall\n\t"
+        "test %%rax, %%rax\n\t"
+        "jnz 1f\n\t"
+        "xor %%ebp, %%ebp\n\t"
+        "mov %[arg], %%rdi\n\t"
+        "call *%[fn]\n\t"
+        "mov %%eax, %%edi\n\t"
+        "mov $60, %%eax\n\t"
+        "syscall\n\t"
+        "hlt\n\t"
+        "1:\n\t"
+        : "=a"(result)
+        : "a"((long)SYS_clone3), "D"(args), "S"(sizeof *args), [fn] "r"(fn), [arg] "r"(arg)
+        : "rcx", "r11", "memory");
+    return result;
+}
+#define VIGIL_HAVE_CLONE3 1
+#endif
+
 /// Spawns `req->path` in a new process group and returns it with a pidfd obtained atomically (CLONE_PIDFD).
 ///
 /// Like posix_spawn, the child shares vigild's memory and vigild's thread waits until it has called execve
-/// (CLONE_VM | CLONE_VFORK): nothing is copied, so the cost does not grow with vigild's size. Returns 0 on
+/// (CLONE_VM | CLONE_VFORK): nothing is copied, so the cost does not grow with vigild's size. With a cgroup2
+/// `cgroup_fd` the child is created in that cgroup (clone3, CLONE_INTO_CGROUP: no migration, so no RCU grace
+/// period while vigild waits); otherwise the child joins it by writing to `cgroup.procs` first thing. Returns 0 on
 /// success; otherwise `failed_step` and `error` say what went wrong (the child, if any, has been reaped).
 static inline int vigil_spawn(const vigil_spawn_request *req, vigil_spawn_result *out) {
     memset(out, 0, sizeof out[0]);
     out->pidfd = -1;
     char stack[32768] __attribute__((aligned(16)));
-    vigil_spawn_child_args args = {req, 0, 0};
+    vigil_spawn_child_args args = {req, req->cgroup_fd >= 0, 0, 0};
     int pidfd = -1;
     // Block every signal while the child shares this thread's memory, so no handler can run there; the child
     // resets dispositions before it unblocks.
@@ -185,12 +253,45 @@ static inline int vigil_spawn(const vigil_spawn_request *req, vigil_spawn_result
     uint64_t previous = 0;
     (void)syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &previous, sizeof all);
     int64_t started = vigil_monotonic_nsec();
-    int pid = clone(vigil_spawn_child, stack + sizeof stack, CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, &args,
+    int pid = -1;
+    int clone_error = 0;
+    int failed_step = VIGIL_SPAWN_STEP_CLONE;
+    int use_clone = 1;
+#ifdef VIGIL_HAVE_CLONE3
+    if (req->cgroup_fd >= 0 && req->cgroup_is_v2) {
+        struct vigil_clone_args clone_args;
+        memset(&clone_args, 0, sizeof clone_args);
+        clone_args.flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD | CLONE_INTO_CGROUP;
+        clone_args.pidfd = (uint64_t)(uintptr_t)&pidfd;
+        clone_args.exit_signal = SIGCHLD;
+        clone_args.stack = (uint64_t)(uintptr_t)stack;
+        clone_args.stack_size = sizeof stack;
+        clone_args.cgroup = (uint64_t)req->cgroup_fd;
+        args.join_cgroup = 0;
+        long created = vigil_clone3(&clone_args, vigil_spawn_child, &args);
+        if (created >= 0) {
+            pid = (int)created;
+            use_clone = 0;
+        } else if (created == -ENOSYS || created == -E2BIG) {
+            // A kernel before 5.7: plain clone, and the child joins the cgroup itself.
+            args.join_cgroup = 1;
+            pidfd = -1;
+        } else {
+            // The cgroup refused the child (removed, a threaded or invalid domain) or the fork itself failed.
+            clone_error = (int)-created;
+            failed_step = VIGIL_SPAWN_STEP_CGROUP;
+            use_clone = 0;
+        }
+    }
+#endif
+    if (use_clone) {
+        pid = clone(vigil_spawn_child, stack + sizeof stack, CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, &args,
                     &pidfd);
-    int clone_error = errno;
+        clone_error = errno;
+    }
     (void)syscall(SYS_rt_sigprocmask, SIG_SETMASK, &previous, NULL, sizeof previous);
     if (pid < 0) {
-        out->failed_step = VIGIL_SPAWN_STEP_CLONE;
+        out->failed_step = failed_step;
         out->error = clone_error;
         return -1;
     }

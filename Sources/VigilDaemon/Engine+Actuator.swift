@@ -46,6 +46,10 @@ extension Engine {
             return
         }
         removeStalePidFile(runtime)
+        if let launch = runtime.launch {
+            // Into the target's own cgroup, made (afresh if it was killed) by the reclamation just before.
+            actuator.update(launch: launch.starting(inCgroup: runtime.cgroupDirectory))
+        }
         let name = runtime.name
         runtime.startOperation = actuator.perform(.start, timeout: runtime.config.startTimeout) {
             @Sendable [weak self] outcome in
@@ -167,9 +171,14 @@ extension Engine {
         guard let pidFile = runtime.config.pidFile else { return .absent }
         let (reading, removed) = PidFile.removeIfStale(pidFile)
         if removed {
-            logger.notice(
-                "\(runtime.name): removed stale PID file \(pidFile) (\(reading))",
-                metadata: ["VIGIL_TARGET": "\(runtime.name)", "VIGIL_PID_FILE": "\(pidFile)"]
+            record(
+                Event(
+                    kind: .targetReclaimed,
+                    target: runtime.name,
+                    message: "\(runtime.name): removed stale PID file \(pidFile) (\(reading)) before starting it",
+                    fields: ["PID_FILE": pidFile, "COUNT": "0"],
+                    time: MonotonicClock.now()
+                )
             )
         }
         return reading

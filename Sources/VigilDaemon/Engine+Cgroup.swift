@@ -25,7 +25,7 @@ extension Engine {
             perform(runtime.machine.spawnFailed(reason: reason, now: now), for: runtime)
             return
         }
-        guard runtime.startCommand == nil else { return }
+        guard runtime.startCommand == nil, reclaim(runtime) else { return }
         let stream = targetOutputToJournal ? JournalStream.openStream(identifier: runtime.name, priority: 6) : nil
         defer {
             if let stream {
@@ -166,8 +166,10 @@ extension Engine {
         armPressureTriggers(for: runtime)
     }
 
-    /// Stops watching the target's cgroup (it is dead, removed, or about to be found afresh).
+    /// Stops watching the target's cgroup (it is dead, removed, or about to be found afresh); a process target's own
+    /// cgroup is let go (`releaseProcessCgroup`).
     func detachCgroup(_ runtime: TargetRuntime) {
+        releaseProcessCgroup(runtime)
         guard let watched = runtime.watched else { return }
         for watch in [watched.eventsWatch, watched.memoryEventsWatch].compactMap({ $0 }) {
             inotify?.unwatch(watch)
@@ -183,6 +185,9 @@ extension Engine {
     func cgroupFilesChanged(_ changes: [(watch: Int32, change: InotifyWatcher.Change)]) {
         let now = MonotonicClock.now()
         for (watch, _) in changes {
+            if reclaimWatchChanged(watch) {
+                continue
+            }
             guard let name = watchOwners[watch], let runtime = targets[name], let watched = runtime.watched else {
                 continue
             }

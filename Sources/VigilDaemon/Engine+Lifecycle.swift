@@ -96,9 +96,11 @@ extension Engine {
         healthTimer = nil
         persistStateIfChanged()
         stateWriter?.flush()
+        awaitKilledProcessCgroups()
         for runtime in targets.values {
             detachCgroup(runtime)
         }
+        targetCgroups?.removeParentIfEmpty()
         inotify?.cancel()
         inotify = nil
         pressureTriggers?.cancel()

@@ -15,7 +15,8 @@ extension Engine {
         let writer = StateWriter(store: StateStore(directory: loaded.config.daemon.stateDirectory))
         stateWriter = writer
         let load = writer.store.load()
-        restoredState = load.state
+        // Not nil while the targets are first added, even without a file: adoption looks at their cgroups then.
+        restoredState = load.state ?? PersistedState(generation: 0, hostMaintenance: false)
         stateGeneration = load.state?.generation ?? 0
         if let problem = load.problem {
             var fields = ["ERROR": problem.description, "STATE_FILE": writer.store.path]
@@ -37,10 +38,17 @@ extension Engine {
         restoredState?.targets[name]
     }
 
-    /// Before a target's first start: a process the state file names, still running with the same start time, is
-    /// adopted rather than started a second time.
+    /// Before a target's first start: what still runs is adopted rather than started a second time. That is the
+    /// process in the target's cgroup (the one the state file names, else the oldest), or without a cgroup the
+    /// process the state file names if it still runs with the same start time.
     func prepareAdoption(_ runtime: TargetRuntime) {
-        guard runtime.config.kind == .process, let saved = restored(runtime.name), let pid = saved.pid,
+        guard runtime.config.kind == .process, restoredState != nil else { return }
+        if let found = cgroupAdoption(runtime, saved: restored(runtime.name)) {
+            runtime.adoptPID = found.pid
+            runtime.startTicks = found.startTicks
+            return
+        }
+        guard let saved = restored(runtime.name), let pid = saved.pid,
             let ticks = saved.pidStartTime,
             let stat = try? CgroupProcess.stat(of: pid), stat.startTicks == ticks, stat.state != .zombie
         else { return }

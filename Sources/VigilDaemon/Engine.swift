@@ -90,6 +90,9 @@ public final class Engine: @unchecked Sendable {
     /// Something worth persisting happened since the state file was last written.
     var stateDirty = false
     var stateGeneration: UInt64 = 0
+    /// The cgroups process targets run in (`Engine+Reclaim`), prepared at the first start of one.
+    var targetCgroups: TargetCgroups?
+    var targetCgroupsPrepared = false
 
     /// - Parameters:
     ///   - config: the configuration to start with, already loaded.
@@ -224,6 +227,7 @@ public final class Engine: @unchecked Sendable {
             }
         }
         if runtime.config.spawnsProcess {
+            guard reclaim(runtime) else { return }
             startProcess(runtime)
         } else {
             startManaged(runtime)
@@ -264,6 +268,7 @@ public final class Engine: @unchecked Sendable {
         guard let pid = runtime.machine.state.pid, runtime.hasProcess else { return }
         if signal == .kill {
             runtime.killSentAt = MonotonicClock.now()
+            killProcessCgroup(runtime)
         }
         signalProcess(runtime, pid: pid, signal)
     }

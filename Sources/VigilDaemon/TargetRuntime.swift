@@ -54,6 +54,13 @@ final class TargetRuntime {
     var sampler: TargetSampler?
     /// The cgroup of a `cgroup` or `vm` target, and how vigild watches it; `nil` for process targets.
     var watched: WatchedCgroup?
+    /// A process target's own cgroup directory, once made; its processes start there.
+    var cgroupDirectory: String?
+    /// Whether that cgroup may have been killed through `cgroup.kill` (by this vigild or, for one found at start,
+    /// an earlier one): it is made afresh before the next start.
+    var cgroupKilled = false
+    /// Leftovers of the last instance being killed before the next start.
+    var reclaim: PendingReclaim?
     /// The `start` command of a cgroup or vm target while it runs.
     var startCommand: PidfdWatcher?
     /// When the `start` command was launched, while the target waits for its cgroup to fill.
@@ -152,6 +159,8 @@ final class TargetRuntime {
         notifySocket?.cancel()
         notifySocket = nil
         watched?.close()
+        reclaim?.cancel()
+        reclaim = nil
         startCommand?.cancel()
         startCommand = nil
         unitWatcher?.cancel()

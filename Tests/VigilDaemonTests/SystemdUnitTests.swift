@@ -106,6 +106,11 @@ import Glibc
         #expect(ready.contains("WatchdogUSec=2s"))
         #expect(ready.contains("StatusText=2 targets: 2 running"))
 
+        // vigild in its leaf, the target in its own cgroup beside it, both in the unit's (delegated) cgroup.
+        let cgroups = result("cgroups.txt")
+        #expect(cgroups.contains("vigild=/system.slice/vigild.service/daemon\n"), "\(cgroups)")
+        #expect(cgroups.contains("ticker=/system.slice/vigild.service/targets/ticker\n"), "\(cgroups)")
+
         let restart = result("restart.txt").split(separator: " ")
         #expect(restart.count == 2 && restart[0] != restart[1], "ticker restarted: \(restart)")
         #expect(result("status.txt").contains("Status: \"2 targets: 2 running\""), "\(result("status.txt"))")

@@ -1,3 +1,4 @@
+import Foundation
 import VigilCore
 import VigilLinux
 
@@ -105,5 +106,54 @@ public struct TestCgroupError: Error, CustomStringConvertible {
 
     public init(_ description: String) {
         self.description = description
+    }
+}
+
+extension TestCgroup {
+    /// The cgroup directory under which a vigild that is not a systemd service puts its process targets' cgroups
+    /// (`/vigil/INSTANCE`, named after its state directory); `nil` without cgroup2.
+    public static func targetCgroupsDirectory(stateDirectory: String) -> String? {
+        guard let mounts = try? CgroupLocator(mountInfo: HostReader(root: .host).mountInfo()).mounts,
+            let unified = mounts.unified
+        else { return nil }
+        let layout = TargetCgroupLayout.decide(
+            ownCgroup: "/",
+            isServiceMainProcess: false,
+            hierarchyRoot: unified.root,
+            stateDirectory: stateDirectory
+        )
+        let relative = layout.targetsParent.dropFirst(unified.root == "/" ? 0 : unified.root.count)
+        return unified.mountPoint + relative
+    }
+
+    /// Kills whatever is left in the process targets' cgroups of a vigild with this state directory and removes
+    /// them, deepest first, then the shared `vigil` cgroup if no other vigild uses it: for tests that kill vigild
+    /// with SIGKILL, which leaves its cgroups behind.
+    public static func removeTargetCgroups(stateDirectory: String) {
+        guard let directory = targetCgroupsDirectory(stateDirectory: stateDirectory) else { return }
+        removeTree(directory)
+        _ = rmdir((directory as NSString).deletingLastPathComponent)
+    }
+
+    /// Kills every process in the cgroup tree at `directory` and removes it, children first.
+    public static func removeTree(_ directory: String) {
+        let children = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter {
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: directory + "/" + $0, isDirectory: &isDirectory)
+                && isDirectory.boolValue
+        }
+        for child in children {
+            removeTree(directory + "/" + child)
+        }
+        for _ in 0..<100 {
+            if rmdir(directory) == 0 || errno == ENOENT {
+                return
+            }
+            let procs = ((try? FileText.read(directory + "/cgroup.procs")) ?? "").split(separator: "\n")
+            for pid in procs.compactMap({ Int32($0) }) {
+                kill(pid, SIGKILL)
+            }
+            usleep(10_000)
+        }
     }
 }

@@ -12,6 +12,8 @@ import Glibc
 public final class VigildProcess: @unchecked Sendable {
     public let directory: String
     public let configPath: String
+    /// The state directory in the configuration (the harness's own unless the test chose one).
+    public let stateDirectory: String
     public let process: Process
     private let lock = NSLock()
     private var collected: [LogLine] = []
@@ -67,6 +69,7 @@ public final class VigildProcess: @unchecked Sendable {
                 text = "[daemon]\n" + line + "\n" + text
             }
         }
+        stateDirectory = Self.stateDirectory(in: text) ?? directory + "/state"
         try text.write(toFile: configPath, atomically: true, encoding: .utf8)
         process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
@@ -234,6 +237,20 @@ public final class VigildProcess: @unchecked Sendable {
                 kill(-child, SIGKILL)
             }
         }
+        // A vigild killed with SIGKILL leaves its targets' cgroups (and what runs in them) behind.
+        TestCgroup.removeTargetCgroups(stateDirectory: stateDirectory)
+    }
+
+    /// The `state_dir = "…"` of a configuration's text.
+    static func stateDirectory(in text: String) -> String? {
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces) == "state_dir" else { continue }
+            return parts[1].trimmingCharacters(in: .whitespaces).trimmingCharacters(
+                in: CharacterSet(charactersIn: "\"")
+            )
+        }
+        return nil
     }
 }
 

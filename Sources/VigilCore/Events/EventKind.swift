@@ -36,6 +36,7 @@ public enum EventKind: String, Sendable, CaseIterable {
     case admissionRefused = "admission-refused"
     case stateFileCorrupt = "state-file-corrupt"
     case stateFileUnwritable = "state-file-unwritable"
+    case targetReclaimed = "target-reclaimed"
 
     /// The journal `MESSAGE_ID`: 128 bits, lower-case hex without dashes.
     public var messageID: String {
@@ -75,6 +76,7 @@ public enum EventKind: String, Sendable, CaseIterable {
         case .admissionRefused: "8f7aaa9c663e4f0ca84ea2478dc66996"
         case .stateFileCorrupt: "47d47022189d405dad1ee58d905e4578"
         case .stateFileUnwritable: "fd0724f416034793b7acca4b572ea583"
+        case .targetReclaimed: "86b8ebc5158048d7bb1789d3d99a203d"
         }
     }
 
@@ -85,7 +87,8 @@ public enum EventKind: String, Sendable, CaseIterable {
             .checkCleared, .hostFaultCleared, .recoveryVerified, .recoveryReset, .failoverProgress:
             .notice
         case .targetExited, .restartScheduled, .stopEscalated, .heartbeatSuspected, .cgroupEmptied, .checkRaised,
-            .checkUnavailable, .recoveryStep, .recoverySuppressed, .recoveryQueued, .failoverCompleted:
+            .checkUnavailable, .recoveryStep, .recoverySuppressed, .recoveryQueued, .failoverCompleted,
+            .targetReclaimed:
             .warning
         case .targetSpawnFailed, .reloadRejected, .targetFaulted, .cgroupOOMKill, .hostFault, .recoveryStepFailed,
             .admissionRefused, .stateFileCorrupt, .stateFileUnwritable:

@@ -10,19 +10,31 @@ public struct LaunchSpec: Sendable, Equatable {
     public var workingDirectory: String?
     /// Who to run as; `nil` keeps vigild's own identity.
     public var credentials: Credentials?
+    /// The directory of the cgroup the process starts in (its target's own, made by `TargetCgroups`); `nil` starts
+    /// it in vigild's cgroup. The child is in it before it runs anything of its own.
+    public var cgroupDirectory: String?
 
     public init(
         path: String,
         arguments: [String],
         environment: [String],
         workingDirectory: String? = nil,
-        credentials: Credentials? = nil
+        credentials: Credentials? = nil,
+        cgroupDirectory: String? = nil
     ) {
         self.path = path
         self.arguments = arguments
         self.environment = environment
         self.workingDirectory = workingDirectory
         self.credentials = credentials
+        self.cgroupDirectory = cgroupDirectory
+    }
+
+    /// The same launch, started in the cgroup at `directory` (`nil`: in vigild's).
+    public func starting(inCgroup directory: String?) -> LaunchSpec {
+        var copy = self
+        copy.cgroupDirectory = directory
+        return copy
     }
 }
 

@@ -16,13 +16,17 @@ public struct SpawnedProcess: Sendable, Equatable {
 /// Starts programs for vigild: each in a process group of its own, with a pidfd taken atomically by `clone`
 /// (so the PID can never be a recycled one), stdin on `/dev/null`, and only stdio inherited.
 public enum ProcessLauncher {
-    /// Spawns `spec`.
+    /// `statfs` `f_type` of a cgroup2 file system.
+    static let cgroup2FileSystemMagic: Int64 = 0x6367_7270
+
+    /// Spawns `spec`, in `spec.cgroupDirectory` when it names one.
     /// - Parameters:
     ///   - spec: what to run, fully resolved.
     ///   - stdout: descriptor for the program's standard output (e.g. a journal stream); `-1` inherits vigild's.
     ///   - stderr: likewise for standard error.
     /// - Returns: the new process; its pidfd is the caller's to close.
-    /// - Throws: `SpawnError` naming the step (`execve`, `chdir`, `setresuid`…) and the path it was about.
+    /// - Throws: `SpawnError` naming the step (`execve`, `chdir`, `setresuid`, `join cgroup`…) and the path it was
+    ///   about.
     public static func spawn(
         _ spec: LaunchSpec,
         stdout: Int32 = -1,
@@ -34,6 +38,20 @@ public enum ProcessLauncher {
         defer {
             if devNull >= 0 {
                 close(devNull)
+            }
+        }
+        var cgroupFD: Int32 = -1
+        var cgroupIsV2 = false
+        if let directory = spec.cgroupDirectory {
+            cgroupFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            guard cgroupFD >= 0 else {
+                throw SpawnError(step: "open cgroup", subject: directory, errno: errno)
+            }
+            cgroupIsV2 = vigil_fs_type(directory) == cgroup2FileSystemMagic
+        }
+        defer {
+            if cgroupFD >= 0 {
+                close(cgroupFD)
             }
         }
         let argv = CStringArray(spec.arguments)
@@ -62,6 +80,8 @@ public enum ProcessLauncher {
                     request.stdin_fd = devNull
                     request.stdout_fd = stdout
                     request.stderr_fd = stderr
+                    request.cgroup_fd = cgroupFD
+                    request.cgroup_is_v2 = cgroupIsV2 ? 1 : 0
                     return vigil_spawn(&request, &result)
                 }
             }

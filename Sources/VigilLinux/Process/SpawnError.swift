@@ -6,7 +6,7 @@ import Glibc
 
 /// A spawn that failed before the program ran, with the step that failed.
 public struct SpawnError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// `clone`, `chdir`, `setresuid`, `execve`…
+    /// `clone`, `join cgroup`, `chdir`, `setresuid`, `execve`…
     public var step: String
     /// The path the step was about (the executable for `execve`, the directory for `chdir`).
     public var subject: String
@@ -28,6 +28,8 @@ public struct SpawnError: Error, Sendable, Equatable, CustomStringConvertible {
         case Int32(VIGIL_SPAWN_STEP_GROUPS): self.init(step: "setgroups", subject: spec.path, errno: error)
         case Int32(VIGIL_SPAWN_STEP_GID): self.init(step: "setresgid", subject: spec.path, errno: error)
         case Int32(VIGIL_SPAWN_STEP_UID): self.init(step: "setresuid", subject: spec.path, errno: error)
+        case Int32(VIGIL_SPAWN_STEP_CGROUP):
+            self.init(step: "join cgroup", subject: spec.cgroupDirectory ?? "", errno: error)
         default: self.init(step: "execve", subject: spec.path, errno: error)
         }
     }

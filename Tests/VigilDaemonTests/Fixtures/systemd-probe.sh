@@ -12,6 +12,14 @@ wait_for() { # wait_for SECONDS COMMAND...: retry until the command succeeds
 
 show ActiveState,SubState,Type,NotifyAccess,WatchdogUSec,StatusText,MainPID > "$out/ready.txt"
 
+# Delegate=yes: vigild moved itself into a leaf of its unit's cgroup and runs each target in a cgroup of its own.
+cgroup_of() { grep '^0::' "/proc/$1/cgroup" | cut -d: -f3; }
+{
+    echo "vigild=$(cgroup_of "$(systemctl show vigild -p MainPID --value)")"
+    echo "ticker=$(cgroup_of "$(cat "$out/ticker.pid")")"
+    journalctl -u vigild -o cat --no-pager | grep -E 'process targets run|delegated'
+} > "$out/cgroups.txt" 2>&1
+
 # A crash: the target is restarted and STATUS= follows.
 first=$(cat "$out/ticker.pid")
 kill -KILL "$first"
