@@ -30,7 +30,7 @@ import VigilCore
                 + "user, group, stop_signal, stop_timeout, restart, heartbeat, notify_socket, cgroup, machine, unit, start, "
                 + "start_timeout, checks, level, recovery, verify_window, verify_healthy_for, action_timeout, "
                 + "recovery_reset_after, standbys, placement, weights, hooks, promote_hooks, reserve_memory, reserve_cpu, "
-                + "priority)"
+                + "priority, domain, uri, snapshot, shutdown_timeout)"
         )
     }
 

@@ -39,6 +39,9 @@ public struct TargetConfig: Sendable, Equatable {
     /// Give the target a `NOTIFY_SOCKET` of its own and accept the sd_notify protocol on it (`READY=1`,
     /// `WATCHDOG=1`, `STATUS=`, `WATCHDOG_USEC=`), so programs written for systemd's watchdog run unchanged.
     public var notifySocket: Bool
+    /// The libvirt domain a `vm` target is driven and watched through (`domain = "web"`); `nil` for a vm watched
+    /// through its `machine` scope alone, and for other kinds.
+    public var domain: DomainConfig?
 
     public init(
         name: String,
@@ -58,7 +61,8 @@ public struct TargetConfig: Sendable, Equatable {
         unit: String? = nil,
         checks: [HealthCheck] = [],
         startTimeout: Duration = .seconds(30),
-        recovery: RecoveryConfig? = nil
+        recovery: RecoveryConfig? = nil,
+        domain: DomainConfig? = nil
     ) {
         self.name = name
         self.kind = kind
@@ -78,6 +82,7 @@ public struct TargetConfig: Sendable, Equatable {
         self.checks = checks
         self.startTimeout = startTimeout
         self.recovery = recovery
+        self.domain = domain
     }
 
     /// The configuration key that holds `exec`: `start` for cgroup and vm targets.
