@@ -160,4 +160,8 @@ public final class Libvirtd: @unchecked Sendable {
 public struct LibvirtdError: Error, CustomStringConvertible {
     public var message: String
     public var description: String { message }
+
+    public init(message: String) {
+        self.message = message
+    }
 }
