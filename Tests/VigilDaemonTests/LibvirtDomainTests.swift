@@ -15,8 +15,9 @@ import Glibc
         try #require(Libvirtd.available, "root, libvirtd (libvirt-daemon) and virsh (libvirt-clients)")
         let daemon = try Libvirtd()
         guard try await daemon.waitUntilReady() else {
+            let error = LibvirtdError(message: "libvirtd did not answer: \(daemon.lastError)")
             daemon.stop()
-            throw LibvirtdError(message: "libvirtd did not answer")
+            throw error
         }
         return daemon
     }

@@ -79,14 +79,22 @@ public final class Libvirtd: @unchecked Sendable {
 
     private static let devNull = open("/dev/null", O_WRONLY | O_CLOEXEC)
 
+    /// Why the daemon did not answer: the last `virsh` error and the end of its log.
+    public private(set) var lastError = ""
+
     /// Waits until the daemon answers, then opens the keeper's connection.
-    /// - Returns: `false` when it did not answer within `timeout` (its log is in `directory`).
-    public func waitUntilReady(timeout: Duration = .seconds(20)) async throws -> Bool {
+    /// - Returns: `false` when it did not answer within `timeout` (`lastError` says what was seen).
+    public func waitUntilReady(timeout: Duration = .seconds(30)) async throws -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            if FileManager.default.fileExists(atPath: directory + "/run/libvirt-sock"),
-                let listed = try? virsh(["list", "--all"]), listed.status == 0
-            {
+            var listed: (status: Int32, out: String, err: String)?
+            if FileManager.default.fileExists(atPath: directory + "/run/libvirt-sock") {
+                listed = try? virsh(["list", "--all"])
+                lastError = listed?.err ?? "virsh could not be run"
+            } else {
+                lastError = "no socket \(directory)/run/libvirt-sock"
+            }
+            if listed?.status == 0 {
                 keeper = try ProcessLauncher.spawn(
                     LaunchSpec(
                         path: "/usr/bin/virsh",
@@ -102,6 +110,10 @@ public final class Libvirtd: @unchecked Sendable {
             }
             try await Task.sleep(for: .milliseconds(50))
         }
+        let log = (try? String(contentsOfFile: directory + "/libvirtd.log", encoding: .utf8)) ?? ""
+        var info = vigil_exit_info()
+        let exited = vigil_pidfd_reap(process.pidfd, 1, &info) > 0 ? "libvirtd exited; " : ""
+        lastError = exited + lastError + "; log: " + String(log.suffix(2000))
         return false
     }
 
