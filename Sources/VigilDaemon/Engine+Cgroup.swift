@@ -90,7 +90,8 @@ extension Engine {
 
     /// Takes the cgroup's processes as the running instance; the first listed is the main process.
     func adopt(_ runtime: TargetRuntime, now: MonotonicInstant) {
-        guard let watched = runtime.watched, case .spawning = runtime.machine.state,
+        // A domain's scope gives its checks their figures; libvirt says whether it runs (Engine+Domain.swift).
+        guard runtime.config.domain == nil, let watched = runtime.watched, case .spawning = runtime.machine.state,
             let pid = followMainProcess(runtime, watched)
         else { return }
         watched.instancePID = pid

@@ -296,9 +296,11 @@ extension Engine {
                     ?? [],
                 for: service
             )
+        case .revert where runtime.config.domain != nil:
+            revertDomain(runtime, sequence: sequence, in: service)
         case .revert:
             let reason =
-                "revert needs a domain with snapshots (the libvirt actuator); \(active) is a "
+                "revert needs a vm target driven by libvirt (domain = \"NAME\", with snapshots); \(active) is a "
                 + "\(runtime.config.kind.rawValue) target"
             performLadder(service.ladder.outcome(.failed(reason: reason), sequence: sequence, now: now), for: service)
         case .exec(let name):

@@ -168,6 +168,7 @@ public final class Engine: @unchecked Sendable {
         runtime.machine.recoversExternally = serviceOf[name] != nil
         openNotifySocket(for: runtime)
         watchUnit(runtime)
+        watchDomain(runtime)
         if maintenance {
             perform(runtime.machine.setMaintenance(true, now: MonotonicClock.now()), for: runtime)
         }
@@ -212,6 +213,9 @@ public final class Engine: @unchecked Sendable {
     }
 
     func spawn(_ runtime: TargetRuntime) {
+        if runtime.config.domain != nil {
+            return startDomain(runtime)
+        }
         if runtime.config.kind == .service {
             startUnit(runtime)
             return
@@ -254,6 +258,9 @@ public final class Engine: @unchecked Sendable {
     }
 
     func send(_ signal: VigilCore.Signal, to runtime: TargetRuntime) {
+        if runtime.config.domain != nil {
+            return signalDomain(runtime, signal)
+        }
         if runtime.config.kind == .service {
             signalUnit(runtime, signal)
             return

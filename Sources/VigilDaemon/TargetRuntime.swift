@@ -80,6 +80,14 @@ final class TargetRuntime {
     var strays: [PidfdWatcher] = []
     /// A `MainPID` read is under way for a unit that became active.
     var unitAwaitsMainPID = false
+    /// A libvirt-driven `vm` target's domain: its watcher, its last state, an operation under way (and whether it
+    /// is a revert, whose stop-and-start of the domain is not a death), and the PID the state machine knows the
+    /// running domain by (its scope's first process where vigild finds it, else 0).
+    var domainWatcher: LibvirtDomainWatcher?
+    var domainState: ActuatorTargetState?
+    var domainOperation: ActuatorCancellation?
+    var domainRevert: Engine.DomainRevert?
+    var domainPID: Int32?
     private let timer: any DispatchSourceTimer
     private let heartbeatTimer: any DispatchSourceTimer
 
@@ -130,7 +138,7 @@ final class TargetRuntime {
 
     /// Whether an instance runs: vigild's child process, or the watched cgroup's processes.
     var hasInstance: Bool {
-        hasProcess || watched?.mainPID != nil || unitPID != nil
+        hasProcess || watched?.mainPID != nil || unitPID != nil || domainPID != nil
     }
 
     /// Whether vigild's process of this target runs, or is being started: its child, or a process it adopted.
@@ -173,6 +181,10 @@ final class TargetRuntime {
             stray.cancel()
         }
         strays = []
+        domainWatcher?.cancel()
+        domainWatcher = nil
+        domainOperation?.cancel()
+        domainOperation = nil
     }
 
     /// The metrics the checks read, and those of them whose total a percentage bound needs (computed once).

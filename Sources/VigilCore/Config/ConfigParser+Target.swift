@@ -6,7 +6,7 @@ extension ConfigParser {
             "name", "kind", "exec", "env", "cwd", "user", "group", "stop_signal", "stop_timeout", "restart",
             "heartbeat",
             "notify_socket", "cgroup", "machine", "unit", "start", "start_timeout", "checks", "actuator", "pid_file",
-        ] + recoveryKeys
+        ] + recoveryKeys + domainKeys
     static let maximumNameLength = 64
 
     /// The `[[target]]` entries, in file order. A target with a problem is left out (the problem is recorded).
@@ -91,6 +91,7 @@ extension ConfigParser {
         var machine: String?
         let actuator = parseActuator(reader, kind: kind, problems: &problems)
         let pidFile = parsePidFile(reader, kind: kind, problems: &problems)
+        let domain = parseDomain(reader, kind: kind, problems: &problems)
         switch kind {
         case .process:
             if let actuator, !actuator.isProcess {
@@ -131,7 +132,12 @@ extension ConfigParser {
                     "a \(kind.rawValue) target is not spawned by vigild; give the command that starts it as start"
                 problems.append(reader.problem("exec", message))
             }
-            (cgroup, machine) = parseWatched(reader, kind: kind, problems: &problems)
+            (cgroup, machine) = parseWatched(
+                reader,
+                kind: kind,
+                optional: reader.value("domain") != nil,
+                problems: &problems
+            )
         }
         let startTimeout = reader.duration("start_timeout", problems: &problems) ?? .seconds(30)
         var recovery: RecoveryConfig?
@@ -139,7 +145,7 @@ extension ConfigParser {
             recovery = parseRecovery(reader, problems: &problems)
         }
         var checks = parseChecks(reader, scope: .target, problems: &problems)
-        if kind == .vm, !checks.contains(where: { $0.metric.name == "main.uninterruptible" }) {
+        if kind == .vm, machine != nil, !checks.contains(where: { $0.metric.name == "main.uninterruptible" }) {
             checks.append(Self.stuckVMCheck)
         }
         let env = parseEnv(reader, problems: &problems) ?? [:]
@@ -152,7 +158,8 @@ extension ConfigParser {
         let user = reader.nonEmptyString("user", problems: &problems)
         let group = reader.nonEmptyString("group", problems: &problems)
         let stopSignal = parseSignal(reader, problems: &problems) ?? .term
-        let stopTimeout = reader.duration("stop_timeout", problems: &problems) ?? .seconds(10)
+        let stopTimeout =
+            reader.duration("stop_timeout", problems: &problems) ?? domain?.defaultStopTimeout ?? .seconds(10)
         var restart = RestartConfig()
         var restartKeys: Set<String> = []
         if let restartReader = reader.table("restart", problems: &problems) {
@@ -180,7 +187,8 @@ extension ConfigParser {
                 + "notify_socket = true (sd_notify WATCHDOG=1)"
             problems.append(reader.problem("heartbeat", message))
         }
-        guard let name, let exec, kind == .process || cgroup != nil || machine != nil || unit != nil else {
+        guard let name, let exec, kind == .process || cgroup != nil || machine != nil || unit != nil || domain != nil
+        else {
             return nil
         }
         return TargetConfig(
@@ -203,7 +211,8 @@ extension ConfigParser {
             startTimeout: startTimeout,
             recovery: recovery,
             actuator: actuator,
-            pidFile: pidFile
+            pidFile: pidFile,
+            domain: domain
         )
     }
 
@@ -236,10 +245,12 @@ extension ConfigParser {
         return unit
     }
 
-    /// `cgroup` for a cgroup target, `machine` for a vm target; each required for its kind and refused otherwise.
+    /// `cgroup` for a cgroup target, `machine` for a vm target; each required for its kind (unless `optional`: a vm
+    /// driven through libvirt may name its machine scope, for its figures) and refused otherwise.
     private static func parseWatched(
         _ reader: ConfigTableReader,
         kind: TargetKind,
+        optional: Bool = false,
         problems: inout [ConfigProblem]
     ) -> (cgroup: String?, machine: String?) {
         let wanted = kind == .cgroup ? "cgroup" : "machine"
@@ -248,6 +259,9 @@ extension ConfigParser {
             problems.append(reader.problem(other, "not for kind = \"\(kind.rawValue)\" targets (use \(wanted))"))
         }
         guard reader.value(wanted) != nil else {
+            if optional {
+                return (nil, nil)
+            }
             let hint =
                 kind == .cgroup
                 ? "the cgroup path, e.g. cgroup = \"/system.slice/db.service\""

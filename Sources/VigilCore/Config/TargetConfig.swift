@@ -45,6 +45,9 @@ public struct TargetConfig: Sendable, Equatable {
     /// Give the target a `NOTIFY_SOCKET` of its own and accept the sd_notify protocol on it (`READY=1`,
     /// `WATCHDOG=1`, `STATUS=`, `WATCHDOG_USEC=`), so programs written for systemd's watchdog run unchanged.
     public var notifySocket: Bool
+    /// The libvirt domain a `vm` target is driven and watched through (`domain = "web"`); `nil` for a vm watched
+    /// through its `machine` scope alone, and for other kinds.
+    public var domain: DomainConfig?
 
     public init(
         name: String,
@@ -66,7 +69,8 @@ public struct TargetConfig: Sendable, Equatable {
         startTimeout: Duration = .seconds(30),
         recovery: RecoveryConfig? = nil,
         actuator: ActuatorChoice? = nil,
-        pidFile: String? = nil
+        pidFile: String? = nil,
+        domain: DomainConfig? = nil
     ) {
         self.name = name
         self.kind = kind
@@ -88,6 +92,7 @@ public struct TargetConfig: Sendable, Equatable {
         self.recovery = recovery
         self.actuator = actuator
         self.pidFile = pidFile
+        self.domain = domain
     }
 
     /// Whether vigild spawns the target's process itself (the built-in `process` actuator).

@@ -1,0 +1,33 @@
+/// How a `vm` target is driven through libvirt (`domain = "web"`): started, shut down, destroyed and reverted with
+/// `virsh -c URI`, and watched through libvirt's lifecycle events rather than through a cgroup.
+public struct DomainConfig: Sendable, Equatable {
+    /// The domain's name, as `virsh list --all` shows it.
+    public var name: String
+    /// The libvirt connection (`qemu:///system`, `test+unix:///default?socket=…`).
+    public var uri: String
+    /// The snapshot the recovery ladder's `revert` goes back to; `nil`: the domain's current (latest) one.
+    public var snapshot: String?
+    /// How long a guest asked to shut down (ACPI) may take before it is destroyed.
+    public var shutdownTimeout: Duration
+
+    public static let defaultURI = "qemu:///system"
+    public static let defaultShutdownTimeout = Duration.seconds(30)
+
+    public init(
+        name: String,
+        uri: String = Self.defaultURI,
+        snapshot: String? = nil,
+        shutdownTimeout: Duration = Self.defaultShutdownTimeout
+    ) {
+        self.name = name
+        self.uri = uri
+        self.snapshot = snapshot
+        self.shutdownTimeout = shutdownTimeout
+    }
+
+    /// The `stop_timeout` of a domain target that does not set one: the guest's `shutdown_timeout`, and 10 s for
+    /// the `destroy` that follows it. Only past this does vigild destroy the domain on its own account.
+    public var defaultStopTimeout: Duration {
+        shutdownTimeout + .seconds(10)
+    }
+}
