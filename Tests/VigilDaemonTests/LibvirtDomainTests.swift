@@ -10,7 +10,7 @@ import Glibc
 /// `kind = "vm"` with `domain`: vigild drives domains of a real libvirtd (the test driver, on the test's own socket)
 /// through `virsh`, hears of their deaths through libvirt's lifecycle events, and brings them back by restart,
 /// snapshot revert or failover.
-@Suite struct LibvirtDomainTests {
+@Suite(.serialized) struct LibvirtDomainTests {
     static func daemon() async throws -> Libvirtd {
         try #require(Libvirtd.available, "root, libvirtd (libvirt-daemon) and virsh (libvirt-clients)")
         let daemon = try Libvirtd()

@@ -41,6 +41,18 @@ import Glibc
         return nil
     }
 
+    /// The unit's `sleep`, waiting up to 5 s: Type=simple is active as soon as systemd has forked, and the child
+    /// may not have run execve yet.
+    static func waitForDescendant(of ancestor: Int32) async throws -> Int32? {
+        for _ in 0..<250 {
+            if let pid = descendant(of: ancestor, command: ["/bin/sleep", "1000"]) {
+                return pid
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return nil
+    }
+
     /// The PID a process has in its own (innermost) PID namespace: the last number of `NSpid:`.
     static func namespacePID(of pid: Int32) -> Int32? {
         let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
@@ -86,7 +98,7 @@ import Glibc
 
         // The unit's process dies (SIGKILL from outside systemd): the unit fails, vigild hears it through
         // PropertiesChanged and starts the unit again.
-        let main = try #require(Self.descendant(of: container.process.pid, command: ["/bin/sleep", "1000"]))
+        let main = try #require(try await Self.waitForDescendant(of: container.process.pid))
         // The target's PID is the unit's MainPID read over D-Bus: the container's own number for that process.
         #expect(started.pid != nil && started.pid == Self.namespacePID(of: main), "\(started), host PID \(main)")
         kill(main, SIGKILL)
@@ -94,7 +106,7 @@ import Glibc
         #expect(exited.fields["VIGIL_CAUSE"]?.contains("failed") == true, "\(exited)")
         try await vigild.waitForEvent(.targetStarted, target: "probe", count: 2, timeout: .seconds(30))
         let restarted = try #require(vigild.events(.targetStarted, target: "probe").last)
-        let second = try #require(Self.descendant(of: container.process.pid, command: ["/bin/sleep", "1000"]))
+        let second = try #require(try await Self.waitForDescendant(of: container.process.pid))
         #expect(restarted.pid == Self.namespacePID(of: second), "\(restarted), host PID \(second)")
         let again = await Self.perform(probe, .status)
         #expect(again.report?.state?.phase == .active, "\(again)")

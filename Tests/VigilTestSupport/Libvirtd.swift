@@ -82,9 +82,11 @@ public final class Libvirtd: @unchecked Sendable {
     /// Why the daemon did not answer: the last `virsh` error and the end of its log.
     public private(set) var lastError = ""
 
-    /// Waits until the daemon answers, then opens the keeper's connection.
+    /// Waits until the daemon answers, then opens the keeper's connection. It usually answers within 0.3 s, but in
+    /// a full test run its first start has taken about 30 s once (sleeping in `poll` after its D-Bus probes, cause
+    /// not found), hence the long default.
     /// - Returns: `false` when it did not answer within `timeout` (`lastError` says what was seen).
-    public func waitUntilReady(timeout: Duration = .seconds(30)) async throws -> Bool {
+    public func waitUntilReady(timeout: Duration = .seconds(90)) async throws -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             var listed: (status: Int32, out: String, err: String)?
@@ -113,7 +115,15 @@ public final class Libvirtd: @unchecked Sendable {
         let log = (try? String(contentsOfFile: directory + "/libvirtd.log", encoding: .utf8)) ?? ""
         var info = vigil_exit_info()
         let exited = vigil_pidfd_reap(process.pidfd, 1, &info) > 0 ? "libvirtd exited; " : ""
-        lastError = exited + lastError + "; log: " + String(log.suffix(2000))
+        // Where a live one is stuck: its state, what it waits in, its threads.
+        let proc = "/proc/\(process.pid)"
+        let state = ((try? String(contentsOfFile: proc + "/status", encoding: .utf8)) ?? "").split(separator: "\n")
+            .filter { $0.hasPrefix("State") || $0.hasPrefix("Threads") || $0.hasPrefix("SigBlk") }
+        let wchan = (try? String(contentsOfFile: proc + "/wchan", encoding: .utf8)) ?? "?"
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory + "/run")) ?? []
+        lastError =
+            exited + lastError + "; \(state.joined(separator: ", ")), wchan \(wchan), run/ holds \(files)"
+            + "; log: " + String(log.suffix(2000))
         return false
     }
 

@@ -101,6 +101,7 @@ public final class VigildProcess: @unchecked Sendable {
             self.lock.unlock()
         }
         try process.run()
+        _ = startedTicks
     }
 
     deinit {
@@ -109,6 +110,17 @@ public final class VigildProcess: @unchecked Sendable {
     }
 
     public var pid: Int32 { process.processIdentifier }
+
+    /// When this vigild started, in clock ticks after boot (`/proc/PID/stat` field 22).
+    private lazy var startedTicks: UInt64 = Self.startTicks(pid) ?? 0
+
+    /// A process's start time in clock ticks after boot, if it exists.
+    static func startTicks(_ pid: Int32) -> UInt64? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let fields = stat.split(separator: ")").last?.split(separator: " "), fields.count > 19
+        else { return nil }
+        return UInt64(fields[19])
+    }
 
     /// The control socket of this vigild, when the test left the runtime directory to the harness.
     public var controlSocket: String { directory + "/run/control.sock" }
@@ -233,7 +245,9 @@ public final class VigildProcess: @unchecked Sendable {
         }
         for line in lines where line.event == EventKind.targetStarted.rawValue {
             // A service target's instance may have no PID of its own (0): kill(-0) would be the test's own group.
-            if let child = line.pid, child > 1 {
+            // Nor may its PID be one of this host's: a unit's MainPID in a container's PID namespace names some
+            // other process here. Only a group led by a process that started after this vigild is killed.
+            if let child = line.pid, child > 1, Self.startTicks(child).map({ $0 >= startedTicks }) == true {
                 kill(-child, SIGKILL)
             }
         }
