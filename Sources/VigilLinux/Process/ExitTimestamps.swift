@@ -23,6 +23,10 @@ public final class ExitTimestamps: Sendable {
 
     struct State {
         var watched: Set<Int32> = []
+        /// Whether the kernel filters the events (a socket filter is attached).
+        var filtered = false
+        /// Exit events read from the socket, watched or not.
+        var received = 0
         var exits: [Int32: MonotonicInstant] = [:]
         var dropped = 0
     }
@@ -50,11 +54,31 @@ public final class ExitTimestamps: Sendable {
             close(fd)
         }
         readSource.activate()
+        // Nothing is watched yet: no exit passes until something is.
+        _ = vigil_proc_events_filter(fd, nil, 0)
+    }
+
+    /// Exit events that reached vigild, watched or not: with the filter, only the watched ones. Only on the queue.
+    public var received: Int {
+        state.value.received
+    }
+
+    /// Whether the kernel drops the exits of processes nobody watches before they reach vigild.
+    public var isFiltered: Bool {
+        state.value.filtered
     }
 
     /// Keeps the exit time of `pid` when it comes. Only on the queue.
     public func watch(_ pid: Int32) {
         state.value.watched.insert(pid)
+        refilter()
+    }
+
+    /// Has the kernel pass only the exits of watched processes (all exits past `VIGIL_PROC_FILTER_MAX` of them).
+    private func refilter() {
+        let pids = Array(state.value.watched)
+        let result = pids.withUnsafeBufferPointer { vigil_proc_events_filter(fd, $0.baseAddress, Int32($0.count)) }
+        state.value.filtered = result == 0
     }
 
     /// The exit time of `pid`, if the kernel reported it within 2 ms; stops watching it. Only on the queue.
@@ -66,7 +90,9 @@ public final class ExitTimestamps: Sendable {
                 Self.drain(fd: fd, into: state)
             }
         }
-        state.value.watched.remove(pid)
+        if state.value.watched.remove(pid) != nil {
+            refilter()
+        }
         return state.value.exits.removeValue(forKey: pid)
     }
 
@@ -91,6 +117,7 @@ public final class ExitTimestamps: Sendable {
                 continue
             }
             guard count >= 0 else { return }
+            state.value.received += Int(count)
             for exit in batch.prefix(Int(count)) where state.value.watched.contains(exit.tgid) {
                 // Every thread of a process reports its exit; the process is gone at the last one.
                 let instant = MonotonicInstant(nanoseconds: exit.timestamp_nsec)
