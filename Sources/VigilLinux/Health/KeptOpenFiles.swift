@@ -7,8 +7,6 @@ import Glibc
 /// Not `Sendable`: it belongs to one reader, used from one queue.
 final class KeptOpenFiles {
     private var files: [String: KeptOpenFile] = [:]
-    /// One read buffer for all the files.
-    private var buffer: [UInt8] = []
     /// Whether kept files check for being unlinked on every read (not needed on cgroupfs).
     private let checksUnlinked: Bool
     /// Files found missing, and how many reads have skipped them since: a controller that is not enabled stays so,
@@ -31,7 +29,7 @@ final class KeptOpenFiles {
         }
         if let kept = files[path] {
             do {
-                return try kept.read(using: &buffer)
+                return try kept.read()
             } catch {
                 files[path] = nil
                 guard error.fileVanished else { throw error }
@@ -46,7 +44,7 @@ final class KeptOpenFiles {
             }
             throw error
         }
-        let text = try file.read(using: &buffer)
+        let text = try file.read()
         files[path] = file
         return text
     }
