@@ -19,13 +19,13 @@ public final class CgroupReader {
     /// One per `CgroupFile`, by its raw value.
     private var slots: [Slot]
 
-    /// Where one file is, and its state.
+    /// The state of one file (16 bytes: a reader exists per watched cgroup).
     private struct Slot {
-        /// The directory that holds the file; `nil` when the cgroup is in no such hierarchy.
-        var directory: String?
         var file: KeptOpenFile?
-        /// Reads skipped since the file was found missing (see `absentRetry`); `nil` unless it was.
-        var absentSkips: Int?
+        /// Reads skipped since the file was found missing (see `absentRetry`); -1 unless it was.
+        var absentSkips: Int32 = -1
+        /// Whether the cgroup is in the hierarchy that holds the file.
+        var inHierarchy: Bool
     }
 
     /// A controller that is not enabled stays so: a file found missing is looked for again (and its directory
@@ -39,8 +39,13 @@ public final class CgroupReader {
         let probe = directories.unified ?? directories.controllers.values.sorted().first
         checksUnlinked = !(probe.map(Self.isCgroupFileSystem) ?? false)
         slots = CgroupFile.allCases.map { file in
-            Slot(directory: file.controller.map { directories.controllers[$0] } ?? directories.unified)
+            Slot(inHierarchy: Self.directory(of: file, in: directories) != nil)
         }
+    }
+
+    /// The directory that holds `file`, if the cgroup is in its hierarchy.
+    private static func directory(of file: CgroupFile, in directories: CgroupDirectories) -> String? {
+        file.controller.map { directories.controllers[$0] } ?? directories.unified
     }
 
     /// Whether `path` is on cgroup2 or cgroup v1.
@@ -146,63 +151,73 @@ public final class CgroupReader {
         _ parse: (UnsafeRawBufferPointer) throws(KernelTextError) -> Value
     ) throws(HealthReadError) -> Value? {
         let index = file.rawValue
-        guard let directory = slots[index].directory else { return nil }
-        if let skipped = slots[index].absentSkips {
+        guard slots[index].inHierarchy else { return nil }
+        let skipped = slots[index].absentSkips
+        if skipped >= 0 {
             if skipped < Self.absentRetry {
                 slots[index].absentSkips = skipped + 1
                 return nil
             }
-            slots[index].absentSkips = nil
+            slots[index].absentSkips = -1
         }
-        var parsed: Result<Value, KernelTextError>?
         if let kept = slots[index].file {
+            var result: Result<Value, KernelTextError>?
             do {
-                parsed = try kept.withContents(parse)
+                result = try kept.withContents(parse)
             } catch {
                 slots[index].file = nil
                 guard error.fileVanished else { throw .system(error) }
             }
-        }
-        if parsed == nil {
-            let opened: KeptOpenFile
-            do {
-                opened = try KeptOpenFile(path: directory + "/" + file.name, checksUnlinked: checksUnlinked)
-            } catch {
-                guard error.errno == ENOENT || error.errno == ENOTDIR else { throw .system(error) }
-                // A missing file in a directory that is still there is a controller not enabled; a missing
-                // directory is a removed cgroup, which the caller must hear about.
-                guard DirectoryEntries.isDirectory(directory) else {
-                    forget(directory)
-                    throw .system(SystemError(call: "open", subject: directory, errno: ENOENT))
-                }
-                slots[index].absentSkips = 0
-                return nil
+            if let result {
+                return try parsed(result, file)
             }
-            do {
-                parsed = try opened.withContents(parse)
-            } catch {
-                if error.fileVanished {
-                    forget(directory)
-                }
-                throw .system(error)
-            }
-            slots[index].file = opened
         }
-        switch parsed {
+        guard let directory = Self.directory(of: file, in: directories) else { return nil }
+        let opened: KeptOpenFile
+        do {
+            opened = try KeptOpenFile(path: directory + "/" + file.name, checksUnlinked: checksUnlinked)
+        } catch {
+            guard error.errno == ENOENT || error.errno == ENOTDIR else { throw .system(error) }
+            // A missing file in a directory that is still there is a controller not enabled; a missing
+            // directory is a removed cgroup, which the caller must hear about.
+            guard DirectoryEntries.isDirectory(directory) else {
+                forget(directory)
+                throw .system(SystemError(call: "open", subject: directory, errno: ENOENT))
+            }
+            slots[index].absentSkips = 0
+            return nil
+        }
+        let result: Result<Value, KernelTextError>
+        do {
+            result = try opened.withContents(parse)
+        } catch {
+            if error.fileVanished {
+                forget(directory)
+            }
+            throw .system(error)
+        }
+        slots[index].file = opened
+        return try parsed(result, file)
+    }
+
+    private func parsed<Value>(
+        _ result: Result<Value, KernelTextError>,
+        _ file: CgroupFile
+    ) throws(HealthReadError) -> Value {
+        switch result {
         case .success(let value):
             return value
         case .failure(let error):
+            let directory = Self.directory(of: file, in: directories) ?? ""
             throw .malformed(path: directory + "/" + file.name, error)
-        case nil:
-            return nil
         }
     }
 
     /// Closes every file in `directory` (a cgroup directory that is gone) and forgets which were missing.
     private func forget(_ directory: String) {
-        for index in slots.indices where slots[index].directory == directory {
-            slots[index].file = nil
-            slots[index].absentSkips = nil
+        for file in CgroupFile.allCases where Self.directory(of: file, in: directories) == directory {
+            slots[file.rawValue].file = nil
+            slots[file.rawValue].absentSkips = -1
         }
     }
 }

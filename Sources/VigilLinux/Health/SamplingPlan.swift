@@ -65,28 +65,26 @@ struct SamplingPlan {
         var kind: Kind
         /// Whether a check compares with a percentage of the metric's total (its limit must be read too).
         var withTotal: Bool
-        /// The indices of the checks that take this figure.
-        var checks: [Int]
     }
 
-    /// The metric and percent-ness of each check the plan was made for, to notice new checks (a reload).
-    private var checks: [(metric: HealthMetric, percent: Bool)] = []
+    /// The distinct metrics, in the order of the checks that first name them.
     private(set) var slots: [Slot] = []
+    /// For each check the plan was made for: its metric and percent-ness (to notice new checks after a reload),
+    /// and the slot that reads its figure.
+    private(set) var checks: [(metric: HealthMetric, percent: Bool, slot: Int)] = []
 
     init() {}
 
     init(_ detectors: [CheckDetector]) {
-        var slotOfMetric: [HealthMetric: Int] = [:]
-        for (index, detector) in detectors.enumerated() {
+        for detector in detectors {
             let metric = detector.check.metric
             let percent = Self.isPercent(detector.check)
-            checks.append((metric, percent))
-            if let slot = slotOfMetric[metric] {
-                slots[slot].withTotal = slots[slot].withTotal || percent
-                slots[slot].checks.append(index)
+            if let earlier = checks.first(where: { $0.metric == metric }) {
+                slots[earlier.slot].withTotal = slots[earlier.slot].withTotal || percent
+                checks.append((metric, percent, earlier.slot))
             } else {
-                slotOfMetric[metric] = slots.count
-                slots.append(Slot(kind: Kind(metric), withTotal: percent, checks: [index]))
+                checks.append((metric, percent, slots.count))
+                slots.append(Slot(kind: Kind(metric), withTotal: percent))
             }
         }
     }

@@ -67,7 +67,7 @@ public final class TargetSampler {
             } catch {
                 reading = .missing(error.description)
             }
-            for check in plan.slots[slot].checks {
+            for check in plan.checks.indices where plan.checks[check].slot == slot {
                 readings[check] = reading
             }
         }
