@@ -175,7 +175,7 @@ public final class CgroupReader {
         guard let directory = Self.directory(of: file, in: directories) else { return nil }
         let opened: KeptOpenFile
         do {
-            opened = try KeptOpenFile(path: directory + "/" + file.name, checksUnlinked: checksUnlinked)
+            opened = try KeptOpenFile(directory: directory, name: file.name, checksUnlinked: checksUnlinked)
         } catch {
             guard error.errno == ENOENT || error.errno == ENOTDIR else { throw .system(error) }
             // A missing file in a directory that is still there is a controller not enabled; a missing

@@ -11,7 +11,13 @@ import Glibc
 /// Not `Sendable`: a reader owns its files and uses them from one queue.
 public final class KeptOpenFile {
     /// The path it was opened at, for messages.
-    public let path: String
+    public var path: String {
+        name.isEmpty ? directory : directory + "/" + name
+    }
+    /// The path in two parts, joined only for a message: a reader keeps thousands of files whose directory string
+    /// it already holds and whose names are constants, so a file keeps no path string of its own.
+    private let directory: String
+    private let name: String
     private let descriptor: Int32
     /// Whether each read checks that the file was not unlinked meanwhile (an `fstat`). cgroupfs needs no such
     /// check: a removed cgroup's files fail with `ENODEV`.
@@ -25,8 +31,19 @@ public final class KeptOpenFile {
     ///   - checksUnlinked: Check on every read that the file still has a name (see `read()`).
     /// - Throws: `SystemError` from `open` (`ENOENT` when the file does not exist).
     public init(path: String, checksUnlinked: Bool = true) throws(SystemError) {
-        self.path = path
+        self.directory = path
+        self.name = ""
         self.checksUnlinked = checksUnlinked
+        self.descriptor = try valueOrErrno("open", path) { open(path, O_RDONLY | O_CLOEXEC) }
+    }
+
+    /// Opens `name` in `directory` read-only (see `init(path:checksUnlinked:)`).
+    /// - Throws: `SystemError` from `open` (`ENOENT` when the file does not exist).
+    init(directory: String, name: String, checksUnlinked: Bool) throws(SystemError) {
+        self.directory = directory
+        self.name = name
+        self.checksUnlinked = checksUnlinked
+        let path = directory + "/" + name
         self.descriptor = try valueOrErrno("open", path) { open(path, O_RDONLY | O_CLOEXEC) }
     }
 
@@ -82,8 +99,13 @@ public final class KeptOpenFile {
         let slack = min(buffer.count / 4, 1024)
         var filled = 0
         while true {
-            let count = try valueOrErrno("pread", path) {
-                pread(descriptor, buffer.baseAddress! + filled, buffer.count - filled, off_t(filled))
+            let count: Int
+            do {
+                count = try valueOrErrno("pread") {
+                    pread(descriptor, buffer.baseAddress! + filled, buffer.count - filled, off_t(filled))
+                }
+            } catch {
+                throw SystemError(call: error.call, subject: path, errno: error.errno)
             }
             filled += count
             if count == 0 || buffer.count - filled > slack {
@@ -95,7 +117,11 @@ public final class KeptOpenFile {
         }
         if checksUnlinked {
             var status = stat()
-            try valueOrErrno("fstat", path) { fstat(descriptor, &status) }
+            do {
+                try valueOrErrno("fstat") { fstat(descriptor, &status) }
+            } catch {
+                throw SystemError(call: error.call, subject: path, errno: error.errno)
+            }
             if status.st_nlink == 0 {
                 throw SystemError(call: "pread", subject: path, errno: ENOENT)
             }
