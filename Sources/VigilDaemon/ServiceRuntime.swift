@@ -90,6 +90,8 @@ final class ServiceRuntime {
             timer = DispatchSource.makeTimerSource(flags: .strict, queue: queue)
             let onTimer = self.onTimer
             timer.setEventHandler { @Sendable in onTimer() }
+            // Never activated without a deadline: an unscheduled timer source may fire at once.
+            timer.schedule(deadline: .distantFuture)
             timer.activate()
             self.timer = timer
         }
