@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -689,6 +690,11 @@ static inline int vigil_epoll_take(int epfd, int64_t *tags, int *errors, int max
 /// pipe2(2), which glibc declares only with _GNU_SOURCE. Returns 0 or -errno.
 static inline int vigil_pipe2(int fds[2], int flags) {
     return syscall(SYS_pipe2, fds, flags) == 0 ? 0 : -errno;
+}
+
+/// Limits malloc to one arena (`M_ARENA_MAX` 1), for a daemon whose few threads need no arena each; 1 on success.
+static inline int vigil_malloc_single_arena(void) {
+    return mallopt(M_ARENA_MAX, 1);
 }
 
 /// The file-system type (statfs f_type) of `path`, or -errno.

@@ -92,21 +92,26 @@ extension Engine {
     }
 
     /// Reads a target's figures and feeds its detectors; a raised `fault` check starts its recovery.
-    func evaluateChecks(_ runtime: TargetRuntime, now: MonotonicInstant) {
+    /// - Parameter freshPressure: read pressure files even if the last tick read them (a PSI trigger fired).
+    func evaluateChecks(_ runtime: TargetRuntime, now: MonotonicInstant, freshPressure: Bool = false) {
         guard !runtime.detectors.isEmpty, runtime.hasInstance else { return }
         if runtime.sampler == nil, let pid = runtime.machine.state.pid {
             runtime.sampler = processSampler(pid: pid)
         }
         guard let sampler = runtime.sampler else { return }
         let mainPID = runtime.watched?.mainPID ?? runtime.machine.state.pid
-        let samples = sampler.sample(
-            runtime.checkedMetrics,
-            mainPID: mainPID,
-            now: now,
-            totals: runtime.metricsWithTotals
-        )
+        sampler.sample(for: runtime.detectors, mainPID: mainPID, now: now, freshPressure: freshPressure)
         for index in runtime.detectors.indices {
-            guard let transition = observe(&runtime.detectors[index], samples, now: now) else { continue }
+            let transition: CheckDetector.Transition?
+            switch sampler.readings[index] {
+            case .value(let reading):
+                transition = runtime.detectors[index].observe(reading, now: now)
+            case .missing(let reason):
+                transition = runtime.detectors[index].observeMissing(reason: reason)
+            case .none:
+                transition = nil
+            }
+            guard let transition else { continue }
             let detector = runtime.detectors[index]
             report(transition, of: detector, target: runtime.name, now: now)
             if case .raised = transition, detector.check.severity == .fault {
@@ -250,7 +255,7 @@ extension Engine {
             guard evaluated.insert(owner).inserted else { continue }
             if let name = owner {
                 if let runtime = targets[name] {
-                    evaluateChecks(runtime, now: now)
+                    evaluateChecks(runtime, now: now, freshPressure: true)
                 }
             } else {
                 evaluateHost(now: now)

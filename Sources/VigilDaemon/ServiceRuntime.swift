@@ -30,7 +30,12 @@ final class ServiceRuntime {
     /// Since when the service's failure waits for a recovery slot (`concurrent_recoveries`); `nil` when it does
     /// not wait.
     var queuedSince: MonotonicInstant?
-    private let timer: any DispatchSourceTimer
+    /// Made on first arming (most services never need it).
+    private var timer: (any DispatchSourceTimer)?
+    private let queue: DispatchQueue
+    private let onTimer: @Sendable () -> Void
+    /// Set by `close()`: a closed runtime makes no timer any more.
+    private var closed = false
 
     /// What the engine waits for to report an outcome.
     enum PendingOperation: Equatable {
@@ -72,26 +77,39 @@ final class ServiceRuntime {
                 hooks: config.promoteHooks
             )
         }
-        timer = DispatchSource.makeTimerSource(flags: .strict, queue: queue)
-        timer.setEventHandler { @Sendable in onTimer() }
-        timer.schedule(deadline: .distantFuture)
-        timer.activate()
+        self.queue = queue
+        self.onTimer = onTimer
     }
 
     /// Every target of the service: the primary, then the standbys.
     var members: [String] { [owner] + config.standbys }
 
     func arm(at instant: MonotonicInstant, now: MonotonicInstant) {
+        guard !closed else { return }
+        let timer: any DispatchSourceTimer
+        if let existing = self.timer {
+            timer = existing
+        } else {
+            timer = DispatchSource.makeTimerSource(flags: .strict, queue: queue)
+            let onTimer = self.onTimer
+            timer.setEventHandler { @Sendable in onTimer() }
+            // Never activated without a deadline: an unscheduled timer source may fire at once.
+            timer.schedule(deadline: .distantFuture)
+            timer.activate()
+            self.timer = timer
+        }
         let delay = max(instant - now, .zero)
         timer.schedule(deadline: .now() + .nanoseconds(Int(delay.nanoseconds)), leeway: .milliseconds(1))
     }
 
     func disarm() {
-        timer.schedule(deadline: .distantFuture)
+        timer?.schedule(deadline: .distantFuture)
     }
 
     func close() {
-        timer.cancel()
+        closed = true
+        timer?.cancel()
+        timer = nil
         hook?.watcher.cancel()
         hook = nil
         cancelledHooks = []

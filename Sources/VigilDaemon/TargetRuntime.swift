@@ -88,8 +88,15 @@ final class TargetRuntime {
     var domainOperation: ActuatorCancellation?
     var domainRevert: Engine.DomainRevert?
     var domainPID: Int32?
-    private let timer: any DispatchSourceTimer
-    private let heartbeatTimer: any DispatchSourceTimer
+    /// The restart-policy and heartbeat timers, made on first arming: most targets never need one or both, and at a
+    /// thousand targets idle dispatch sources are a good part of vigild's memory.
+    private var timer: (any DispatchSourceTimer)?
+    private var heartbeatTimer: (any DispatchSourceTimer)?
+    private let queue: DispatchQueue
+    private let onTimer: @Sendable () -> Void
+    private let onHeartbeatTimer: @Sendable () -> Void
+    /// Set by `close()`: a closed runtime makes no timer any more.
+    private var closed = false
 
     enum WhenDown {
         case nothing
@@ -113,25 +120,35 @@ final class TargetRuntime {
         self.machine = RestartStateMachine(target: config, seed: seed)
         self.heartbeatConfig = config.heartbeat
         self.detectors = config.checks.map(CheckDetector.init)
-        timer = DispatchSource.makeTimerSource(flags: .strict, queue: queue)
-        timer.setEventHandler { @Sendable in onTimer() }
+        self.queue = queue
+        self.onTimer = onTimer
+        self.onHeartbeatTimer = onHeartbeatTimer
+    }
+
+    /// A timer source on the engine queue calling `handler`, activated and disarmed.
+    private static func makeTimer(
+        queue: DispatchQueue,
+        _ handler: @escaping @Sendable () -> Void
+    ) -> any DispatchSourceTimer {
+        let timer = DispatchSource.makeTimerSource(flags: .strict, queue: queue)
+        timer.setEventHandler { @Sendable in handler() }
         timer.schedule(deadline: .distantFuture)
         timer.activate()
-        heartbeatTimer = DispatchSource.makeTimerSource(flags: .strict, queue: queue)
-        heartbeatTimer.setEventHandler { @Sendable in onHeartbeatTimer() }
-        heartbeatTimer.schedule(deadline: .distantFuture)
-        heartbeatTimer.activate()
+        return timer
     }
 
     /// Arms the heartbeat timer for the judge's next deadline, or disarms it.
     func armHeartbeat(now: MonotonicInstant) {
         heartbeatDeadline = judge?.nextDeadline()
         guard let deadline = heartbeatDeadline else {
-            heartbeatTimer.schedule(deadline: .distantFuture)
+            heartbeatTimer?.schedule(deadline: .distantFuture)
             return
         }
+        guard !closed else { return }
+        let timer = heartbeatTimer ?? Self.makeTimer(queue: queue, onHeartbeatTimer)
+        heartbeatTimer = timer
         let delay = max(deadline - now, .zero)
-        heartbeatTimer.schedule(deadline: .now() + .nanoseconds(Int(delay.nanoseconds)), leeway: .milliseconds(1))
+        timer.schedule(deadline: .now() + .nanoseconds(Int(delay.nanoseconds)), leeway: .milliseconds(1))
     }
 
     var name: String { config.name }
@@ -148,18 +165,24 @@ final class TargetRuntime {
 
     /// Arms the one timer for `instant` on the monotonic clock, replacing any earlier arming.
     func arm(at instant: MonotonicInstant, now: MonotonicInstant) {
+        guard !closed else { return }
+        let timer = self.timer ?? Self.makeTimer(queue: queue, onTimer)
+        self.timer = timer
         let delay = max(instant - now, .zero)
         timer.schedule(deadline: .now() + .nanoseconds(Int(delay.nanoseconds)), leeway: .milliseconds(1))
     }
 
     func disarm() {
-        timer.schedule(deadline: .distantFuture)
+        timer?.schedule(deadline: .distantFuture)
     }
 
     /// Releases the timer and stops watching; the runtime must not be used afterwards.
     func close() {
-        timer.cancel()
-        heartbeatTimer.cancel()
+        closed = true
+        timer?.cancel()
+        timer = nil
+        heartbeatTimer?.cancel()
+        heartbeatTimer = nil
         watcher?.cancel()
         watcher = nil
         adopted?.cancel()
@@ -186,13 +209,4 @@ final class TargetRuntime {
         domainOperation?.cancel()
         domainOperation = nil
     }
-
-    /// The metrics the checks read, and those of them whose total a percentage bound needs (computed once).
-    private(set) lazy var checkedMetrics: Set<HealthMetric> = Set(config.checks.map(\.metric))
-    private(set) lazy var metricsWithTotals: Set<HealthMetric> = Set(
-        config.checks.filter {
-            if case .percentOfTotal = $0.bound { return true }
-            return false
-        }.map(\.metric)
-    )
 }

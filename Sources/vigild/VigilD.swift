@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLinux
 import Dispatch
 import Logging
 import VigilCore
@@ -34,6 +35,9 @@ struct VigilD: ParsableCommand {
     var logTarget: LogTarget?
 
     func run() throws {
+        // One malloc arena: vigild's threads are few and mostly idle, and the engine thread reusing what the
+        // configuration parse freed on the main thread (instead of a second arena) saves ~3.5 MB at 1000 targets.
+        _ = vigil_malloc_single_arena()
         if let file = checkConfig {
             let report = ConfigCheck.run(path: file)
             report.emit()

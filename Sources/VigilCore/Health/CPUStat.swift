@@ -31,15 +31,37 @@ public struct CPUStat: Sendable, Equatable {
     /// Parses a v2 `cpu.stat`.
     /// - Throws: `KernelTextError` when no known key is present or a known key's value is garbled.
     public static func parse(_ text: String) throws(KernelTextError) -> CPUStat {
-        let keyed = FlatKeyedText(text, file: .cpuStat)
-        let stat = CPUStat(
-            usageMicroseconds: try keyed.optional("usage_usec"),
-            userMicroseconds: try keyed.optional("user_usec"),
-            systemMicroseconds: try keyed.optional("system_usec"),
-            periods: try keyed.optional("nr_periods"),
-            throttledPeriods: try keyed.optional("nr_throttled"),
-            throttledMicroseconds: try keyed.optional("throttled_usec")
-        )
+        try KernelBytes.withBytes(of: text, parse(bytes:))
+    }
+
+    /// Parses a v2 `cpu.stat` from the bytes read, without building strings (it is read every tick for every
+    /// watched cgroup). Keys are looked at on lines of exactly two fields; the first line of a key counts.
+    /// - Throws: `KernelTextError` when no known key is present or a known key's value is garbled.
+    public static func parse(bytes: UnsafeRawBufferPointer) throws(KernelTextError) -> CPUStat {
+        var stat = CPUStat()
+        try KernelBytes.forEachKeyValue(bytes) { (line, key, value) throws(KernelTextError) in
+            func take(_ field: inout UInt64?) throws(KernelTextError) {
+                guard field == nil else { return }
+                guard let number = KernelBytes.unsigned(value) else {
+                    let message = "\(KernelBytes.text(key)) is not a number: '\(KernelBytes.text(value))'"
+                    throw KernelTextError(file: .cpuStat, line: line, message: message)
+                }
+                field = number
+            }
+            if KernelBytes.equals(key, "usage_usec") {
+                try take(&stat.usageMicroseconds)
+            } else if KernelBytes.equals(key, "user_usec") {
+                try take(&stat.userMicroseconds)
+            } else if KernelBytes.equals(key, "system_usec") {
+                try take(&stat.systemMicroseconds)
+            } else if KernelBytes.equals(key, "nr_periods") {
+                try take(&stat.periods)
+            } else if KernelBytes.equals(key, "nr_throttled") {
+                try take(&stat.throttledPeriods)
+            } else if KernelBytes.equals(key, "throttled_usec") {
+                try take(&stat.throttledMicroseconds)
+            }
+        }
         guard stat != CPUStat() else {
             throw KernelTextError(file: .cpuStat, message: "none of usage_usec, nr_periods… present")
         }

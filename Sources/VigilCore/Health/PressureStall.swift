@@ -31,11 +31,17 @@ public struct PressureStall: Sendable, Equatable {
     /// watched cgroup every tick, and this parse was the largest single cost at a thousand cgroups.
     /// - Throws: `KernelTextError` when the `some` line is missing or a line lacks a number it needs.
     public static func parse(_ text: String) throws(KernelTextError) -> PressureStall {
+        try KernelBytes.withBytes(of: text, parse(bytes:))
+    }
+
+    /// Parses the bytes of a pressure file as read (see `parse(_:)`).
+    /// - Throws: `KernelTextError` when the `some` line is missing or a line lacks a number it needs.
+    public static func parse(bytes: UnsafeRawBufferPointer) throws(KernelTextError) -> PressureStall {
         var some: Line?
         var full: Line?
         var scanner = LineScanner()
         var lineNumber = 1
-        for byte in text.utf8 {
+        for byte in bytes {
             if byte == UInt8(ascii: "\n") {
                 if let (kind, line) = try scanner.finish(line: lineNumber) {
                     if kind == .some { some = line } else { full = line }

@@ -1,6 +1,6 @@
 import CLinux
 import Dispatch
-import Foundation
+import FoundationEssentials
 import VigilCore
 
 #if canImport(Glibc)

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import VigilCore
 
 /// The control protocol's framing (`docs/control-protocol.md`): one compact JSON object per line, `\n` ends it.

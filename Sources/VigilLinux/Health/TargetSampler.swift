@@ -11,11 +11,30 @@ import Glibc
 public final class TargetSampler {
     public let reader: CgroupReader
     public let root: HostRoot
+    /// The figure of each check after `sample(for:mainPID:now:freshPressure:)`, in the checks' order.
+    public private(set) var readings: [CheckReading] = []
+    private var plan = SamplingPlan()
+    /// The last reading of each pressure file, by `PressureResource` (cpu, memory, io), and when it was taken.
+    private var lastPressure: [(stall: PressureStall?, at: MonotonicInstant)?] = [nil, nil, nil]
     private var lastCPU: (microseconds: UInt64, at: MonotonicInstant)?
     private var lastThrottle: (periods: UInt64, throttled: UInt64)?
     private var lastMainCPU: (pid: Int32, ticks: UInt64, at: MonotonicInstant)?
     private let pageSize = Double(sysconf(Int32(_SC_PAGESIZE)))
     private let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
+
+    /// The kernel recomputes a cgroup's pressure averages every 2 s (`PSI_FREQ`): a pressure file read less than
+    /// this long ago is not read again for a tick, its figures are reused (with a 1 s tick, the file is read every
+    /// other tick). A PSI trigger that fires asks for a fresh read.
+    public static let pressureReuse: Duration = .milliseconds(1500)
+
+    /// What a check's metric reads as in one round.
+    public enum CheckReading: Sendable, Equatable {
+        case value(MetricReading)
+        /// No figure this round, and nothing wrong: a rate's first round, a main process not known yet.
+        case none
+        /// The figure cannot be read, and why.
+        case missing(String)
+    }
 
     public init(directories: CgroupDirectories, root: HostRoot = .host) {
         self.reader = CgroupReader(directories: directories)
@@ -24,7 +43,37 @@ public final class TargetSampler {
 
     public var directories: CgroupDirectories { reader.directories }
 
-    /// Reads the metrics asked for.
+    /// Reads the figure each detector's check needs, into `readings` (same order): each metric once, however many
+    /// checks look at it, and a limit only for a check with a percentage bound. Allocates nothing in a steady state.
+    /// - Parameters:
+    ///   - detectors: the target's detectors; only their checks are looked at.
+    ///   - mainPID: the target's main process, for `main.*`.
+    ///   - now: when the round is taken, for rates and for reusing pressure figures.
+    ///   - freshPressure: read pressure files even if they were read less than `pressureReuse` ago.
+    public func sample(for detectors: [CheckDetector], mainPID: Int32?, now: MonotonicInstant, freshPressure: Bool) {
+        if !plan.matches(detectors) {
+            plan = SamplingPlan(detectors)
+            readings = Array(repeating: .none, count: detectors.count)
+        }
+        for slot in plan.slots.indices {
+            let reading: CheckReading
+            do {
+                let kind = plan.slots[slot].kind
+                let read = try read(kind, withTotal: plan.slots[slot].withTotal, mainPID: mainPID, now: now) {
+                    resource throws(HealthReadError) in
+                    try pressure(resource, now: now, reuse: !freshPressure)
+                }
+                reading = read.map { .value($0) } ?? .none
+            } catch {
+                reading = .missing(error.description)
+            }
+            for check in plan.checks.indices where plan.checks[check].slot == slot {
+                readings[check] = reading
+            }
+        }
+    }
+
+    /// Reads the metrics asked for (always afresh).
     /// - Parameters:
     ///   - metrics: the target's checked metrics; nothing else is read.
     ///   - mainPID: the target's main process, for `main.*`.
@@ -41,7 +90,12 @@ public final class TargetSampler {
         for metric in metrics {
             do {
                 let withTotal = totals?.contains(metric) ?? true
-                if let reading = try read(metric, withTotal: withTotal, mainPID: mainPID, now: now) {
+                let kind = SamplingPlan.Kind(metric)
+                let read = try read(kind, withTotal: withTotal, mainPID: mainPID, now: now) {
+                    resource throws(HealthReadError) in
+                    try pressure(resource, now: now, reuse: false)
+                }
+                if let reading = read {
                     samples[metric] = reading
                 }
             } catch {
@@ -52,44 +106,73 @@ public final class TargetSampler {
     }
 
     private func read(
-        _ metric: HealthMetric,
+        _ kind: SamplingPlan.Kind,
         withTotal: Bool,
         mainPID: Int32?,
-        now: MonotonicInstant
+        now: MonotonicInstant,
+        pressure: (PressureResource) throws(HealthReadError) -> PressureStall?
     ) throws(HealthReadError) -> MetricReading? {
-        switch metric.name {
-        case "memory.current":
+        switch kind {
+        case .memoryCurrent:
             if let current = try reader.memoryCurrent() {
                 let total = withTotal ? try reader.memoryMax()?.value.map { Double($0) } : nil
                 return MetricReading(Double(current), total: total)
             }
-            guard let usage = try reader.memoryUsageV1() else { throw Self.absent(metric, "no memory controller") }
+            guard let usage = try reader.memoryUsageV1() else { throw Self.absent(kind, "no memory controller") }
             let total = withTotal ? try reader.memoryLimitV1()?.value.map { Double($0) } : nil
             return MetricReading(Double(usage), total: total)
-        case "pids.current":
-            guard let current = try reader.pidsCurrent() else { throw Self.absent(metric, "no pids controller") }
+        case .pidsCurrent:
+            guard let current = try reader.pidsCurrent() else { throw Self.absent(kind, "no pids controller") }
             let total = withTotal ? try reader.pidsMax()?.value.map { Double($0) } : nil
             return MetricReading(Double(current), total: total)
-        case "cpu.usage":
-            return try cpuUsage(metric, now: now)
-        case "cpu.throttled":
+        case .cpuUsage:
+            return try cpuUsage(kind, now: now)
+        case .cpuThrottled:
             var stat = try reader.cpuStat()
             if stat?.periods == nil {
                 stat = try reader.cpuStatV1()
             }
             guard let periods = stat?.periods, let throttled = stat?.throttledPeriods
-            else { throw Self.absent(metric, "no CFS bandwidth figures (cpu controller, cpu.max)") }
+            else { throw Self.absent(kind, "no CFS bandwidth figures (cpu controller, cpu.max)") }
             defer { lastThrottle = (periods, throttled) }
             guard let last = lastThrottle, periods > last.periods else { return nil }
             return MetricReading(Double(throttled &- last.throttled) / Double(periods - last.periods) * 100)
-        case "main.uninterruptible", "main.rss", "main.cpu":
-            return try mainProcess(metric, pid: mainPID, now: now)
-        default:
-            return try pressure(metric)
+        case .mainUninterruptible, .mainRSS, .mainCPU:
+            return try mainProcess(kind, pid: mainPID, now: now)
+        case .pressure(let resource, let full, let window):
+            guard let stall = try pressure(resource) else {
+                throw Self.absent(kind, "no \(resource.rawValue).pressure (cgroup v2 with PSI needed)")
+            }
+            guard let line = full ? stall.full : stall.some else { return nil }
+            switch window {
+            case .avg10: return MetricReading(line.avg10)
+            case .avg60: return MetricReading(line.avg60)
+            case .avg300: return MetricReading(line.avg300)
+            }
+        case .unknown:
+            return nil
         }
     }
 
-    private func cpuUsage(_ metric: HealthMetric, now: MonotonicInstant) throws(HealthReadError) -> MetricReading? {
+    /// A cgroup's pressure file (`nil` when it has none), reused if it was read less than `pressureReuse` ago and
+    /// `reuse` allows.
+    private func pressure(
+        _ resource: PressureResource,
+        now: MonotonicInstant,
+        reuse: Bool
+    ) throws(HealthReadError) -> PressureStall? {
+        let index = resource == .cpu ? 0 : resource == .memory ? 1 : 2
+        if reuse, let last = lastPressure[index], now >= last.at, now - last.at < Self.pressureReuse {
+            return last.stall
+        }
+        lastPressure[index] = nil
+        let stall = try reader.pressure(resource)
+        lastPressure[index] = (stall, now)
+        return stall
+    }
+
+    private func cpuUsage(_ metric: SamplingPlan.Kind, now: MonotonicInstant) throws(HealthReadError) -> MetricReading?
+    {
         let microseconds: UInt64
         if let usage = try reader.cpuStat()?.usageMicroseconds {
             microseconds = usage
@@ -105,16 +188,16 @@ public final class TargetSampler {
     }
 
     private func mainProcess(
-        _ metric: HealthMetric,
+        _ metric: SamplingPlan.Kind,
         pid: Int32?,
         now: MonotonicInstant
     ) throws(HealthReadError) -> MetricReading? {
         guard let pid else { return nil }
         let stat = try CgroupProcess.stat(of: pid, root: root)
-        switch metric.name {
-        case "main.uninterruptible":
+        switch metric {
+        case .mainUninterruptible:
             return MetricReading(stat.state == .diskSleep ? 1 : 0)
-        case "main.rss":
+        case .mainRSS:
             return stat.residentPages.map { MetricReading(Double($0) * pageSize) }
         default:
             guard let user = stat.userTicks, let system = stat.systemTicks else { return nil }
@@ -124,18 +207,6 @@ public final class TargetSampler {
             let seconds = Double((now - last.at).nanoseconds) / 1e9
             return MetricReading(Double(ticks - last.ticks) / ticksPerSecond / seconds * 100)
         }
-    }
-
-    /// `cpu.psi.some.avg10` and the like, from the cgroup's own pressure file (cgroup v2 only).
-    private func pressure(_ metric: HealthMetric) throws(HealthReadError) -> MetricReading? {
-        let parts = metric.name.split(separator: ".")
-        guard parts.count == 4, parts[1] == "psi", let resource = PressureResource(rawValue: String(parts[0])) else {
-            return nil
-        }
-        guard let stall = try reader.pressure(resource) else {
-            throw Self.absent(metric, "no \(resource.rawValue).pressure (cgroup v2 with PSI needed)")
-        }
-        return Self.pressureReading(stall.resource, line: parts[2], window: parts[3])
     }
 
     /// One figure of a pressure file.
@@ -150,7 +221,7 @@ public final class TargetSampler {
         }
     }
 
-    static func absent(_ metric: HealthMetric, _ reason: String) -> HealthReadError {
-        .unavailable("\(metric): \(reason)")
+    static func absent(_ metric: SamplingPlan.Kind, _ reason: String) -> HealthReadError {
+        .unavailable("\(metric.name): \(reason)")
     }
 }

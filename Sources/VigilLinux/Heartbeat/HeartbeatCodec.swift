@@ -1,6 +1,6 @@
 import Crypto
 // For the `DataProtocol` conformance of `UnsafeRawBufferPointer` and `[UInt8]`, which HMAC's API takes.
-import Foundation
+import FoundationEssentials
 import VigilCore
 
 /// Turns heartbeats into authenticated datagrams (format v1) and back.

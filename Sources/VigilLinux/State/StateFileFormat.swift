@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+import FoundationEssentials
 import VigilCore
 
 /// The bytes of a state file: one header line carrying the payload's length and SHA-256, then the payload, JSON.

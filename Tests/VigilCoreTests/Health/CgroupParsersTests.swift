@@ -73,6 +73,18 @@ import VigilCore
         #expect(throws: KernelTextError.self) { try CPUStat.parse("") }
     }
 
+    @Test func cpuStatTakesTheFirstLineOfAKeySkipsOtherShapesAndNamesTheLineOfAGarbledValue() throws {
+        let text = "usage_usec\t 7\ncore_sched.force_idle_usec 0\nweird line here\nusage_usec 9\nnr_periods x1\n"
+        let error = try #require(throws: KernelTextError.self) { try CPUStat.parse(text) }
+        #expect(error.line == 5)
+        #expect(error.message.contains("nr_periods is not a number: 'x1'"))
+        #expect(
+            try CPUStat.parse("  usage_usec 7  \nusage_usec 9\nnew_key some text\n") == CPUStat(usageMicroseconds: 7)
+        )
+        #expect(try KernelCounter.decimal(" 42 \n") == 42)
+        #expect(throws: KernelTextError.self) { try KernelCounter.decimal("18446744073709551616\n") }
+    }
+
     @Test func ioStatReadsEachDeviceAndIgnoresUnknownKeys() throws {
         let text = """
             8:16 rbytes=1459200 wbytes=314773504 rios=192 wios=353 dbytes=0 dios=0
