@@ -364,6 +364,39 @@ typedef struct {
     int64_t timestamp_nsec;
 } vigil_proc_exit;
 
+/// The most PIDs a process-events filter names one by one; with more, every exit event passes.
+#define VIGIL_PROC_FILTER_MAX 200
+
+/// Attaches a socket filter to a process-events socket that lets through only the exit events of `tgids` (the
+/// processes vigild watches), so the kernel does not wake vigild for every other exit on the host. Replaces the
+/// previous filter. Returns 0 or -errno.
+static inline int vigil_proc_events_filter(int fd, const int32_t *tgids, int count) {
+    // The filter sees the datagram from its nlmsghdr: then the cn_msg, then the proc_event. Classic BPF loads
+    // words big-endian, hence the ntohl() on every constant.
+    const uint32_t what = NLMSG_HDRLEN + sizeof(struct cn_msg) + offsetof(struct proc_event, what);
+    const uint32_t tgid =
+        NLMSG_HDRLEN + sizeof(struct cn_msg) + offsetof(struct proc_event, event_data.exit.process_tgid);
+    struct sock_filter code[VIGIL_PROC_FILTER_MAX + 5];
+    int n = count > VIGIL_PROC_FILTER_MAX ? 0 : (count < 0 ? 0 : count);
+    int all = count > VIGIL_PROC_FILTER_MAX;
+    int i = 0;
+    code[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, what);
+    if (all) {
+        code[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ntohl(PROC_EVENT_EXIT), 1, 0);
+    } else {
+        code[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ntohl(PROC_EVENT_EXIT), 0, (uint8_t)(n + 1));
+        code[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, tgid);
+        for (int k = 0; k < n; k++) {
+            code[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ntohl((uint32_t)tgids[k]),
+                                                     (uint8_t)(n - k), 0);
+        }
+    }
+    code[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0);
+    code[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0xFFFFFFFFu);
+    struct sock_fprog program = {.len = (unsigned short)i, .filter = code};
+    return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof program) == 0 ? 0 : -errno;
+}
+
 /// Opens a netlink socket subscribed to exit events of the process-events connector (filtered to exits by the
 /// kernel where it supports filtering, 6.6 and later). Non-blocking. Returns the descriptor, or -errno (EPERM
 /// without CAP_NET_ADMIN, EPROTONOSUPPORT without CONFIG_PROC_EVENTS).
@@ -372,6 +405,9 @@ static inline int vigil_proc_events_open(void) {
     if (fd < 0) {
         return -errno;
     }
+    // Nothing passes until the caller names what it watches: attached before the subscription, so no exit of the
+    // host is queued unfiltered in between.
+    (void)vigil_proc_events_filter(fd, NULL, 0);
     int size = 1 << 20;
     if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0) {
         (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
@@ -404,39 +440,6 @@ static inline int vigil_proc_events_open(void) {
         return -error;
     }
     return fd;
-}
-
-/// The most PIDs a process-events filter names one by one; with more, every exit event passes.
-#define VIGIL_PROC_FILTER_MAX 200
-
-/// Attaches a socket filter to a process-events socket that lets through only the exit events of `tgids` (the
-/// processes vigild watches), so the kernel does not wake vigild for every other exit on the host. Replaces the
-/// previous filter. Returns 0 or -errno.
-static inline int vigil_proc_events_filter(int fd, const int32_t *tgids, int count) {
-    // The filter sees the datagram from its nlmsghdr: then the cn_msg, then the proc_event. Classic BPF loads
-    // words big-endian, hence the ntohl() on every constant.
-    const uint32_t what = NLMSG_HDRLEN + sizeof(struct cn_msg) + offsetof(struct proc_event, what);
-    const uint32_t tgid =
-        NLMSG_HDRLEN + sizeof(struct cn_msg) + offsetof(struct proc_event, event_data.exit.process_tgid);
-    struct sock_filter code[VIGIL_PROC_FILTER_MAX + 5];
-    int n = count > VIGIL_PROC_FILTER_MAX ? 0 : (count < 0 ? 0 : count);
-    int all = count > VIGIL_PROC_FILTER_MAX;
-    int i = 0;
-    code[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, what);
-    if (all) {
-        code[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ntohl(PROC_EVENT_EXIT), 1, 0);
-    } else {
-        code[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ntohl(PROC_EVENT_EXIT), 0, (uint8_t)(n + 1));
-        code[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, tgid);
-        for (int k = 0; k < n; k++) {
-            code[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ntohl((uint32_t)tgids[k]),
-                                                     (uint8_t)(n - k), 0);
-        }
-    }
-    code[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0);
-    code[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0xFFFFFFFFu);
-    struct sock_fprog program = {.len = (unsigned short)i, .filter = code};
-    return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof program) == 0 ? 0 : -errno;
 }
 
 /// Reads one datagram from a process-events socket and stores its exit events. Returns how many were stored,

@@ -54,8 +54,6 @@ public final class ExitTimestamps: Sendable {
             close(fd)
         }
         readSource.activate()
-        // Nothing is watched yet: no exit passes until something is.
-        _ = vigil_proc_events_filter(fd, nil, 0)
     }
 
     /// Exit events that reached vigild, watched or not: with the filter, only the watched ones. Only on the queue.
