@@ -227,7 +227,7 @@ extension Engine {
             case .cancel(let sequence):
                 service.pending = service.pending.filter { $0.value.ladderSequence != sequence }
                 if let hook = service.hook, hook.operation.ladderSequence == sequence {
-                    cancelHook(hook.watcher, in: service)
+                    cancelHook(hook.run, in: service)
                 }
                 if service.failoverLadderSequence == sequence {
                     // A failover is never stopped halfway; its roles are applied when it ends.
@@ -416,7 +416,7 @@ extension Engine {
                 }
             case .finished(.aborted(let reason)):
                 if let hook = service.hook, case .failoverHook = hook.operation {
-                    cancelHook(hook.watcher, in: service)
+                    cancelHook(hook.run, in: service)
                 }
                 if let sequence = service.failoverLadderSequence {
                     service.failoverLadderSequence = nil
@@ -472,7 +472,9 @@ extension Engine {
 
     // MARK: - Hooks
 
-    /// Runs hook `name` of the service's `hooks`, reporting its exit to `operation`.
+    /// Runs hook `name` of the service's `hooks`, reporting its end to `operation`: in a process group of its own,
+    /// its stdout and stderr captured (the last lines go into the step's outcome), killed when the step is
+    /// cancelled or, at the latest, when the action timeout is up.
     private func runHook(
         _ name: String,
         in service: ServiceRuntime,
@@ -494,41 +496,44 @@ extension Engine {
         for (key, value) in extra {
             environment[key] = value
         }
-        let launch = LaunchSpec(
-            path: program,
+        let command = HookCommand(
             arguments: argv,
             environment: environment.keys.sorted().map { "\($0)=\(environment[$0]!)" }
         )
-        do {
-            let process = try ProcessLauncher.spawn(launch)
-            let owner = service.owner
-            let watcher = PidfdWatcher(process: process, queue: queue) { @Sendable [weak self] exit in
-                self?.hookExited(owner: owner, exit: exit)
-            }
-            if let previous = service.hook {
-                cancelHook(previous.watcher, in: service)
-            }
-            service.hook = (watcher, operation)
-        } catch {
-            report(.failed(reason: "hook \(name): \(error)"), of: operation, in: service)
+        if let previous = service.hook {
+            cancelHook(previous.run, in: service)
         }
+        service.hookCount += 1
+        let id = service.hookCount
+        let owner = service.owner
+        let queue = queue
+        let run = HookRun.start(command, timeout: service.config.actionTimeout) { @Sendable [weak self] result in
+            guard let engine = self else { return }
+            queue.async { @Sendable in engine.hookEnded(owner: owner, id: id, name: name, result: result) }
+        }
+        service.hook = (run, id, operation)
     }
 
-    /// Kills a hook whose step was cancelled, with everything in its process group; it is still reaped when it
-    /// ends, and its outcome no longer counts.
-    private func cancelHook(_ watcher: PidfdWatcher, in service: ServiceRuntime) {
+    /// Kills a hook whose step was cancelled, with everything in its process group; its result no longer counts.
+    private func cancelHook(_ run: ActuatorCancellation, in service: ServiceRuntime) {
         service.hook = nil
-        service.cancelledHooks.append(watcher)
-        _ = try? ProcessLauncher.signalGroup(watcher.pid, .kill)
+        run.cancel()
     }
 
-    private func hookExited(owner: String, exit: PidfdWatcher.Exit) {
-        guard let service = services[owner] else { return }
-        service.cancelledHooks.removeAll { $0.pid == exit.pid }
-        guard let hook = service.hook, hook.watcher.pid == exit.pid else { return }
+    private func hookEnded(owner: String, id: Int, name: String, result: Result<HookRun.Result, SpawnError>) {
+        guard let service = services[owner], let hook = service.hook, hook.id == id else { return }
         service.hook = nil
-        let outcome: RecoveryOutcome =
-            exit.status.isSuccess ? .succeeded : .failed(reason: "hook ended with \(exit.status)")
+        let outcome: RecoveryOutcome
+        switch result {
+        case .failure(let error):
+            outcome = .failed(reason: "hook \(name): \(error)")
+        case .success(let run) where run.status.isSuccess && run.ending == .finished:
+            outcome = .succeeded
+        case .success(let run):
+            let ended = run.ending == .timedOut ? "overran its time and was killed" : "ended with \(run.status)"
+            let lines = run.output.text.split(separator: "\n").suffix(3).joined(separator: " | ")
+            outcome = .failed(reason: "hook \(name) \(ended)" + (lines.isEmpty ? "" : ": \(lines.prefix(300))"))
+        }
         report(outcome, of: hook.operation, in: service)
         afterChange()
     }

@@ -21,10 +21,11 @@ final class ServiceRuntime {
     var failoverLadderSequence: Int?
     /// Operations the engine is waiting on, by target.
     var pending: [String: PendingOperation] = [:]
-    /// A hook process under way, with the operation it belongs to.
-    var hook: (watcher: PidfdWatcher, operation: PendingOperation)?
-    /// Hooks killed because their step was cancelled (its time was up): watched until reaped, outcome ignored.
-    var cancelledHooks: [PidfdWatcher] = []
+    /// A hook under way (run by `HookRun`: its own process group, output captured, killed on cancel), with the
+    /// operation it belongs to and the number that tells its result from a cancelled one's.
+    var hook: (run: ActuatorCancellation, id: Int, operation: PendingOperation)?
+    /// Numbers the hooks, so the result of one that was cancelled is ignored.
+    var hookCount = 0
     /// Whether the active member was last reported healthy to the ladder.
     var reportedHealthy = false
     /// Since when the service's failure waits for a recovery slot (`concurrent_recoveries`); `nil` when it does
@@ -110,8 +111,7 @@ final class ServiceRuntime {
         closed = true
         timer?.cancel()
         timer = nil
-        hook?.watcher.cancel()
+        hook?.run.cancel()
         hook = nil
-        cancelledHooks = []
     }
 }

@@ -251,4 +251,24 @@ import Glibc
         )
         #expect(try await ProcessProbe.waitUntilGone(hook), "the overrunning hook \(hook) was killed")
     }
+
+    @Test func aFailingHookSaysWhyInTheStepsEventFromItsOwnOutput() async throws {
+        let vigild = try VigildProcess(
+            config: """
+                [[target]]
+                name = "svc"
+                exec = ["/bin/sleep", "1000"]
+                restart = { start_grace = "100ms" }
+                recovery = ["exec:vip", "restart"]
+                hooks = { vip = ["/bin/sh", "-c", "echo moving 192.0.2.10; echo switch unreachable >&2; exit 3"] }
+                """
+        )
+        let pid = try #require(try await vigild.waitForEvent(.targetStarted, target: "svc").pid)
+        try await vigild.waitForEvent(.daemonReady)
+        kill(pid, SIGKILL)
+        let failed = try await vigild.waitForEvent(.recoveryStepFailed, target: "svc")
+        #expect(failed.message.contains("hook vip ended with"), "\(failed)")
+        #expect(failed.message.contains("moving 192.0.2.10 | switch unreachable"), "its output: \(failed)")
+        try await vigild.waitForEvent(.targetStarted, target: "svc", count: 2)
+    }
 }

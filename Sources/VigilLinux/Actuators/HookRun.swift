@@ -12,19 +12,19 @@ import Glibc
 /// When the time limit passes the group gets `SIGTERM`, and `SIGKILL` after `killGrace`; a cancellation sends
 /// `SIGKILL` at once. Either way the result comes after the hook was reaped, and `PidfdWatcher` kills whatever
 /// is left in its group then, so nothing a hook started outlives it.
-final class HookRun: Sendable {
+public final class HookRun: Sendable {
     /// How a run ended.
-    struct Result: Sendable, Equatable {
-        enum Ending: Sendable, Equatable {
+    public struct Result: Sendable, Equatable {
+        public enum Ending: Sendable, Equatable {
             case finished
             case timedOut
             case cancelled
         }
 
-        var status: ExitStatus
-        var output: CapturedOutput
-        var ending: Ending
-        var elapsed: Duration
+        public var status: ExitStatus
+        public var output: CapturedOutput
+        public var ending: Ending
+        public var elapsed: Duration
     }
 
     private struct State {
@@ -53,11 +53,11 @@ final class HookRun: Sendable {
     ///   - outputLimit: how many bytes of output to keep (the last ones).
     ///   - completion: called once, on an internal queue, with the result or the spawn error.
     /// - Returns: a cancellation that kills the hook's process group.
-    static func start(
+    public static func start(
         _ command: HookCommand,
         timeout: Duration,
         killGrace: Duration = .seconds(2),
-        outputLimit: Int = OutputCapture.defaultLimit,
+        outputLimit: Int = 64 * 1024,
         completion: @escaping @Sendable (Swift.Result<Result, SpawnError>) -> Void
     ) -> ActuatorCancellation {
         let run = HookRun(queue: DispatchQueue(label: "vigil.hook"), outputLimit: outputLimit)
