@@ -51,7 +51,7 @@ extension Engine {
             actuator.update(launch: launch.starting(inCgroup: runtime.cgroupDirectory))
         }
         let name = runtime.name
-        runtime.startOperation = actuator.perform(.start, timeout: runtime.config.startTimeout) {
+        runtime.operation = actuator.perform(.start, timeout: runtime.config.startTimeout) {
             @Sendable [weak self] outcome in
             self?.processStartEnded(target: name, outcome: outcome)
         }
@@ -59,7 +59,7 @@ extension Engine {
 
     private func processStartEnded(target name: String, outcome: ActuatorOutcome) {
         guard let runtime = targets[name], let actuator = runtime.actuator as? ProcessActuator else { return }
-        runtime.startOperation = nil
+        runtime.operation = nil
         let process = outcome.report?.pid.flatMap(actuator.claim)
         guard case .spawning = runtime.machine.state else {
             // Stopped while the spawn was under way: the new process is not wanted.
@@ -111,7 +111,7 @@ extension Engine {
         }
         let name = runtime.name
         let startedAt = MonotonicClock.now()
-        runtime.startOperation = actuator.perform(.start, timeout: runtime.config.startTimeout) {
+        runtime.operation = actuator.perform(.start, timeout: runtime.config.startTimeout) {
             @Sendable [weak self] outcome in
             self?.managedStartEnded(target: name, outcome: outcome, startedAt: startedAt)
         }
@@ -119,7 +119,7 @@ extension Engine {
 
     private func managedStartEnded(target name: String, outcome: ActuatorOutcome, startedAt: MonotonicInstant) {
         guard let runtime = targets[name] else { return }
-        runtime.startOperation = nil
+        runtime.operation = nil
         guard case .spawning = runtime.machine.state else {
             afterChange()
             return
@@ -152,13 +152,13 @@ extension Engine {
             return
         }
         let cancelled = QueueConfined(false, queue: queue)
-        runtime.startOperation = ActuatorCancellation { @Sendable in
+        runtime.operation = ActuatorCancellation { @Sendable in
             cancelled.queue.async { @Sendable in cancelled.value = true }
         }
         queue.asyncAfter(deadline: .now() + DispatchTimeInterval.nanoseconds(Int(Self.pidFilePoll.nanoseconds))) {
             @Sendable [weak self] in
             guard let self, !cancelled.value, let runtime = self.targets[name] else { return }
-            runtime.startOperation = nil
+            runtime.operation = nil
             self.awaitPidFile(runtime, deadline: deadline)
             self.afterChange()
         }

@@ -53,13 +53,13 @@ extension Engine {
             perform(runtime.machine.spawnFailed(reason: virshMissing(runtime), now: now), for: runtime)
             return
         }
-        if let phase = runtime.domainState?.phase, phase == .active || phase == .suspended {
+        if let phase = runtime.actuatedState?.phase, phase == .active || phase == .suspended {
             domainUp(runtime, now: now)
             return
         }
-        guard runtime.domainOperation == nil else { return }
+        guard runtime.operation == nil else { return }
         let name = runtime.name
-        runtime.domainOperation = actuator.perform(.start, timeout: runtime.config.startTimeout) {
+        runtime.operation = actuator.perform(.start, timeout: runtime.config.startTimeout) {
             @Sendable [weak self] outcome in
             self?.domainStarted(target: name, outcome: outcome)
         }
@@ -67,7 +67,7 @@ extension Engine {
 
     private func domainStarted(target name: String, outcome: ActuatorOutcome) {
         guard let runtime = targets[name] else { return }
-        runtime.domainOperation = nil
+        runtime.operation = nil
         guard case .spawning = runtime.machine.state else { return }
         let now = MonotonicClock.now()
         if case .succeeded = outcome {
@@ -89,7 +89,7 @@ extension Engine {
             }
             pid = runtime.watched.flatMap { CgroupControl.processes(in: $0.directories).first } ?? 0
         }
-        runtime.domainPID = pid
+        runtime.actuatedPID = pid
         runtime.detectors = runtime.config.checks.map(CheckDetector.init)
         perform(runtime.machine.spawned(pid: pid, now: now), for: runtime)
         heartbeatProcessChanged(runtime, now: now)
@@ -97,8 +97,8 @@ extension Engine {
 
     /// The domain is gone: the state machine hears of an exit with libvirt's words for it.
     private func domainDown(_ runtime: TargetRuntime, cause: String, now: MonotonicInstant) {
-        guard let pid = runtime.domainPID, runtime.machine.state.pid == pid else { return }
-        runtime.domainPID = nil
+        guard let pid = runtime.actuatedPID, runtime.machine.state.pid == pid else { return }
+        runtime.actuatedPID = nil
         detachCgroup(runtime)
         heartbeatProcessChanged(runtime, now: now)
         perform(runtime.machine.exited(pid: pid, status: .lost(cause: cause), now: now), for: runtime)
@@ -110,7 +110,7 @@ extension Engine {
         guard let runtime = targets[name] else { return }
         switch event {
         case .state(let state):
-            runtime.domainState = state
+            runtime.actuatedState = state
             if state.phase == .active, runtime.domainRevert != nil {
                 runtime.domainRevert?.sawRunning = true
                 if runtime.domainRevert?.answered == true {
@@ -119,7 +119,7 @@ extension Engine {
             }
             settleDomain(runtime)
         case .interrupted(let reason, let retryIn):
-            runtime.domainState = nil
+            runtime.actuatedState = nil
             let domain = runtime.config.domain?.name ?? "?"
             logger.warning(
                 "\(name): lost libvirt's events for domain \(domain): \(reason); watching again in \(retryIn.humanReadable)",
@@ -131,10 +131,10 @@ extension Engine {
 
     /// Brings the state machine in line with the domain's last known state (outside a revert).
     private func settleDomain(_ runtime: TargetRuntime) {
-        guard let state = runtime.domainState, runtime.domainRevert == nil else { return }
+        guard let state = runtime.actuatedState, runtime.domainRevert == nil else { return }
         let now = MonotonicClock.now()
         if state.phase == .active || state.phase == .suspended {
-            if case .spawning = runtime.machine.state, runtime.domainOperation == nil {
+            if case .spawning = runtime.machine.state, runtime.operation == nil {
                 domainUp(runtime, now: now)
             }
         } else if state.isDown {
@@ -180,8 +180,8 @@ extension Engine {
         let name = runtime.name
         let owner = service.owner
         runtime.domainRevert = DomainRevert()
-        runtime.domainOperation?.cancel()
-        runtime.domainOperation = actuator.perform(
+        runtime.operation?.cancel()
+        runtime.operation = actuator.perform(
             .revert(snapshot: runtime.config.domain?.snapshot),
             timeout: runtime.config.startTimeout
         ) { @Sendable [weak self] outcome in
@@ -192,7 +192,7 @@ extension Engine {
     private func domainReverted(target name: String, owner: String, sequence: Int, outcome: ActuatorOutcome) {
         let now = MonotonicClock.now()
         if let runtime = targets[name] {
-            runtime.domainOperation = nil
+            runtime.operation = nil
             if case .succeeded = outcome, runtime.domainRevert?.sawRunning == false {
                 // The watcher's events of the revert may still be on their way.
                 runtime.domainRevert?.answered = true

@@ -47,12 +47,12 @@ extension Engine {
     func startUnit(_ runtime: TargetRuntime) {
         guard let actuator = unitActuator(runtime) else { return }
         let now = MonotonicClock.now()
-        if runtime.unitState?.phase == .active {
+        if runtime.actuatedState?.phase == .active {
             unitUp(runtime, now: now)
             return
         }
         let name = runtime.name
-        runtime.unitOperation = actuator.perform(.start, timeout: runtime.config.startTimeout) {
+        runtime.operation = actuator.perform(.start, timeout: runtime.config.startTimeout) {
             @Sendable [weak self] outcome in
             self?.unitStarted(target: name, outcome: outcome)
         }
@@ -60,7 +60,7 @@ extension Engine {
 
     private func unitStarted(target name: String, outcome: ActuatorOutcome) {
         guard let runtime = targets[name] else { return }
-        runtime.unitOperation = nil
+        runtime.operation = nil
         guard case .spawning = runtime.machine.state else { return }
         let now = MonotonicClock.now()
         switch outcome {
@@ -87,7 +87,7 @@ extension Engine {
             guard let self, let runtime = self.targets[name] else { return }
             runtime.unitAwaitsMainPID = false
             guard case .spawning = runtime.machine.state else { return }
-            if let state = runtime.unitState, state.isDown {
+            if let state = runtime.actuatedState, state.isDown {
                 // It went down between becoming active and the answer: the start did not hold.
                 let reason =
                     "\(actuator.unit) went \(state.raw.isEmpty ? state.phase.rawValue : state.raw) as it started"
@@ -114,7 +114,7 @@ extension Engine {
         if pid == 0, let locator = cgroupLocator, let unit = runtime.config.unit {
             pid = CgroupControl.processes(in: locator.locate("/system.slice/" + unit)).first ?? 0
         }
-        runtime.unitPID = pid
+        runtime.actuatedPID = pid
         perform(runtime.machine.spawned(pid: pid, now: MonotonicClock.now()), for: runtime)
     }
 
@@ -124,13 +124,13 @@ extension Engine {
         let now = MonotonicClock.now()
         switch event {
         case .state(let state):
-            runtime.unitState = state
+            runtime.actuatedState = state
             if state.phase == .active {
-                if case .spawning = runtime.machine.state, runtime.unitOperation == nil {
+                if case .spawning = runtime.machine.state, runtime.operation == nil {
                     unitUp(runtime, now: now)
                 }
-            } else if state.isDown, let pid = runtime.unitPID, runtime.machine.state.pid == pid {
-                runtime.unitPID = nil
+            } else if state.isDown, let pid = runtime.actuatedPID, runtime.machine.state.pid == pid {
+                runtime.actuatedPID = nil
                 let cause = "unit \(state.raw.isEmpty ? state.phase.rawValue : state.raw)"
                 perform(runtime.machine.exited(pid: pid, status: .lost(cause: cause), now: now), for: runtime)
             }
@@ -160,10 +160,10 @@ extension Engine {
             operation = .kill(signal)
         }
         let name = runtime.name
-        runtime.unitOperation = actuator.perform(operation, timeout: runtime.config.stopTimeout) {
+        runtime.operation = actuator.perform(operation, timeout: runtime.config.stopTimeout) {
             @Sendable [weak self] outcome in
             guard let self, let runtime = self.targets[name] else { return }
-            runtime.unitOperation = nil
+            runtime.operation = nil
             if case .succeeded = outcome {
                 return
             }

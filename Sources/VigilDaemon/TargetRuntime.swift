@@ -65,29 +65,26 @@ final class TargetRuntime {
     var startCommand: PidfdWatcher?
     /// When the `start` command was launched, while the target waits for its cgroup to fill.
     var startLaunchedAt: MonotonicInstant?
-    /// A `service` target's unit: its watcher, its last state, an operation under way, and the PID the state
-    /// machine knows the running unit by.
+    /// The actuator operation under way, whatever the kind: a process target's start (the spawn, an exec start
+    /// hook, then the wait for its PID file), a unit's job, a domain's `virsh` command.
+    var operation: ActuatorCancellation?
+    /// A unit's or domain's state as its watcher last reported it, and the PID the state machine knows the running
+    /// unit or domain by (a unit's MainPID, a domain's scope's first process, else 0).
+    var actuatedState: ActuatorTargetState?
+    var actuatedPID: Int32?
+    /// A `service` target's unit watcher.
     var unitWatcher: SystemdUnitWatcher?
-    var unitState: ActuatorTargetState?
-    var unitOperation: ActuatorCancellation?
-    var unitPID: Int32?
     /// What starts, stops and signals a process target: the built-in `ProcessActuator`, or the one its config
     /// names; `nil` for other kinds.
     var actuator: (any Actuator)?
-    /// The actuator's `start` under way.
-    var startOperation: ActuatorCancellation?
     /// Children started for a runtime that no longer wanted them (stopped meanwhile): killed, watched until reaped.
     var strays: [PidfdWatcher] = []
     /// A `MainPID` read is under way for a unit that became active.
     var unitAwaitsMainPID = false
-    /// A libvirt-driven `vm` target's domain: its watcher, its last state, an operation under way (and whether it
-    /// is a revert, whose stop-and-start of the domain is not a death), and the PID the state machine knows the
-    /// running domain by (its scope's first process where vigild finds it, else 0).
+    /// A libvirt-driven `vm` target's domain watcher, and a revert under way (whose stop-and-start of the domain is
+    /// not a death).
     var domainWatcher: LibvirtDomainWatcher?
-    var domainState: ActuatorTargetState?
-    var domainOperation: ActuatorCancellation?
     var domainRevert: Engine.DomainRevert?
-    var domainPID: Int32?
     /// The restart-policy and heartbeat timers, made on first arming: most targets never need one or both, and at a
     /// thousand targets idle dispatch sources are a good part of vigild's memory.
     private var timer: (any DispatchSourceTimer)?
@@ -155,12 +152,12 @@ final class TargetRuntime {
 
     /// Whether an instance runs: vigild's child process, or the watched cgroup's processes.
     var hasInstance: Bool {
-        hasProcess || watched?.mainPID != nil || unitPID != nil || domainPID != nil
+        hasProcess || watched?.mainPID != nil || actuatedPID != nil
     }
 
     /// Whether vigild's process of this target runs, or is being started: its child, or a process it adopted.
     var hasProcess: Bool {
-        watcher != nil || adopted != nil || startOperation != nil || !strays.isEmpty
+        watcher != nil || adopted != nil || (config.kind == .process && operation != nil) || !strays.isEmpty
     }
 
     /// Arms the one timer for `instant` on the monotonic clock, replacing any earlier arming.
@@ -196,17 +193,13 @@ final class TargetRuntime {
         startCommand = nil
         unitWatcher?.cancel()
         unitWatcher = nil
-        unitOperation?.cancel()
-        unitOperation = nil
-        startOperation?.cancel()
-        startOperation = nil
+        operation?.cancel()
+        operation = nil
         for stray in strays {
             stray.cancel()
         }
         strays = []
         domainWatcher?.cancel()
         domainWatcher = nil
-        domainOperation?.cancel()
-        domainOperation = nil
     }
 }
