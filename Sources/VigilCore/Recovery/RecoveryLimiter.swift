@@ -55,19 +55,18 @@ public struct RecoveryLimiter: Sendable, Equatable {
     public mutating func finish(_ target: String) -> [String] {
         running.remove(target)
         queue.removeAll { $0.target == target }
-        var granted: [String] = []
-        while running.count < limit, !queue.isEmpty {
-            let next = queue.removeFirst()
-            running.insert(next.target)
-            granted.append(next.target)
-        }
-        return granted
+        return grantWaiting()
     }
 
     /// Changes the limit (a reload), keeping what runs and what waits.
     /// - Returns: the targets granted because the limit rose, in order.
     public mutating func setLimit(_ newLimit: Int) -> [String] {
         limit = max(1, newLimit)
+        return grantWaiting()
+    }
+
+    /// Moves waiting targets, in order, into the free slots; returns them.
+    private mutating func grantWaiting() -> [String] {
         var granted: [String] = []
         while running.count < limit, !queue.isEmpty {
             let next = queue.removeFirst()
