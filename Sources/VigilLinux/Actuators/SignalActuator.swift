@@ -125,10 +125,10 @@ public struct SignalActuator: Actuator {
             } catch {
                 return .failure(error)
             }
-            let trimmed = text.split(whereSeparator: { $0 == "\n" || $0 == " " }).first.map(String.init) ?? ""
-            guard let pid = Int32(trimmed), pid > 0 else {
+            let (word, pid) = PidFile.parse(text)
+            guard let pid else {
                 return .failure(
-                    SystemError(call: "parse", subject: "\(path): \"\(trimmed)\" is not a PID", errno: EINVAL)
+                    SystemError(call: "parse", subject: "\(path): \"\(word)\" is not a PID", errno: EINVAL)
                 )
             }
             return .success((pid, group))

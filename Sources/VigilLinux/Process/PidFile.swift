@@ -37,11 +37,18 @@ public enum PidFile {
         } catch {
             return error.errno == ENOENT ? .absent : .invalid("\(error)")
         }
-        let word = text.split(whereSeparator: { $0 == "\n" || $0 == " " || $0 == "\t" }).first.map(String.init) ?? ""
-        guard let pid = Int32(word), pid > 0 else {
+        let (word, pid) = parse(text)
+        guard let pid else {
             return .invalid(word)
         }
         return isRunning(pid) ? .live(pid) : .stale(pid)
+    }
+
+    /// The PID in a PID file's text: its first word, when that is a positive number.
+    static func parse(_ text: String) -> (word: String, pid: Int32?) {
+        let word = text.split(whereSeparator: { $0 == "\n" || $0 == " " }).first.map(String.init) ?? ""
+        guard let pid = Int32(word), pid > 0 else { return (word, nil) }
+        return (word, pid)
     }
 
     /// Removes the file when it names no running process.
