@@ -61,32 +61,28 @@ struct BusMessage {
 
     /// Reads a variant holding a `u`; skips (and answers `nil` for) a variant of any other type.
     func readUInt32Variant() -> UInt32? {
-        var type: CChar = 0
-        var contents: UnsafePointer<CChar>?
-        guard sd_bus_message_peek_type(pointer, &type, &contents) > 0, type == BusType.variant,
-            let contents, String(cString: contents) == "u"
-        else {
-            _ = sd_bus_message_skip(pointer, "v")
-            return nil
-        }
-        guard sd_bus_message_enter_container(pointer, BusType.variant, "u") > 0 else { return nil }
-        defer { _ = sd_bus_message_exit_container(pointer) }
-        return readUInt32()
+        readVariant("u") { readUInt32() }
     }
 
     /// Reads a variant holding a string; skips (and answers `nil` for) a variant of any other type.
     func readStringVariant() -> String? {
+        readVariant("s") { readString() }
+    }
+
+    /// Reads a variant whose contents have `signature` with `read`; skips (and answers `nil` for) a variant of any
+    /// other type.
+    private func readVariant<Value>(_ signature: String, _ read: () -> Value?) -> Value? {
         var type: CChar = 0
         var contents: UnsafePointer<CChar>?
         guard sd_bus_message_peek_type(pointer, &type, &contents) > 0, type == BusType.variant,
-            let contents, String(cString: contents) == "s"
+            let contents, String(cString: contents) == signature
         else {
             _ = sd_bus_message_skip(pointer, "v")
             return nil
         }
-        guard sd_bus_message_enter_container(pointer, BusType.variant, "s") > 0 else { return nil }
+        guard sd_bus_message_enter_container(pointer, BusType.variant, signature) > 0 else { return nil }
         defer { _ = sd_bus_message_exit_container(pointer) }
-        return readString()
+        return read()
     }
 
     /// Reads an `a{sv}` dictionary, keeping the string values of `keys`.
