@@ -116,14 +116,10 @@ public struct HealthMetric: Sendable, Hashable, CustomStringConvertible {
         )
         add("main.rss", [.target], .bytes, total: false, "resident memory of the main process")
         add("main.cpu", [.target], .percent, total: false, "CPU the main process used, in percent of one CPU")
-        for resource in ["cpu", "memory", "io"] {
-            for line in ["some", "full"] {
-                for window in ["avg10", "avg60", "avg300"] {
-                    let summary =
-                        "\(resource) pressure, \(line) \(window): /proc/pressure for the host, the cgroup's own"
-                    add("\(resource).psi.\(line).\(window)", [.host, .target], .percent, total: false, summary)
-                }
-            }
+        for (name, stall) in PressureMetric.all {
+            let summary =
+                "\(stall.resource) pressure, \(stall.line) \(stall.window): /proc/pressure for the host, the cgroup's own"
+            add(name, [.host, .target], .percent, total: false, summary)
         }
         return catalog
     }()

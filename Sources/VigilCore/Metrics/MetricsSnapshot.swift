@@ -22,6 +22,8 @@ public struct MetricsSnapshot: Sendable, Equatable {
         public var detection: Histogram
         /// From noticing a failure to the replacement counting as started.
         public var recovery: Histogram
+        /// The target's health verdict as one word.
+        public var health: HealthWord
 
         /// A target with no history yet.
         public init(
@@ -33,7 +35,8 @@ public struct MetricsSnapshot: Sendable, Equatable {
             faultsTotal: UInt64 = 0,
             heartbeatLevel: Double? = nil,
             detection: Histogram = Histogram(),
-            recovery: Histogram = Histogram()
+            recovery: Histogram = Histogram(),
+            health: HealthWord = .unknown
         ) {
             self.name = name
             self.kind = kind
@@ -42,6 +45,7 @@ public struct MetricsSnapshot: Sendable, Equatable {
             self.failoversTotal = failoversTotal
             self.faultsTotal = faultsTotal
             self.heartbeatLevel = heartbeatLevel
+            self.health = health
             self.detection = detection
             self.recovery = recovery
         }

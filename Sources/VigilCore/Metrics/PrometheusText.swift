@@ -97,6 +97,20 @@ public enum PrometheusText {
                 )
             }
         }
+        out.family(
+            "vigil_target_health",
+            .gauge,
+            help: "1 for the target's health verdict (healthy, suspect, failed, unknown), 0 for the others."
+        )
+        for target in targets {
+            for word in HealthWord.allCases {
+                out.sample(
+                    "vigil_target_health",
+                    [("target", target.name), ("health", word.rawValue)],
+                    word == target.health ? "1" : "0"
+                )
+            }
+        }
         counter(
             "vigil_target_restarts_total",
             help: "Restarts of the target since vigild started.",

@@ -15,13 +15,6 @@ public enum RecoveryAction: Sendable, Equatable {
     case emit(Event)
 }
 
-/// What the target's detectors conclude, as the ladder needs it: healthy, or failed with the evidence. Suspicion
-/// is not a verdict here (it is an event, not a reason to act).
-public enum RecoveryVerdict: Sendable, Equatable {
-    case healthy
-    case failed(evidence: String)
-}
-
 /// How an actuator operation ended.
 public enum RecoveryOutcome: Sendable, Equatable {
     case succeeded

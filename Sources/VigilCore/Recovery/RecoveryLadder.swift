@@ -27,7 +27,7 @@ public struct RecoveryLadder: Sendable {
     public internal(set) var sequence = 0
     public internal(set) var maintenance = false
     /// The latest verdict, whatever the phase.
-    public internal(set) var verdict: RecoveryVerdict?
+    public internal(set) var verdict: Health?
     /// Since when the target has been healthy without interruption; nil while it is not.
     public internal(set) var healthySince: MonotonicInstant?
     /// When the latest step was verified, to say how long it held if the target relapses.
@@ -41,8 +41,9 @@ public struct RecoveryLadder: Sendable {
         self.config = config
     }
 
-    /// The detectors' verdict on the target.
-    public mutating func verdict(_ verdict: RecoveryVerdict, now: MonotonicInstant) -> [RecoveryAction] {
+    /// The detectors' verdict on the target. Suspicion is not a reason to act: a `suspect` verdict changes nothing.
+    public mutating func verdict(_ verdict: Health, now: MonotonicInstant) -> [RecoveryAction] {
+        if case .suspect = verdict { return [] }
         let previous = self.verdict
         self.verdict = verdict
         var actions: [RecoveryAction] = []
@@ -56,7 +57,10 @@ public struct RecoveryLadder: Sendable {
             {
                 actions += verified(step: step, since: since, now: now)
             }
-        case .failed(let evidence):
+        case .suspect:
+            break
+        case .failed(let failure):
+            let evidence = failure.description
             healthySince = nil
             switch phase {
             case .watching:
@@ -167,7 +171,7 @@ public struct RecoveryLadder: Sendable {
                 break
             }
         } else if case .watching = phase, case .failed(let evidence) = verdict {
-            actions += startRun(evidence: evidence, now: now)
+            actions += startRun(evidence: evidence.description, now: now)
         }
         return actions + timerActions()
     }
@@ -183,7 +187,7 @@ public struct RecoveryLadder: Sendable {
         position = 0
         attempts = []
         if !maintenance, case .failed(let evidence) = verdict {
-            actions += startRun(evidence: evidence, now: now)
+            actions += startRun(evidence: evidence.description, now: now)
         }
         return actions + timerActions()
     }

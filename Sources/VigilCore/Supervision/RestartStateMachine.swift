@@ -21,6 +21,9 @@ public struct RestartStateMachine: Sendable {
     public private(set) var maintenance = false
     /// The target went down during maintenance; leaving maintenance starts it again.
     public private(set) var downInMaintenance = false
+    /// Why the target last failed (an unexpected exit, a fault, a start that did not work); kept until the next
+    /// start so the health verdict and the recovery ladder carry the detector's own evidence.
+    public private(set) var lastFailure: Evidence?
     private let backoff: Backoff
     private var random: SplitMix64
     /// A recovery ladder decides what follows a failure (`recovery` in the configuration): the machine reports the
@@ -69,6 +72,7 @@ public struct RestartStateMachine: Sendable {
     /// The spawn asked for failed before the program ran (e.g. `execve` failed).
     public mutating func spawnFailed(reason: String, now: MonotonicInstant) -> [SupervisionAction] {
         guard case .spawning = state else { return [] }
+        lastFailure = Evidence(.start, "could not be started: \(reason)", figures: ["ERROR": reason])
         if recoversExternally {
             state = .finished(status: .lost(cause: "could not be started: \(reason)"))
             hasVerdict = true
@@ -102,15 +106,15 @@ public struct RestartStateMachine: Sendable {
     ) -> [SupervisionAction] {
         let since: MonotonicInstant
         var expected = false
-        var fault: String?
+        var fault: Evidence?
         switch state {
         case .starting(let running, let start), .running(let running, let start):
             guard running == pid else { return [] }
             since = start
-        case .recovering(let running, let start, let reason):
+        case .recovering(let running, let start, let evidence):
             guard running == pid else { return [] }
             since = start
-            fault = reason
+            fault = evidence
         case .stopping(let running, _, _):
             guard running == pid else { return [] }
             since = now
@@ -139,13 +143,14 @@ public struct RestartStateMachine: Sendable {
         let uptime = now - since
         fields["UPTIME_USEC"] = String(uptime.microseconds)
         if let fault {
-            fields["FAULT"] = fault
+            fields["FAULT"] = fault.description
         }
         if maintenance {
             fields["MAINTENANCE"] = "1"
         }
         let cause =
             (fault.map { ", killed by vigild: \($0)" } ?? "") + (maintenance ? "; maintenance: not restarting" : "")
+        lastFailure = fault ?? Evidence(.exit, "exited with \(status)", figures: status.fields)
         let exitEvent = Event(
             kind: .targetExited,
             target: target,
@@ -223,17 +228,21 @@ public struct RestartStateMachine: Sendable {
     /// The target is alive but judged failed (its heartbeat detector convicted it): it is killed with `SIGKILL`
     /// (a hung or stopped process would not act on a polite signal) and restarted once reaped, under the same
     /// backoff and burst limit as a crash.
-    /// - Parameter reason: the evidence, for the event and the exit that follows.
-    public mutating func fault(now: MonotonicInstant, reason: String) -> [SupervisionAction] {
+    /// - Parameter evidence: what the detector found, for the event, the exit that follows and the health verdict.
+    public mutating func fault(now: MonotonicInstant, evidence: Evidence) -> [SupervisionAction] {
         guard !maintenance else { return [] }
         switch state {
         case .starting(let pid, let since), .running(let pid, let since):
-            state = .recovering(pid: pid, since: since, reason: reason)
+            state = .recovering(pid: pid, since: since, evidence: evidence)
+            lastFailure = evidence
+            var fields = ["PID": String(pid), "FAULT": evidence.description, "SIGNAL": Signal.kill.description]
+            fields["FAULT_DETECTOR"] = evidence.detector.rawValue
+            fields.merge(evidence.figures) { own, _ in own }
             let event = Event(
                 kind: .targetFaulted,
                 target: target,
-                message: "\(target): \(reason); killing pid \(pid) to restart it",
-                fields: ["PID": String(pid), "FAULT": reason, "SIGNAL": Signal.kill.description],
+                message: "\(target): \(evidence); killing pid \(pid) to restart it",
+                fields: fields,
                 time: now
             )
             return [.disarmTimer, .emit(event), .signal(.kill)]

@@ -11,7 +11,7 @@ public enum SupervisionState: Sendable, Equatable {
     /// Exited; the next start is due at `until`.
     case backingOff(until: MonotonicInstant)
     /// Judged failed while running (e.g. convicted by its heartbeat detector): killed, restarts when reaped.
-    case recovering(pid: Int32, since: MonotonicInstant, reason: String)
+    case recovering(pid: Int32, since: MonotonicInstant, evidence: Evidence)
     /// Asked to stop; `SIGKILL` follows at `deadline` unless it has already been sent.
     case stopping(pid: Int32, deadline: MonotonicInstant, escalated: Bool)
     /// Crash-looping: no more restarts until an operator acts (a reload or restart of vigild for now).

@@ -68,6 +68,13 @@ import VigilCore
             vigil_target_state{target="web",state="stopping"} 0
             vigil_target_state{target="web",state="failed"} 0
             vigil_target_state{target="web",state="exited"} 0
+            # HELP vigil_target_health 1 for the target's health verdict (healthy, suspect, failed, unknown), 0 for \
+            the others.
+            # TYPE vigil_target_health gauge
+            vigil_target_health{target="web",health="healthy"} 0
+            vigil_target_health{target="web",health="suspect"} 0
+            vigil_target_health{target="web",health="failed"} 0
+            vigil_target_health{target="web",health="unknown"} 1
             # HELP vigil_target_restarts_total Restarts of the target since vigild started.
             # TYPE vigil_target_restarts_total counter
             vigil_target_restarts_total{target="web"} 3
@@ -165,7 +172,8 @@ import VigilCore
         let now = MonotonicInstant(nanoseconds: 1)
         let states: [SupervisionState] = [
             .idle, .spawning, .starting(pid: 1, since: now), .running(pid: 1, since: now), .backingOff(until: now),
-            .recovering(pid: 1, since: now, reason: "x"), .stopping(pid: 1, deadline: now, escalated: false),
+            .recovering(pid: 1, since: now, evidence: Evidence(.check, "x")),
+            .stopping(pid: 1, deadline: now, escalated: false),
             .failed(since: now), .finished(status: .exited(code: 0)),
         ]
         for state in states {

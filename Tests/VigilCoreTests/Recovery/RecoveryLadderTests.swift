@@ -50,7 +50,7 @@ import VigilCore
 
     @Test func aFailureRunsTheFirstStepAndAHealthyWindowVerifiesIt() throws {
         var l = ladder()
-        let start = l.verdict(.failed(evidence: "process exited with status 1"), now: at(0))
+        let start = l.verdict(.failed(Evidence(.exit, "process exited with status 1")), now: at(0))
         #expect(Self.events(start).map(\.kind) == [.recoveryStep])
         #expect(Self.events(start)[0].fields["STEP"] == "restart")
         let step = try #require(Self.performed(start).first)
@@ -71,7 +71,8 @@ import VigilCore
 
     @Test func healthyForVerifiesAsSoonAsTheTargetHasBeenHealthyThatLong() throws {
         var l = ladder(Self.config(healthyFor: .seconds(2)))
-        let sequence = try #require(Self.performed(l.verdict(.failed(evidence: "down"), now: at(0))).first).sequence
+        let sequence = try #require(Self.performed(l.verdict(.failed(Evidence(.exit, "down")), now: at(0))).first)
+            .sequence
         _ = l.outcome(.succeeded, sequence: sequence, now: at(100))
         let healthy = l.verdict(.healthy, now: at(500))
         #expect(timer(healthy) == at(2500))
@@ -81,10 +82,10 @@ import VigilCore
 
     @Test func aFailureInsideTheWindowMovesToTheNextStepAtOnce() throws {
         var l = ladder()
-        let first = try #require(Self.performed(l.verdict(.failed(evidence: "down"), now: at(0))).first)
+        let first = try #require(Self.performed(l.verdict(.failed(Evidence(.exit, "down")), now: at(0))).first)
         _ = l.outcome(.succeeded, sequence: first.sequence, now: at(100))
         _ = l.verdict(.healthy, now: at(600))
-        let relapse = l.verdict(.failed(evidence: "heartbeat convicted (phi 16.2)"), now: at(2100))
+        let relapse = l.verdict(.failed(Evidence(.exit, "heartbeat convicted (phi 16.2)")), now: at(2100))
         #expect(Self.events(relapse).map(\.kind) == [.recoveryStepFailed, .recoveryStep])
         #expect(Self.events(relapse)[0].message.contains("failed again 2s into its 10s verification window"))
         let second = try #require(Self.performed(relapse).first)
@@ -94,7 +95,7 @@ import VigilCore
 
     @Test func anActuatorTimeoutOrFailureMovesToTheNextStepAndIgnoresTheLateOutcome() throws {
         var l = ladder()
-        let first = try #require(Self.performed(l.verdict(.failed(evidence: "down"), now: at(0))).first)
+        let first = try #require(Self.performed(l.verdict(.failed(Evidence(.exit, "down")), now: at(0))).first)
         let timedOut = l.timerFired(now: at(5000))
         #expect(timedOut.first == .cancel(sequence: first.sequence))
         #expect(Self.events(timedOut)[0].fields["REASON"] == "no outcome within 5s")
@@ -108,7 +109,7 @@ import VigilCore
 
     @Test func anExhaustedLadderLeavesTheTargetFailedWithEveryStepAndWhy() throws {
         var l = ladder()
-        let first = try #require(Self.performed(l.verdict(.failed(evidence: "exited"), now: at(0))).first)
+        let first = try #require(Self.performed(l.verdict(.failed(Evidence(.exit, "exited")), now: at(0))).first)
         let second = try #require(
             Self.performed(l.outcome(.failed(reason: "exec failed"), sequence: first.sequence, now: at(10))).first
         )
@@ -127,14 +128,14 @@ import VigilCore
                 + "window; failover: no outcome within 5s"
         )
         // Failed stays failed until an operator resets it.
-        #expect(Self.performed(l.verdict(.failed(evidence: "still down"), now: at(13_000))).isEmpty)
+        #expect(Self.performed(l.verdict(.failed(Evidence(.exit, "still down")), now: at(13_000))).isEmpty)
         let reset = l.reset(now: at(14_000))
         #expect(Self.performed(reset).first?.step == .restart)
     }
 
     @Test func fenceIsTerminalAndLeavesTheTargetDown() throws {
         var l = ladder(Self.config([.restart, .fence]))
-        let first = try #require(Self.performed(l.verdict(.failed(evidence: "down"), now: at(0))).first)
+        let first = try #require(Self.performed(l.verdict(.failed(Evidence(.exit, "down")), now: at(0))).first)
         let fence = try #require(
             Self.performed(l.outcome(.failed(reason: "no"), sequence: first.sequence, now: at(1))).first
         )
@@ -148,11 +149,11 @@ import VigilCore
     @Test func maintenanceFollowsVerdictsButRunsNoStep() throws {
         var l = ladder()
         _ = l.setMaintenance(true, now: at(0))
-        let failed = l.verdict(.failed(evidence: "exited"), now: at(100))
+        let failed = l.verdict(.failed(Evidence(.exit, "exited")), now: at(100))
         #expect(Self.performed(failed).isEmpty)
         #expect(Self.events(failed).map(\.kind) == [.recoverySuppressed])
-        #expect(Self.events(l.verdict(.failed(evidence: "exited"), now: at(200))).isEmpty)
-        #expect(l.verdict == .failed(evidence: "exited"))
+        #expect(Self.events(l.verdict(.failed(Evidence(.exit, "exited")), now: at(200))).isEmpty)
+        #expect(l.verdict == .failed(Evidence(.exit, "exited")))
         // Leaving maintenance with the target still failed starts the ladder.
         let left = l.setMaintenance(false, now: at(300))
         #expect(Self.performed(left).first?.step == .restart)
@@ -160,7 +161,7 @@ import VigilCore
 
     @Test func maintenanceCancelsAStepUnderWayAndRetriesItAfterwards() throws {
         var l = ladder()
-        let first = try #require(Self.performed(l.verdict(.failed(evidence: "exited"), now: at(0))).first)
+        let first = try #require(Self.performed(l.verdict(.failed(Evidence(.exit, "exited")), now: at(0))).first)
         let entered = l.setMaintenance(true, now: at(10))
         #expect(entered.first == .cancel(sequence: first.sequence))
         #expect(l.phase == .watching && l.position == 0)
@@ -170,12 +171,12 @@ import VigilCore
 
     @Test func aVerifiedStepThatRelapsesEscalatesButStabilityResetsTheLadder() throws {
         var l = ladder()
-        let first = try #require(Self.performed(l.verdict(.failed(evidence: "exited"), now: at(0))).first)
+        let first = try #require(Self.performed(l.verdict(.failed(Evidence(.exit, "exited")), now: at(0))).first)
         _ = l.outcome(.succeeded, sequence: first.sequence, now: at(0))
         _ = l.verdict(.healthy, now: at(1000))
         _ = l.timerFired(now: at(10_000))
         #expect(l.position == 1)
-        let relapse = l.verdict(.failed(evidence: "exited again"), now: at(20_000))
+        let relapse = l.verdict(.failed(Evidence(.exit, "exited again")), now: at(20_000))
         #expect(Self.performed(relapse).first.map { $0.step == .restart && $0.sequence == 2 } == true)
         #expect(l.attempts[0].result == .relapsed(evidence: "exited again", after: .seconds(10)))
         let second = try #require(Self.performed(relapse).first)
@@ -189,19 +190,19 @@ import VigilCore
         let reset = l.timerFired(now: at(81_000))
         #expect(Self.events(reset).map(\.kind) == [.recoveryReset])
         #expect(l.position == 0 && l.attempts.isEmpty)
-        #expect(Self.performed(l.verdict(.failed(evidence: "x"), now: at(90_000))).first?.step == .restart)
+        #expect(Self.performed(l.verdict(.failed(Evidence(.exit, "x")), now: at(90_000))).first?.step == .restart)
     }
 
     @Test func anEmptyLadderLeavesAFailedTargetFailedAtOnce() {
         var l = ladder(Self.config([]))
-        let actions = l.verdict(.failed(evidence: "exited"), now: at(0))
+        let actions = l.verdict(.failed(Evidence(.exit, "exited")), now: at(0))
         #expect(Self.events(actions).first?.message.contains("no recovery steps are configured") == true)
         #expect(l.phase == .failed(since: at(0)))
     }
 
     @Test func aRestoredLadderRunsAgainTheStepThatWasUnderWayAndKeepsFailedTargetsFailed() throws {
         var l = ladder()
-        let first = try #require(Self.performed(l.verdict(.failed(evidence: "exited"), now: at(0))).first)
+        let first = try #require(Self.performed(l.verdict(.failed(Evidence(.exit, "exited")), now: at(0))).first)
         _ = l.outcome(.failed(reason: "no"), sequence: first.sequence, now: at(1))
         let snapshot = l.snapshot
         #expect(snapshot.phase == "acting" && snapshot.step == 1)
@@ -217,7 +218,7 @@ import VigilCore
         #expect(restored.attempts.map(\.result) == [.actuatorFailed(reason: "no"), .interrupted, nil])
 
         var failed = RecoveryLadder(target: "web", config: Self.config([]))
-        _ = failed.verdict(.failed(evidence: "x"), now: at(0))
+        _ = failed.verdict(.failed(Evidence(.exit, "x")), now: at(0))
         let back = RecoveryLadder.restored(target: "web", config: Self.config([]), from: failed.snapshot, now: at(9))
         #expect(back.ladder.phase == .failed(since: at(9)))
         // A ladder changed across the restart starts clean.

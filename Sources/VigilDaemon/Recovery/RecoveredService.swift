@@ -1,4 +1,3 @@
-import Dispatch
 import VigilCore
 import VigilLinux
 
@@ -6,12 +5,12 @@ import VigilLinux
 /// queue, like the engine.
 ///
 /// The ladder takes the verdicts of the service's active member (the primary until a failover moves the role) and
-/// answers steps; the engine carries them out on the members' state machines and reports outcomes back, as
+/// answers steps; the coordinator carries them out on the members' supervisors and reports outcomes back, as
 /// operations it is waiting on (`pending`) complete.
-final class ServiceRuntime {
+final class RecoveredService {
     /// The primary as configured: the target that lists the standbys, and the service's name.
     let owner: String
-    var config: RecoveryConfig
+    let config: RecoveryConfig
     var ladder: RecoveryLadder
     /// Fences the primary and promotes a standby; `nil` without standbys.
     var failover: FailoverStateMachine?
@@ -19,7 +18,7 @@ final class ServiceRuntime {
     var roles: FailoverRoles
     /// The ladder operation a failover under way belongs to (`nil`: asked for by an operator).
     var failoverLadderSequence: Int?
-    /// Operations the engine is waiting on, by target.
+    /// Operations the coordinator is waiting on, by target.
     var pending: [String: PendingOperation] = [:]
     /// A hook under way (run by `HookRun`: its own process group, output captured, killed on cancel), with the
     /// operation it belongs to and the number that tells its result from a cancelled one's.
@@ -31,14 +30,9 @@ final class ServiceRuntime {
     /// Since when the service's failure waits for a recovery slot (`concurrent_recoveries`); `nil` when it does
     /// not wait.
     var queuedSince: MonotonicInstant?
-    /// Made on first arming (most services never need it).
-    private var timer: (any DispatchSourceTimer)?
-    private let queue: DispatchQueue
-    private let onTimer: @Sendable () -> Void
-    /// Set by `close()`: a closed runtime makes no timer any more.
-    private var closed = false
+    let timer: LazyTimer
 
-    /// What the engine waits for to report an outcome.
+    /// What the coordinator waits for to report an outcome.
     enum PendingOperation: Equatable {
         /// The ladder's `restart`: the member is started (or found dead to start).
         case ladderStart(sequence: Int)
@@ -61,7 +55,7 @@ final class ServiceRuntime {
         }
     }
 
-    init(owner: String, config: RecoveryConfig, queue: DispatchQueue, onTimer: @escaping @Sendable () -> Void) {
+    init(owner: String, config: RecoveryConfig, engine: Engine) {
         self.owner = owner
         self.config = config
         self.ladder = RecoveryLadder(target: owner, config: config)
@@ -78,39 +72,14 @@ final class ServiceRuntime {
                 hooks: config.promoteHooks
             )
         }
-        self.queue = queue
-        self.onTimer = onTimer
+        self.timer = engine.makeTimer { .serviceTimer(owner: owner) }
     }
 
     /// Every target of the service: the primary, then the standbys.
     var members: [String] { [owner] + config.standbys }
 
-    func arm(at instant: MonotonicInstant, now: MonotonicInstant) {
-        guard !closed else { return }
-        let timer: any DispatchSourceTimer
-        if let existing = self.timer {
-            timer = existing
-        } else {
-            timer = DispatchSource.makeTimerSource(flags: .strict, queue: queue)
-            let onTimer = self.onTimer
-            timer.setEventHandler { @Sendable in onTimer() }
-            // Never activated without a deadline: an unscheduled timer source may fire at once.
-            timer.schedule(deadline: .distantFuture)
-            timer.activate()
-            self.timer = timer
-        }
-        let delay = max(instant - now, .zero)
-        timer.schedule(deadline: .now() + .nanoseconds(Int(delay.nanoseconds)), leeway: .milliseconds(1))
-    }
-
-    func disarm() {
-        timer?.schedule(deadline: .distantFuture)
-    }
-
     func close() {
-        closed = true
-        timer?.cancel()
-        timer = nil
+        timer.close()
         hook?.run.cancel()
         hook = nil
     }

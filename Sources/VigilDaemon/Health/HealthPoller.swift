@@ -6,74 +6,99 @@ import VigilLinux
 import Glibc
 #endif
 
-/// Health checks: the tick that reads the host's and the targets' figures, the detectors with hysteresis that
-/// judge them, and PSI triggers that make a pressure spike read at once instead of at the next tick.
-extension Engine {
-    func startHealth() {
-        dispatchPrecondition(condition: .onQueue(queue))
+/// Health polling: the tick that reads the host's and the targets' figures, the `[host]` checks, the one inotify
+/// instance every watched `cgroup.events` and `memory.events` shares, and PSI triggers that make a pressure spike
+/// read at once instead of at the next tick. Confined to the engine queue.
+final class HealthPoller {
+    unowned let engine: Engine
+    /// Where each cgroup hierarchy is mounted; `nil` when `/proc/self/mountinfo` could not be read.
+    private(set) var cgroupLocator: CgroupLocator?
+    /// One inotify instance, and whose each watch is (a target's name).
+    private var inotify: InotifyWatcher?
+    private var watchOwners: [Int32: String] = [:]
+    /// PSI triggers, and whose each is (`nil`: the host's).
+    private var pressureTriggers: PressureTriggers?
+    private var triggerOwners: [Int64: String?] = [:]
+    /// The host's figures and the `[host]` checks.
+    private(set) var hostSampler: HostSampler?
+    private(set) var hostDetectors: [CheckDetector] = []
+    /// The last round of the host's readings.
+    private(set) var hostSamples = MetricSamples()
+    private var tickTimer: (any EngineTimer)?
+
+    init(engine: Engine) {
+        self.engine = engine
+    }
+
+    func start() {
+        dispatchPrecondition(condition: .onQueue(engine.queue))
         let reader = HostReader()
         do {
             cgroupLocator = CgroupLocator(mountInfo: try reader.mountInfo())
         } catch {
-            logger.warning("cgroups cannot be located, cgroup and vm targets will not start: \(error)")
+            engine.logger.warning("cgroups cannot be located, cgroup and vm targets will not start: \(error)")
         }
         hostSampler = HostSampler(reader: reader)
         do {
-            inotify = try InotifyWatcher(queue: queue) { @Sendable [weak self] changes in
-                self?.cgroupFilesChanged(changes)
+            inotify = try InotifyWatcher(queue: engine.queue) { @Sendable [weak engine] changes in
+                engine?.handle(.cgroupFilesChanged(changes))
             }
         } catch {
-            logger.warning("no inotify, cgroups are polled every tick: \(error)")
+            engine.logger.warning("no inotify, cgroups are polled every tick: \(error)")
         }
         do {
-            pressureTriggers = try PressureTriggers(queue: queue) { @Sendable [weak self] fired in
-                self?.pressureTriggered(fired)
+            pressureTriggers = try PressureTriggers(queue: engine.queue) { @Sendable [weak engine] fired in
+                engine?.handle(.pressureTriggered(fired))
             }
         } catch {
-            logger.warning("no PSI triggers, pressure is read every tick only: \(error)")
+            engine.logger.warning("no PSI triggers, pressure is read every tick only: \(error)")
         }
         configureHostChecks()
-        restartHealthTick()
+        restartTick()
+    }
+
+    func stop() {
+        tickTimer?.cancel()
+        tickTimer = nil
+        inotify?.cancel()
+        inotify = nil
+        pressureTriggers?.cancel()
+        pressureTriggers = nil
     }
 
     /// (Re)starts the tick at `[daemon] tick`.
-    func restartHealthTick() {
-        healthTimer?.cancel()
-        let period = loaded.config.daemon.tick
-        let timer = DispatchSource.makeTimerSource(queue: queue)
-        timer.setEventHandler { @Sendable [weak self] in self?.healthTick() }
-        timer.schedule(
-            deadline: .now() + .nanoseconds(Int(period.nanoseconds)),
-            repeating: .nanoseconds(Int(period.nanoseconds)),
+    func restartTick() {
+        tickTimer?.cancel()
+        tickTimer = engine.scheduler.makeRepeatingTimer(
+            on: engine.queue,
+            every: engine.loaded.config.daemon.tick,
             leeway: .milliseconds(10)
-        )
-        timer.activate()
-        healthTimer = timer
+        ) { @Sendable [weak engine] in
+            engine?.handle(.healthTick)
+        }
     }
 
     /// The `[host]` checks in force, after a start or a reload (raised checks start over).
     func configureHostChecks() {
         let wasFaulted = !hostFaults.isEmpty
-        hostDetectors = loaded.config.host.checks.map(CheckDetector.init)
+        hostDetectors = engine.loaded.config.host.checks.map(CheckDetector.init)
         for (tag, owner) in triggerOwners where owner == nil {
             pressureTriggers?.disarm(tag)
             triggerOwners[tag] = nil
         }
-        arm(loaded.config.host.checks, directory: nil, owner: nil)
+        arm(engine.loaded.config.host.checks, directory: nil, owner: nil)
         if wasFaulted {
-            updateStatus()
+            engine.updateStatus()
         }
     }
 
-    func healthTick() {
-        let now = MonotonicClock.now()
+    func tick() {
+        let now = engine.now
         evaluateHost(now: now)
-        for name in order {
-            guard let runtime = targets[name] else { continue }
-            pollWatched(runtime, now: now)
-            evaluateChecks(runtime, now: now)
+        for supervisor in engine.targets.all {
+            supervisor.driver.poll(now: now)
+            supervisor.evaluateChecks(now: now)
         }
-        afterChange()
     }
 
     /// The raised host checks of severity `fault`.
@@ -86,61 +111,23 @@ extension Engine {
         let metrics = Set(hostDetectors.map(\.check.metric))
         hostSamples = hostSampler.sample(metrics, now: now)
         for index in hostDetectors.indices {
-            guard let transition = observe(&hostDetectors[index], hostSamples, now: now) else { continue }
+            let metric = hostDetectors[index].check.metric
+            let transition: CheckDetector.Transition?
+            if let reading = hostSamples[metric] {
+                transition = hostDetectors[index].observe(reading, now: now)
+            } else if let reason = hostSamples.missing[metric] {
+                transition = hostDetectors[index].observeMissing(reason: reason)
+            } else {
+                transition = nil
+            }
+            guard let transition else { continue }
             report(transition, of: hostDetectors[index], target: nil, now: now)
         }
     }
 
-    /// Reads a target's figures and feeds its detectors; a raised `fault` check starts its recovery.
-    /// - Parameter freshPressure: read pressure files even if the last tick read them (a PSI trigger fired).
-    func evaluateChecks(_ runtime: TargetRuntime, now: MonotonicInstant, freshPressure: Bool = false) {
-        guard !runtime.detectors.isEmpty, runtime.hasInstance else { return }
-        if runtime.sampler == nil, let pid = runtime.machine.state.pid {
-            runtime.sampler = processSampler(pid: pid)
-        }
-        guard let sampler = runtime.sampler else { return }
-        let mainPID = runtime.watched?.mainPID ?? runtime.machine.state.pid
-        sampler.sample(for: runtime.detectors, mainPID: mainPID, now: now, freshPressure: freshPressure)
-        for index in runtime.detectors.indices {
-            let transition: CheckDetector.Transition?
-            switch sampler.readings[index] {
-            case .value(let reading):
-                transition = runtime.detectors[index].observe(reading, now: now)
-            case .missing(let reason):
-                transition = runtime.detectors[index].observeMissing(reason: reason)
-            case .none:
-                transition = nil
-            }
-            guard let transition else { continue }
-            let detector = runtime.detectors[index]
-            report(transition, of: detector, target: runtime.name, now: now)
-            if case .raised = transition, detector.check.severity == .fault {
-                let reason = "check \"\(detector.check.text)\": \(detector.evidence(now: now))"
-                perform(runtime.machine.fault(now: now, reason: reason), for: runtime)
-            }
-        }
-    }
-
-    private func observe(
-        _ detector: inout CheckDetector,
-        _ samples: MetricSamples,
-        now: MonotonicInstant
-    )
-        -> CheckDetector.Transition?
-    {
-        let metric = detector.check.metric
-        if let reading = samples[metric] {
-            return detector.observe(reading, now: now)
-        }
-        if let reason = samples.missing[metric] {
-            return detector.observeMissing(reason: reason)
-        }
-        return nil
-    }
-
     /// Records what a detector's transition means: a raised or cleared check, a host fault, a check that cannot
     /// be read.
-    private func report(
+    func report(
         _ transition: CheckDetector.Transition,
         of detector: CheckDetector,
         target: String?,
@@ -164,23 +151,27 @@ extension Engine {
             let severity: EventSeverity = check.severity == .fault ? .error : .warning
             let message =
                 "\(subject)\(hostFault ? "host fault" : "check raised"): \(check.text) (\(detector.evidence(now: now)))"
-            record(Event(kind: kind, target: target, message: message, fields: fields, time: now, severity: severity))
+            engine.events.record(
+                Event(kind: kind, target: target, message: message, fields: fields, time: now, severity: severity)
+            )
             if hostFault {
-                updateStatus()
+                engine.updateStatus()
             }
         case .cleared(let lasted, let reading):
             fields["VALUE"] = HealthCheck.format(reading.value)
             fields["RAISED_USEC"] = String(lasted.microseconds)
             let kind: EventKind = hostFault ? .hostFaultCleared : .checkCleared
             let message = "\(subject)check cleared after \(lasted.humanReadable): \(check.text)"
-            record(Event(kind: kind, target: target, message: message, fields: fields, time: now))
+            engine.events.record(Event(kind: kind, target: target, message: message, fields: fields, time: now))
             if hostFault {
-                updateStatus()
+                engine.updateStatus()
             }
         case .becameUnavailable(let reason):
             fields["ERROR"] = reason
             let message = "\(subject)cannot evaluate \"\(check.text)\" on \(scope), skipping it: \(reason)"
-            record(Event(kind: .checkUnavailable, target: target, message: message, fields: fields, time: now))
+            engine.events.record(
+                Event(kind: .checkUnavailable, target: target, message: message, fields: fields, time: now)
+            )
         }
     }
 
@@ -190,6 +181,44 @@ extension Engine {
             return TargetSampler(directories: CgroupDirectories())
         }
         return TargetSampler(directories: locator.locate(cgroups))
+    }
+
+    /// The host's free memory and idle CPU now, for admission control; `nil` when they cannot be read.
+    func hostResources() -> AdmissionControl.HostResources? {
+        guard let memory = try? hostSampler?.reader.memInfo(), let available = memory.available else { return nil }
+        let cores = Double(max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        let busy = hostSampler?.cpuUsage?.busy ?? 0
+        return AdmissionControl.HostResources(
+            availableMemory: available,
+            totalMemory: memory.total,
+            idleCPU: cores * (1 - busy)
+        )
+    }
+
+    // MARK: - inotify
+
+    /// Watches `path` for `owner` (a target's name). Returns the watch, or `nil` without inotify or on failure.
+    func watch(_ path: String, for owner: String) -> Int32? {
+        guard let inotify, let watch = try? inotify.watch(path) else { return nil }
+        watchOwners[watch] = owner
+        return watch
+    }
+
+    func unwatch(_ watch: Int32) {
+        inotify?.unwatch(watch)
+        watchOwners[watch] = nil
+    }
+
+    /// Whether cgroups' changes are heard at once (else they are polled every tick).
+    var hasInotify: Bool { inotify != nil }
+
+    /// inotify reported changes: each goes to the driver of the target that owns the watch.
+    func filesChanged(_ changes: [(watch: Int32, change: InotifyWatcher.Change)]) {
+        let now = engine.now
+        for (watch, _) in changes {
+            guard let name = watchOwners[watch], let supervisor = engine.targets[name] else { continue }
+            supervisor.driver.fileChanged(watch: watch, now: now)
+        }
     }
 
     // MARK: - PSI triggers
@@ -202,18 +231,17 @@ extension Engine {
         let window: Duration = .seconds(2)
         // A trigger wakes vigild at most once per 2 s window; it gains over the tick only for checks that must act
         // sooner than two ticks, and each armed trigger costs the kernel work (closing one takes ~10 ms).
-        let tick = loaded.config.daemon.tick
+        let tick = engine.loaded.config.daemon.tick
         var armed: Set<String> = []
         for check in checks {
-            let parts = check.metric.name.split(separator: ".")
-            guard check.holdFor < tick * 2, parts.count == 4, parts[1] == "psi",
+            guard check.holdFor < tick * 2, let stall = check.metric.pressureStall,
                 check.comparison == .greater || check.comparison == .greaterOrEqual,
                 case .percentOfTotal(let percent) = check.bound, percent > 0, percent < 100
             else { continue }
-            let path = directory.map { "\($0)/\(parts[0]).pressure" } ?? "/proc/pressure/\(parts[0])"
+            let path = directory.map { "\($0)/\(stall.resource).pressure" } ?? "/proc/pressure/\(stall.resource)"
             let trigger = PressureTriggers.Trigger(
                 path: path,
-                line: String(parts[2]),
+                line: stall.line,
                 stall: window * (percent / 100),
                 window: window
             )
@@ -222,17 +250,12 @@ extension Engine {
                 let tag = try pressureTriggers.arm(trigger)
                 triggerOwners[tag] = .some(owner)
             } catch {
-                logger.info(
+                engine.logger.info(
                     "no PSI trigger on \(path) (\(error)); \(check.text) is read every tick only",
                     metadata: owner.map { ["VIGIL_TARGET": "\($0)"] } ?? [:]
                 )
             }
         }
-    }
-
-    func armPressureTriggers(for runtime: TargetRuntime) {
-        guard let unified = runtime.watched?.directories.unified else { return }
-        arm(runtime.config.checks, directory: unified, owner: runtime.name)
     }
 
     func disarmPressureTriggers(for name: String) {
@@ -244,7 +267,7 @@ extension Engine {
 
     /// A trigger fired: read the figures of whoever it belongs to now, rather than at the next tick.
     func pressureTriggered(_ fired: [(tag: Int64, gone: Bool)]) {
-        let now = MonotonicClock.now()
+        let now = engine.now
         var evaluated: Set<String?> = []
         for (tag, gone) in fired {
             guard let owner = triggerOwners[tag] else { continue }
@@ -254,13 +277,10 @@ extension Engine {
             }
             guard evaluated.insert(owner).inserted else { continue }
             if let name = owner {
-                if let runtime = targets[name] {
-                    evaluateChecks(runtime, now: now, freshPressure: true)
-                }
+                engine.targets[name]?.evaluateChecks(now: now, freshPressure: true)
             } else {
                 evaluateHost(now: now)
             }
         }
-        afterChange()
     }
 }

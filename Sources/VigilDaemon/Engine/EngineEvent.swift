@@ -1,0 +1,105 @@
+import VigilCore
+import VigilLinux
+
+/// Everything that happens to the engine: every DispatchSource, timer and actuator outcome becomes one of these and
+/// reaches `Engine.handle(_:)` on the engine queue. A reader sees every input of vigild here.
+enum EngineEvent {
+    // MARK: vigild itself
+    /// SIGTERM or SIGINT: stop every target and exit.
+    case stopRequested(reason: String)
+    /// SIGHUP: read the configuration again.
+    case reloadRequested
+    /// Time to ping systemd's watchdog.
+    case watchdogDue
+    /// A request on the control socket.
+    case control(ControlRequest, ControlConnection)
+
+    // MARK: targets
+    /// Something happened to one target: routed to its supervisor (and from there to its driver).
+    case target(String, TargetEvent)
+    /// The recovery ladder of a service wants its timer.
+    case serviceTimer(owner: String)
+    /// A ladder or promote hook of a service ended.
+    case hookEnded(owner: String, id: Int, name: String, result: Result<HookRun.Result, SpawnError>)
+
+    // MARK: health and heartbeats
+    /// The `[daemon] tick`: read the host's and the targets' figures.
+    case healthTick
+    /// inotify: watched `cgroup.events` or `memory.events` changed.
+    case cgroupFilesChanged([(watch: Int32, change: InotifyWatcher.Change)])
+    /// PSI triggers fired.
+    case pressureTriggered([(tag: Int64, gone: Bool)])
+    /// An authenticated heartbeat of a target arrived.
+    case heartbeat(target: String, at: MonotonicInstant)
+    /// Heartbeat datagrams were dropped, by reason, since the last report.
+    case heartbeatDrops([HeartbeatDropReason: Int])
+    /// vigild's own liveness tick.
+    case selfCheckDue
+
+    // MARK: state and metrics
+    /// The state writer failed (with why), or works again (`nil`).
+    case stateWriteChanged(problem: String?)
+    /// Time to rewrite the node_exporter textfile.
+    case textfileDue
+}
+
+/// What happens to one target.
+enum TargetEvent {
+    /// Its restart policy's timer fired.
+    case restartTimer
+    /// Its heartbeat deadline was reached.
+    case heartbeatTimer
+    /// A datagram on its own `NOTIFY_SOCKET`.
+    case notify(NotifySocket.Received)
+    /// Something its driver watches or started.
+    case driver(DriverEvent)
+}
+
+/// The inputs of the target drivers, grouped by the driver that asked for them; a driver ignores the others.
+enum DriverEvent {
+    // process
+    /// The child's pidfd became readable and it was reaped.
+    case processExited(PidfdWatcher.Exit)
+    /// A process vigild adopted (not its child) exited.
+    case adoptedExited(pid: Int32, at: MonotonicInstant)
+    /// The process actuator's spawn ended.
+    case spawnEnded(ActuatorOutcome)
+    /// Another actuator's `start` (an exec hook) ended; the daemon's PID file is awaited from `startedAt`.
+    case managedStartEnded(ActuatorOutcome, startedAt: MonotonicInstant)
+    /// Time to look at the PID file again, until `deadline`, unless the wait was `cancelled`.
+    case pidFilePoll(deadline: MonotonicInstant, cancelled: QueueConfined<Bool>)
+    /// A child nobody wanted was reaped.
+    case strayReaped(pid: Int32)
+    /// A reclamation's cgroup changed or its timer fired.
+    case reclaimCheck
+    // cgroup and vm scope
+    /// The `start` command of a cgroup target ended.
+    case startCommandExited(PidfdWatcher.Exit)
+    /// The cgroup's main process exited.
+    case mainExited(pid: Int32, at: MonotonicInstant)
+    /// The v1 memory controller signalled an OOM; look again (`attempt` counts the looks).
+    case oomSignalled(attempt: Int)
+    // systemd unit
+    /// The unit watcher saw a change, or lost the bus.
+    case unitChanged(SystemdUnitWatcher.Event)
+    /// Watch the unit again after a failure.
+    case rewatchUnit
+    /// `StartUnit` ended.
+    case unitStarted(ActuatorOutcome)
+    /// The unit's `MainPID` was read.
+    case unitMainPID(Result<Int32, SystemdBusError>)
+    /// A stop or kill of the unit ended.
+    case unitSignalled(ActuatorOperation, ActuatorOutcome)
+    // libvirt domain
+    /// libvirt's lifecycle events for the domain.
+    case domainChanged(LibvirtDomainWatcher.Event)
+    /// `virsh start` ended.
+    case domainStarted(ActuatorOutcome)
+    /// A `snapshot-revert` ended, for ladder operation `sequence`.
+    case domainReverted(sequence: Int, outcome: ActuatorOutcome)
+    /// The grace after a revert's answer is over.
+    case revertSettled
+    // any actuator
+    /// A signal or stop through an actuator did not succeed.
+    case actuatorFailed(ActuatorOperation, ActuatorOutcome)
+}

@@ -1,0 +1,65 @@
+import VigilCore
+import VigilLinux
+
+/// The single record of what happened: every event goes to the journal (or stderr), the history `vigilctl events`
+/// replays, the followers of `vigilctl events --follow`, the per-target figures, and marks the state file dirty.
+/// Confined to the engine queue.
+final class EventBus {
+    unowned let engine: Engine
+    /// How many events the control socket can replay (`vigilctl events`); the journal keeps the rest.
+    static let historyLimit = 1_000
+    /// Recent events, oldest first.
+    private(set) var history: [EventRecord] = []
+    /// The last event of each target, for `vigilctl status`.
+    private(set) var lastEvents: [String: EventRecord] = [:]
+    /// Connections following the event stream, with the target they follow (`nil`: all).
+    private var followers: [(connection: ControlConnection, target: String?)] = []
+
+    init(engine: Engine) {
+        self.engine = engine
+    }
+
+    /// Records an event: the journal entry, the history, the figures, and every follower.
+    func record(_ event: Event) {
+        engine.persistence.markDirty()
+        EventLog(logger: engine.logger).record(event)
+        engine.metrics.account(event)
+        var fields: [String: String] = [:]
+        for (name, value) in event.fields {
+            fields[name] = value
+        }
+        let record = EventRecord(
+            event: event.kind.rawValue,
+            target: event.target,
+            message: event.message,
+            priority: event.severity.rawValue,
+            monotonicMicroseconds: event.time.microseconds,
+            realtimeMicroseconds: Int64(RealtimeClock.nanoseconds() / 1_000),
+            fields: fields
+        )
+        history.append(record)
+        if history.count > Self.historyLimit {
+            history.removeFirst(history.count - Self.historyLimit)
+        }
+        if let target = event.target {
+            lastEvents[target] = record
+        }
+        followers.removeAll { $0.connection.isClosed }
+        for follower in followers where follower.target == nil || follower.target == event.target {
+            follower.connection.send(ControlResponse(ok: true, events: [record]), last: false)
+        }
+    }
+
+    /// Adds a connection that receives every event from now on (of `target`, or all).
+    func follow(_ connection: ControlConnection, target: String?) {
+        followers.append((connection, target))
+    }
+
+    /// Closes the followers' connections (vigild is exiting).
+    func closeFollowers() {
+        for follower in followers {
+            follower.connection.close()
+        }
+        followers = []
+    }
+}

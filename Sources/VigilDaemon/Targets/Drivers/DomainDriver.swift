@@ -1,0 +1,247 @@
+import Dispatch
+import VigilCore
+import VigilLinux
+
+/// `vm` targets driven through libvirt (`domain = "NAME"`): started, shut down, destroyed and reverted by the
+/// libvirt actuator (`virsh -c URI`), and watched through libvirt's lifecycle events by a `LibvirtDomainWatcher`.
+/// Liveness comes from libvirt alone; a `machine` scope, when configured, only gives the checks their figures.
+/// Stopping vigild leaves the domain running. Confined to the engine queue.
+final class DomainDriver: TargetDriver {
+    weak var supervisor: TargetSupervisor!
+    /// libvirt's lifecycle events for the domain.
+    private var watcher: LibvirtDomainWatcher?
+    /// The domain's state as the watcher last reported it.
+    private var state: ActuatorTargetState?
+    /// The PID the state machine knows the running domain by: its scope's first process, else 0.
+    private var instancePID: Int32?
+    /// The `virsh` operation under way.
+    private var operation: ActuatorCancellation?
+    /// A revert under way: its stop and start of the domain are not a death.
+    private var revertInProgress: Revert?
+    /// The domain's scope, when `machine` names one, for the checks' figures.
+    private var scope: CgroupWatch?
+
+    /// A revert of the domain under way. It is over once the actuator has answered and the watcher has seen the
+    /// domain running again (or 5 s after the answer).
+    private struct Revert {
+        var answered = false
+        var sawRunning = false
+        var completion: (RecoveryOutcome) -> Void
+    }
+
+    init() {}
+
+    var hasInstance: Bool { instancePID != nil }
+    var holdsProcess: Bool { false }
+    var stopsWithVigild: Bool { false }
+    var mainPID: Int32? { scope?.mainPID }
+
+    /// The libvirt actuator of the domain; `nil` when `virsh` is not in `PATH`.
+    private var actuator: LibvirtActuator? {
+        guard let domain = config.domain else { return nil }
+        let context = engine.targets.actuatorContext()
+        guard let virsh = HookCommand.resolve("virsh", path: context.searchPath) else { return nil }
+        return LibvirtActuator(
+            target: name,
+            domain: domain.name,
+            uri: domain.uri,
+            virsh: virsh,
+            shutdownTimeout: domain.shutdownTimeout,
+            context: context
+        )
+    }
+
+    private var virshMissing: String {
+        "virsh not found in PATH (install libvirt-clients) for domain \(config.domain?.name ?? "?")"
+    }
+
+    /// Starts following the domain's lifecycle events (when the target is added).
+    func attach() {
+        guard let actuator else {
+            engine.logger.error("\(name): \(virshMissing)", metadata: ["VIGIL_TARGET": "\(name)"])
+            return
+        }
+        watcher = actuator.watch(queue: engine.queue) { @Sendable [weak engine, name] event in
+            engine?.handle(.target(name, .driver(.domainChanged(event))))
+        }
+    }
+
+    /// Adopts the domain if it runs (or is paused), else `virsh start`s it. A domain the watcher has not reported
+    /// yet is started too: `start` takes one already running as started.
+    func start() {
+        guard let actuator else {
+            supervisor.startFailed(virshMissing)
+            return
+        }
+        if let phase = state?.phase, phase == .active || phase == .suspended {
+            up(now: engine.now)
+            return
+        }
+        guard operation == nil else { return }
+        operation = actuator.perform(.start, timeout: config.startTimeout) { @Sendable [weak engine, name] outcome in
+            engine?.handle(.target(name, .driver(.domainStarted(outcome))))
+        }
+    }
+
+    func handle(_ event: DriverEvent) {
+        switch event {
+        case .domainStarted(let outcome):
+            operation = nil
+            guard supervisor.isSpawning else { return }
+            if case .succeeded = outcome {
+                up(now: engine.now)
+            } else {
+                supervisor.startFailed("\(outcome)")
+            }
+        case .domainChanged(let event):
+            changed(event)
+        case .domainReverted(_, let outcome):
+            reverted(outcome)
+        case .revertSettled:
+            guard revertInProgress != nil else { return }
+            revertInProgress = nil
+            settle()
+        case .actuatorFailed(let operation, let outcome):
+            engine.logger.warning(
+                "\(name): \(operation) of domain \(config.domain?.name ?? "?") did not succeed: \(outcome)",
+                metadata: ["VIGIL_TARGET": "\(name)"]
+            )
+        default:
+            break
+        }
+    }
+
+    /// The domain runs: the state machine's instance is its scope's first process when `machine` names a scope
+    /// vigild finds (the checks read that scope), else 0.
+    private func up(now: MonotonicInstant) {
+        guard supervisor.isSpawning else { return }
+        var pid: Int32 = 0
+        if let machine = config.machine {
+            if scope == nil, let locator = engine.health.cgroupLocator,
+                let path = MachineScopeLocator(locator: locator).cgroupPath(of: machine)
+            {
+                scope = CgroupWatch.attach(path: path, for: supervisor)
+            }
+            pid = scope.flatMap { CgroupControl.processes(in: $0.directories).first } ?? 0
+        }
+        instancePID = pid
+        supervisor.instanceStarted(pid: pid, at: now)
+    }
+
+    /// The domain is gone: the state machine hears of an exit with libvirt's words for it.
+    private func down(cause: String, now: MonotonicInstant) {
+        guard let pid = instancePID, supervisor.machine.state.pid == pid else { return }
+        instancePID = nil
+        releaseScope()
+        supervisor.instanceEnded(pid: pid, status: .lost(cause: cause), at: now)
+    }
+
+    private func releaseScope() {
+        scope?.close()
+        scope = nil
+        supervisor.sampler = nil
+    }
+
+    /// What the watcher saw: the domain running (or paused), down (shut off, crashed, not defined), or the
+    /// watcher's `virsh` ended and the state is unknown until its next one.
+    private func changed(_ event: LibvirtDomainWatcher.Event) {
+        switch event {
+        case .state(let state):
+            self.state = state
+            if state.phase == .active, revertInProgress != nil {
+                revertInProgress?.sawRunning = true
+                if revertInProgress?.answered == true {
+                    revertInProgress = nil
+                }
+            }
+            settle()
+        case .interrupted(let reason, let retryIn):
+            state = nil
+            let domain = config.domain?.name ?? "?"
+            engine.logger.warning(
+                "\(name): lost libvirt's events for domain \(domain): \(reason); watching again in \(retryIn.humanReadable)",
+                metadata: ["VIGIL_TARGET": "\(name)"]
+            )
+        }
+    }
+
+    /// Brings the state machine in line with the domain's last known state (outside a revert).
+    private func settle() {
+        guard let state, revertInProgress == nil else { return }
+        let now = engine.now
+        if state.phase == .active || state.phase == .suspended {
+            if supervisor.isSpawning, operation == nil {
+                up(now: now)
+            }
+        } else if state.isDown {
+            down(cause: "domain \(state)", now: now)
+        }
+    }
+
+    /// The state machine's stop is a shutdown (destroyed after `shutdown_timeout`), `SIGKILL` (a fault, or a stop
+    /// that took too long) a `destroy`, `SIGTERM` otherwise a graceful destroy.
+    func signal(_ signal: VigilCore.Signal) {
+        guard let actuator else { return }
+        let operation: ActuatorOperation
+        var timeout = config.stopTimeout
+        if supervisor.isStopping, signal == config.stopSignal {
+            operation = .stop
+            // The actuator gives the guest at most half of the operation's limit, and the destroy the rest.
+            timeout = actuator.shutdownTimeout * 2 + .seconds(10)
+        } else {
+            operation = .kill(signal)
+        }
+        // Not kept: a destroy must not cancel the shutdown it overtakes, and each ends within its own limit.
+        actuator.perform(operation, timeout: timeout) { @Sendable [weak engine, name] outcome in
+            guard !outcome.succeeded else { return }
+            engine?.handle(.target(name, .driver(.actuatorFailed(operation, outcome))))
+        }
+    }
+
+    /// The recovery ladder's `revert`: `snapshot-revert` to the target's `snapshot` (the current one when unset)
+    /// with the domain running, reported as the step's outcome. A member the state machine had down is started
+    /// again (the reverted domain runs, so it is adopted).
+    func revert(sequence: Int, completion: @escaping (RecoveryOutcome) -> Void) -> String? {
+        guard let actuator else { return virshMissing }
+        revertInProgress = Revert(completion: completion)
+        operation?.cancel()
+        operation = actuator.perform(.revert(snapshot: config.domain?.snapshot), timeout: config.startTimeout) {
+            @Sendable [weak engine, name] outcome in
+            engine?.handle(.target(name, .driver(.domainReverted(sequence: sequence, outcome: outcome))))
+        }
+        return nil
+    }
+
+    private func reverted(_ outcome: ActuatorOutcome) {
+        operation = nil
+        let completion = revertInProgress?.completion
+        if case .succeeded = outcome, revertInProgress?.sawRunning == false {
+            // The watcher's events of the revert may still be on their way.
+            revertInProgress?.answered = true
+            engine.after(.seconds(5), post: .target(name, .driver(.revertSettled)))
+        } else {
+            revertInProgress = nil
+        }
+        if case .succeeded = outcome, supervisor.machine.isDown {
+            supervisor.perform(supervisor.machine.start(now: engine.now))
+        }
+        settle()
+        let result: RecoveryOutcome =
+            switch outcome {
+            case .succeeded: .succeeded
+            case .timedOut: .timedOut
+            default: .failed(reason: "\(outcome)")
+            }
+        completion?(result)
+    }
+
+    func close(removed: Bool) {
+        watcher?.cancel()
+        watcher = nil
+        operation?.cancel()
+        operation = nil
+        if scope != nil {
+            releaseScope()
+        }
+    }
+}

@@ -1,0 +1,177 @@
+import Dispatch
+import VigilCore
+import VigilLinux
+
+/// `service` targets: systemd units driven over D-Bus by the systemd actuator (StartUnit to start, StopUnit to
+/// stop, KillUnit for a fault) and watched through their `ActiveState`, event-driven. Stopping vigild leaves the
+/// unit running. Confined to the engine queue.
+final class ServiceDriver: TargetDriver {
+    weak var supervisor: TargetSupervisor!
+    private var watcher: SystemdUnitWatcher?
+    /// The unit's state as the watcher last reported it.
+    private var state: ActuatorTargetState?
+    /// The PID the state machine knows the running unit by: its `MainPID`, else its cgroup's first process, else 0.
+    private var instancePID: Int32?
+    /// The job under way (StartUnit, StopUnit, KillUnit).
+    private var operation: ActuatorCancellation?
+    /// A `MainPID` read is under way for a unit that became active.
+    private var awaitsMainPID = false
+
+    init() {}
+
+    var hasInstance: Bool { instancePID != nil }
+    var holdsProcess: Bool { false }
+    var stopsWithVigild: Bool { false }
+
+    private var actuator: SystemdActuator? {
+        config.unit.map { SystemdActuator(target: name, unit: $0, context: engine.targets.actuatorContext()) }
+    }
+
+    /// Starts watching the unit (when the target is added, and again after the bus was lost).
+    func attach() {
+        guard let actuator else { return }
+        do {
+            watcher = try actuator.watch(queue: engine.queue) { @Sendable [weak engine, name] event in
+                engine?.handle(.target(name, .driver(.unitChanged(event))))
+            }
+        } catch {
+            engine.logger.error(
+                "\(name): cannot watch \(actuator.unit): \(error); retrying in 5s",
+                metadata: ["VIGIL_TARGET": "\(name)", "VIGIL_ERROR": "\(error)"]
+            )
+            engine.after(.seconds(5), post: .target(name, .driver(.rewatchUnit)))
+        }
+    }
+
+    /// Adopts the unit if it is active, else `StartUnit` and waits for the watcher to see it active.
+    func start() {
+        guard let actuator else { return }
+        if state?.phase == .active {
+            up()
+            return
+        }
+        operation = actuator.perform(.start, timeout: config.startTimeout) { @Sendable [weak engine, name] outcome in
+            engine?.handle(.target(name, .driver(.unitStarted(outcome))))
+        }
+    }
+
+    func handle(_ event: DriverEvent) {
+        switch event {
+        case .unitStarted(let outcome):
+            operation = nil
+            guard supervisor.isSpawning else { return }
+            if case .succeeded = outcome {
+                up()
+            } else {
+                supervisor.startFailed("\(outcome)")
+            }
+        case .unitMainPID(let result):
+            mainPIDRead(result)
+        case .unitChanged(let event):
+            changed(event)
+        case .rewatchUnit:
+            if watcher == nil {
+                attach()
+            }
+        case .unitSignalled(let operation, let outcome):
+            self.operation = nil
+            if case .succeeded = outcome {
+                return
+            }
+            engine.logger.warning(
+                "\(name): \(operation) of \(config.unit ?? "?") did not succeed: \(outcome)",
+                metadata: ["VIGIL_TARGET": "\(name)"]
+            )
+        default:
+            break
+        }
+    }
+
+    /// The unit runs: the state machine's instance is the unit's `MainPID` as systemd reports it over the bus
+    /// (in the PID namespace of that systemd), else the first process of its cgroup where vigild can find it, else 0
+    /// (a unit without a main process, such as a target or a `RemainAfterExit` oneshot).
+    private func up() {
+        guard supervisor.isSpawning, !awaitsMainPID else { return }
+        guard let actuator, actuator.unit.hasSuffix(".service") else {
+            running(mainPID: nil)
+            return
+        }
+        awaitsMainPID = true
+        actuator.mainPID { @Sendable [weak engine, name] result in
+            engine?.handle(.target(name, .driver(.unitMainPID(result))))
+        }
+    }
+
+    private func mainPIDRead(_ result: Result<Int32, SystemdBusError>) {
+        awaitsMainPID = false
+        guard supervisor.isSpawning else { return }
+        let unit = config.unit ?? "?"
+        if let state, state.isDown {
+            // It went down between becoming active and the answer: the start did not hold.
+            supervisor.startFailed("\(unit) went \(state.raw.isEmpty ? state.phase.rawValue : state.raw) as it started")
+            return
+        }
+        switch result {
+        case .success(let pid):
+            running(mainPID: pid > 0 ? pid : nil)
+        case .failure(let error):
+            engine.logger.warning(
+                "\(name): cannot read MainPID of \(unit): \(error)",
+                metadata: ["VIGIL_TARGET": "\(name)"]
+            )
+            running(mainPID: nil)
+        }
+    }
+
+    private func running(mainPID: Int32?) {
+        var pid = mainPID ?? 0
+        if pid == 0, let locator = engine.health.cgroupLocator, let unit = config.unit {
+            pid = CgroupControl.processes(in: locator.locate("/system.slice/" + unit)).first ?? 0
+        }
+        instancePID = pid
+        supervisor.instanceStarted(pid: pid, at: engine.now)
+    }
+
+    /// What the watcher saw: the unit became active, or went down (inactive or failed), or the bus was lost.
+    private func changed(_ event: SystemdUnitWatcher.Event) {
+        switch event {
+        case .state(let state):
+            self.state = state
+            if state.phase == .active {
+                if supervisor.isSpawning, operation == nil {
+                    up()
+                }
+            } else if state.isDown, let pid = instancePID, supervisor.machine.state.pid == pid {
+                instancePID = nil
+                let cause = "unit \(state.raw.isEmpty ? state.phase.rawValue : state.raw)"
+                supervisor.instanceEnded(pid: pid, status: .lost(cause: cause), at: engine.now)
+            }
+        case .lost(let error):
+            watcher = nil
+            engine.logger.warning(
+                "\(name): lost the bus watching \(config.unit ?? "?"): \(error); watching again",
+                metadata: ["VIGIL_TARGET": "\(name)"]
+            )
+            engine.targets.dropActuatorContext()
+            engine.after(.seconds(1), post: .target(name, .driver(.rewatchUnit)))
+        }
+    }
+
+    /// The state machine's stop is `StopUnit`; a fault's `SIGKILL` is `KillUnit`.
+    func signal(_ signal: VigilCore.Signal) {
+        guard let actuator else { return }
+        let operation: ActuatorOperation =
+            supervisor.isStopping && signal == config.stopSignal ? .stop : .kill(signal)
+        self.operation = actuator.perform(operation, timeout: config.stopTimeout) {
+            @Sendable [weak engine, name] outcome in
+            engine?.handle(.target(name, .driver(.unitSignalled(operation, outcome))))
+        }
+    }
+
+    func close(removed: Bool) {
+        watcher?.cancel()
+        watcher = nil
+        operation?.cancel()
+        operation = nil
+    }
+}

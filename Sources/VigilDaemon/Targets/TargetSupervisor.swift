@@ -1,0 +1,199 @@
+import Dispatch
+import VigilCore
+import VigilLinux
+
+/// One target: its restart state machine, its health model (check detectors and heartbeat judge), its timers and
+/// the driver of its kind. It carries out what the machine answers (`perform`), hands driver events to the driver,
+/// and derives the target's health verdict. Confined to the engine queue, like the engine.
+final class TargetSupervisor {
+    unowned let engine: Engine
+    let config: TargetConfig
+    /// How to start it: the process for a process target, the `start` command for a cgroup or vm target (`nil`
+    /// when it has none).
+    let launch: LaunchSpec?
+    var machine: RestartStateMachine
+    /// Starts, stops, signals and watches the instance, the way its kind needs.
+    let driver: any TargetDriver
+    /// What to do once the target is down: nothing, forget it, or start it again with new settings.
+    var whenDown: WhenDown = .nothing
+    /// Maintenance for this target alone (`vigilctl maintenance on T`).
+    var maintenance = false
+    /// The figures of the target over its life in this vigild (kept across replacements).
+    var record = TargetRecord()
+    /// The checks' detectors and the heartbeat judge.
+    var healthModel: TargetHealthModel
+    /// The target's own `NOTIFY_SOCKET`, if it has one, and the last `STATUS=` it sent.
+    var notifySocket: NotifySocket?
+    var notifyStatus: String?
+    /// Reads the target's cgroup and main process for the checks; `nil` until there is something to read.
+    var sampler: TargetSampler?
+    private let restartTimer: LazyTimer
+    let heartbeatTimer: LazyTimer
+
+    enum WhenDown {
+        case nothing
+        case remove
+        case replace(TargetConfig, LaunchSpec?)
+
+        var isRemove: Bool {
+            if case .remove = self { return true }
+            return false
+        }
+    }
+
+    init(engine: Engine, config: TargetConfig, launch: LaunchSpec?, driver: any TargetDriver, seed: UInt64) {
+        self.engine = engine
+        self.config = config
+        self.launch = launch
+        self.driver = driver
+        self.machine = RestartStateMachine(target: config, seed: seed)
+        self.healthModel = TargetHealthModel(config: config)
+        let name = config.name
+        self.restartTimer = engine.makeTimer { .target(name, .restartTimer) }
+        self.heartbeatTimer = engine.makeTimer { .target(name, .heartbeatTimer) }
+        driver.supervisor = self
+    }
+
+    var name: String { config.name }
+
+    /// When the target is added: its notify socket, and whatever its driver watches from the start.
+    func attach() {
+        openNotifySocket()
+        driver.attach()
+    }
+
+    func handle(_ event: TargetEvent) {
+        switch event {
+        case .restartTimer:
+            perform(machine.timerFired(now: engine.now))
+        case .heartbeatTimer:
+            heartbeatDeadlineReached()
+        case .notify(let received):
+            notifyReceived(received)
+        case .driver(let event):
+            driver.handle(event)
+        }
+    }
+
+    /// Carries out what the state machine answered.
+    func perform(_ actions: [SupervisionAction]) {
+        dispatchPrecondition(condition: .onQueue(engine.queue))
+        for action in actions {
+            switch action {
+            case .spawn:
+                driver.start()
+            case .signal(let signal):
+                driver.signal(signal)
+            case .armTimer(let instant):
+                restartTimer.arm(at: instant)
+            case .disarmTimer:
+                restartTimer.disarm()
+            case .emit(let event):
+                engine.events.record(event)
+            }
+        }
+    }
+
+    /// Stops the target for a removal or a change of settings; what follows once it is down is `then`.
+    func stop(then: WhenDown, reason: String) {
+        whenDown = then
+        perform(machine.stop(now: engine.now, reason: reason))
+    }
+
+    /// Whether the target is down and nothing of vigild's is left running or starting for it.
+    var isDownForGood: Bool {
+        machine.isDown && !driver.holdsProcess
+    }
+
+    /// The driver reports that the instance runs as `pid` (0 when it has no process vigild can name).
+    /// - Parameters:
+    ///   - adopted: it was found running rather than started.
+    ///   - persistFirst: write the state file before anything is announced (a member of a service with a ladder,
+    ///     whose PID a restarted vigild must find).
+    func instanceStarted(pid: Int32, at now: MonotonicInstant, adopted: Bool = false, persistFirst: Bool = false) {
+        healthModel.resetChecks(config: config)
+        let actions = machine.spawned(pid: pid, now: now)
+        if persistFirst {
+            engine.persistence.saveNow()
+        }
+        instanceChanged(at: now)
+        perform(actions)
+    }
+
+    /// The driver reports that the instance is gone, and how.
+    func instanceEnded(pid: Int32, status: ExitStatus, at now: MonotonicInstant, detectedAfter: Duration? = nil) {
+        instanceChanged(at: now)
+        perform(machine.exited(pid: pid, status: status, now: now, detectedAfter: detectedAfter))
+    }
+
+    /// The driver could not start the instance.
+    func startFailed(_ reason: String) {
+        perform(machine.spawnFailed(reason: reason, now: engine.now))
+    }
+
+    /// Whether the state machine waits for the driver's start.
+    var isSpawning: Bool {
+        if case .spawning = machine.state { return true }
+        return false
+    }
+
+    /// Whether the state machine is stopping the instance on purpose.
+    var isStopping: Bool {
+        if case .stopping = machine.state { return true }
+        return false
+    }
+
+    /// The instance changed (started or gone): a fresh heartbeat judge for a running one, none otherwise.
+    func instanceChanged(at now: MonotonicInstant) {
+        healthModel.instanceChanged(running: driver.hasInstance, at: now)
+        armHeartbeat(now: now)
+    }
+
+    /// The target's health verdict now; `nil` when nothing judges it.
+    func health(at now: MonotonicInstant) -> Health? {
+        Health.judge(machine: machine, heartbeat: healthModel.judge, checks: healthModel.detectors, now: now)
+    }
+
+    /// A recovery step's action succeeded: the detectors judge the target afresh.
+    func resetDetectors(at now: MonotonicInstant) {
+        healthModel.resetChecks(config: config)
+        instanceChanged(at: now)
+    }
+
+    /// Takes over the figures of the supervisor this one replaces.
+    func inherit(from old: TargetSupervisor) {
+        record = old.record
+        record.restartsBefore += old.machine.restarts
+        maintenance = old.maintenance
+    }
+
+    /// Restarts over this vigild's life, across replacements.
+    var totalRestarts: Int { record.restartsBefore + machine.restarts }
+
+    /// Releases timers, sockets and the driver's watches; the supervisor must not be used afterwards.
+    /// - Parameter removed: the target left the configuration (its leftovers are cleaned up), rather than being
+    ///   replaced or vigild exiting.
+    func close(removed: Bool) {
+        restartTimer.close()
+        heartbeatTimer.close()
+        notifySocket?.cancel()
+        notifySocket = nil
+        driver.close(removed: removed)
+    }
+}
+
+/// What vigild counts about a target, for `vigilctl status`, metrics and the state file.
+struct TargetRecord {
+    /// Restarts of earlier state machines of this target (a restart on request replaces the machine).
+    var restartsBefore = 0
+    /// Convictions of a live process (heartbeat faults, watchdog triggers, fault checks).
+    var faults = 0
+    /// Failovers of the service this target is the primary of.
+    var failovers = 0
+    /// Exit → noticed, for every unexpected exit.
+    var detection = Histogram()
+    /// Failure noticed → the replacement started.
+    var recovery = Histogram()
+    /// When the current outage began, if the target is down for a failure.
+    var downSince: MonotonicInstant?
+}
