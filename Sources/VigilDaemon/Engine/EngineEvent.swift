@@ -84,8 +84,6 @@ enum DriverEvent {
     case unitChanged(SystemdUnitWatcher.Event)
     /// Watch the unit again after a failure.
     case rewatchUnit
-    /// `StartUnit` ended.
-    case unitStarted(ActuatorOutcome)
     /// The unit's `MainPID` was read.
     case unitMainPID(Result<Int32, SystemdBusError>)
     /// A stop or kill of the unit ended.
@@ -93,13 +91,13 @@ enum DriverEvent {
     // libvirt domain
     /// libvirt's lifecycle events for the domain.
     case domainChanged(LibvirtDomainWatcher.Event)
-    /// `virsh start` ended.
-    case domainStarted(ActuatorOutcome)
     /// A `snapshot-revert` ended, for ladder operation `sequence`.
     case domainReverted(sequence: Int, outcome: ActuatorOutcome)
     /// The grace after a revert's answer is over.
     case revertSettled
     // any actuator
+    /// An actuator's `start` (`StartUnit`, `virsh start`) ended.
+    case started(ActuatorOutcome)
     /// A signal or stop through an actuator did not succeed.
     case actuatorFailed(ActuatorOperation, ActuatorOutcome)
 }

@@ -59,6 +59,34 @@ extension TargetDriver {
             + "\(supervisor.name) is a \(supervisor.config.kind.rawValue) target"
     }
 
+    /// The actuator's `start`; its outcome comes back as `.started`, for `startEnded(_:up:)`.
+    func startThrough(_ actuator: any Actuator) -> ActuatorCancellation {
+        actuator.perform(.start, timeout: config.startTimeout) { @Sendable [weak engine, name] outcome in
+            engine?.handle(.target(name, .driver(.started(outcome))))
+        }
+    }
+
+    /// The actuator's `start` ended: the instance is up (`up` finds it), or the start failed; nothing happens when
+    /// the start is no longer wanted (stopped meanwhile).
+    func startEnded(_ outcome: ActuatorOutcome, up: () -> Void) {
+        guard supervisor.isSpawning else { return }
+        if case .succeeded = outcome {
+            up()
+        } else {
+            supervisor.startFailed("\(outcome)")
+        }
+    }
+
+    /// A reclamation before a start ended with `left` processes still in the cgroup: the start goes on, or fails.
+    func reclamationEnded(_ reclamation: Reclamation, left: Int) {
+        guard supervisor.isSpawning else { return }
+        if left == 0 {
+            start()
+        } else {
+            supervisor.startFailed(reclamation.failure(left: left))
+        }
+    }
+
     var engine: Engine { supervisor.engine }
     var name: String { supervisor.name }
     var config: TargetConfig { supervisor.config }

@@ -179,12 +179,7 @@ final class CgroupDriver: TargetDriver {
     private func reclaimCheck() {
         guard let pending = reclamation, let left = pending.check() else { return }
         reclamation = nil
-        guard supervisor.isSpawning else { return }
-        if left == 0 {
-            start()
-        } else {
-            supervisor.startFailed(pending.failure(left: left))
-        }
+        reclamationEnded(pending, left: left)
     }
 
     /// inotify: `cgroup.events` (populated) or `memory.events` (OOM kills) changed.

@@ -78,21 +78,14 @@ final class DomainDriver: TargetDriver {
             return
         }
         guard operation == nil else { return }
-        operation = actuator.perform(.start, timeout: config.startTimeout) { @Sendable [weak engine, name] outcome in
-            engine?.handle(.target(name, .driver(.domainStarted(outcome))))
-        }
+        operation = startThrough(actuator)
     }
 
     func handle(_ event: DriverEvent) {
         switch event {
-        case .domainStarted(let outcome):
+        case .started(let outcome):
             operation = nil
-            guard supervisor.isSpawning else { return }
-            if case .succeeded = outcome {
-                up(now: engine.now)
-            } else {
-                supervisor.startFailed("\(outcome)")
-            }
+            startEnded(outcome) { up(now: engine.now) }
         case .domainChanged(let event):
             changed(event)
         case .domainReverted(_, let outcome):

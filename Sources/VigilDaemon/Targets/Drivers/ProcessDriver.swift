@@ -272,12 +272,7 @@ final class ProcessDriver: TargetDriver {
     private func reclaimCheck() {
         guard let pending = reclamation, let left = pending.check() else { return }
         reclamation = nil
-        guard supervisor.isSpawning else { return }
-        if left == 0 {
-            start()
-        } else {
-            supervisor.startFailed(pending.failure(left: left))
-        }
+        reclamationEnded(pending, left: left)
     }
 
     func fileChanged(watch: Int32, now: MonotonicInstant) {

@@ -50,21 +50,14 @@ final class ServiceDriver: TargetDriver {
             up()
             return
         }
-        operation = actuator.perform(.start, timeout: config.startTimeout) { @Sendable [weak engine, name] outcome in
-            engine?.handle(.target(name, .driver(.unitStarted(outcome))))
-        }
+        operation = startThrough(actuator)
     }
 
     func handle(_ event: DriverEvent) {
         switch event {
-        case .unitStarted(let outcome):
+        case .started(let outcome):
             operation = nil
-            guard supervisor.isSpawning else { return }
-            if case .succeeded = outcome {
-                up()
-            } else {
-                supervisor.startFailed("\(outcome)")
-            }
+            startEnded(outcome) { up() }
         case .unitMainPID(let result):
             mainPIDRead(result)
         case .unitChanged(let event):
