@@ -147,7 +147,10 @@ import VigilCore
             _ = m.spawned(pid: pid, now: at(now))
             now += 10
             _ = m.exited(pid: pid, status: .exited(code: 1), now: at(now))
-            guard case .backingOff(let until) = m.state else { return }
+            guard case .backingOff(let until) = m.state else {
+                Issue.record("expected backoff after exit \(pid), got \(m.state)")
+                return
+            }
             now = until.nanoseconds / 1_000_000
             _ = m.timerFired(now: until)
         }
