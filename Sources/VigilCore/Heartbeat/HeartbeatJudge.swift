@@ -4,7 +4,8 @@ public enum HeartbeatVerdict: String, Sendable, Equatable, CaseIterable {
     case trusted
     /// The level reached `suspect`: an event, a precaution. A heartbeat clears it.
     case suspected
-    /// The level reached `convict`: a fault, recovery follows. Only `reset(at:)` (after a restart) clears it.
+    /// The level reached `convict`: a fault, recovery follows. Only a new judge (the engine makes one
+    /// for each new instance of the target) starts trusted again.
     case convicted
 }
 
@@ -53,7 +54,7 @@ public struct HeartbeatJudge: Sendable {
     }
 
     /// A heartbeat arrived at `time`. It clears a suspicion; it does not undo a conviction (recovery is under way;
-    /// the engine calls `reset(at:)` once the target was restarted).
+    /// the engine makes a new judge once the target was restarted).
     public mutating func heartbeat(at time: MonotonicInstant) -> [HeartbeatTransition] {
         detector.heartbeat(at: time)
         guard verdict == .suspected else { return [] }
@@ -85,12 +86,6 @@ public struct HeartbeatJudge: Sendable {
         case .suspected: detector.instant(whenLevelReaches: config.convict)
         case .convicted: nil
         }
-    }
-
-    /// The target was (re)started at `time`: a fresh detector (statistics and first-heartbeat grace), trusted.
-    public mutating func reset(at time: MonotonicInstant) {
-        detector = HeartbeatDetector(config: config, start: time)
-        verdict = .trusted
     }
 
     /// vigild itself was stalled (see `StallGuard`): silence before the stall's end is not held against the target.

@@ -9,14 +9,13 @@ import Glibc
 
 /// vigild's own spawner behind the `Actuator` protocol: the built-in actuator of process targets.
 ///
-/// - `start`, `promote`: spawns the target's `exec` in a process group of its own (`ProcessLauncher`), its output
+/// - `start`: spawns the target's `exec` in a process group of its own (`ProcessLauncher`), its output
 ///   to the journal under the target's name when vigild logs there. The outcome's report carries the PID; the
 ///   caller takes the child (its pidfd, its start time) with `claim(_:)` and reaps it.
 /// - `kill(sig)`: `sig` to the process group of the current process.
 /// - `stop`: the stop signal to the group, then `SIGKILL` when the group leader has not exited after
 ///   `timeout - kill grace` (the engine's restart policy escalates on its own; this is for other callers).
-/// - `fence`: `SIGKILL` to the group, confirmed by the leader's exit (its pidfd becoming readable).
-/// - `restart`: `stop`, then `start`. `status`: whether the current process exists. `revert`: unsupported.
+/// - `revert`: unsupported.
 ///
 /// "Current" is the process this actuator last started, or one the caller hands it with `track(_:)` (a
 /// process adopted after vigild restarted); `forget(_:)` once it is gone.
@@ -117,43 +116,28 @@ public final class ProcessActuator: Actuator {
         timeout: Duration,
         completion: @escaping @Sendable (ActuatorOutcome) -> Void
     ) -> ActuatorCancellation {
-        let done = ActuatorCompletion(queue: context.completionQueue, handler: completion)
-        guard supports(operation) else {
-            done.deliver(.unsupported(operation))
-            return .none
-        }
+        guard let done = accept(operation, on: context.completionQueue, completion) else { return .none }
         let waiter = QueueConfined<ExitWaiter?>(nil, queue: queue)
         queue.async { @Sendable in
             switch operation {
-            case .start, .promote:
+            case .start:
                 done.deliver(self.spawn())
             case .kill(let signal):
                 done.deliver(self.send(signal))
-            case .status:
-                done.deliver(self.status())
-            case .fence:
-                waiter.value = self.signalAndWait(.kill, timeout: timeout, done: done) { exited in
-                    exited
-                        ? .succeeded(ActuatorReport(detail: "killed; it exited", state: Self.gone))
-                        : .timedOut(after: timeout, ActuatorReport(detail: "still alive after SIGKILL"))
-                }
-            case .stop, .restart:
-                let restart = operation == .restart
+            case .stop:
                 let first = max(.milliseconds(1), timeout - self.killGrace)
                 waiter.value = self.signalAndWait(self.stopSignal, timeout: first, done: done) { exited in
                     if exited {
-                        return restart ? self.spawn() : .succeeded(ActuatorReport(detail: "stopped", state: Self.gone))
+                        return .succeeded(ActuatorReport(detail: "stopped", state: Self.gone))
                     }
                     // Still there: SIGKILL, and wait out the grace for the exit it causes.
                     waiter.value = self.signalAndWait(.kill, timeout: self.killGrace, done: done) { killed in
                         guard killed else {
                             return .timedOut(after: timeout, ActuatorReport(detail: "still alive after SIGKILL"))
                         }
-                        return restart
-                            ? self.spawn()
-                            : .succeeded(
-                                ActuatorReport(detail: "killed after \(first.humanReadable)", state: Self.gone)
-                            )
+                        return .succeeded(
+                            ActuatorReport(detail: "killed after \(first.humanReadable)", state: Self.gone)
+                        )
                     }
                     return nil
                 }
@@ -211,15 +195,6 @@ public final class ProcessActuator: Actuator {
         } catch {
             return .failed(reason: "\(signal) to target \(target): \(error)", ActuatorReport())
         }
-    }
-
-    private func status() -> ActuatorOutcome {
-        guard let pid = current, kill(pid, 0) == 0 || errno == EPERM else {
-            return .succeeded(ActuatorReport(state: Self.gone))
-        }
-        return .succeeded(
-            ActuatorReport(detail: "pid \(pid)", state: ActuatorTargetState(phase: .active, raw: "running"))
-        )
     }
 
     /// Sends `signal` to the current process's group and waits up to `timeout` for the leader to exit; `then` says
