@@ -141,7 +141,12 @@ extension Engine {
         guard case .spawning = runtime.machine.state, let pidFile = runtime.config.pidFile else { return }
         let name = runtime.name
         if case .live(let pid) = PidFile.read(pidFile),
-            adoptProcess(runtime, pid: pid, found: "started by the \(runtime.actuator?.name ?? "") actuator")
+            adoptProcess(
+                runtime,
+                pid: pid,
+                found: "started by the \(runtime.actuator?.name ?? "") actuator",
+                adopted: false
+            )
         {
             return
         }

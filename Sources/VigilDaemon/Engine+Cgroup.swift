@@ -17,7 +17,7 @@ extension Engine {
             attachCgroup(runtime)
         }
         if let watched = runtime.watched, readPopulated(runtime, watched) {
-            adopt(runtime, now: now)
+            adopt(runtime, now: now, alreadyRunning: true)
             return
         }
         guard let launch = runtime.launch else {
@@ -89,7 +89,8 @@ extension Engine {
     }
 
     /// Takes the cgroup's processes as the running instance; the first listed is the main process.
-    func adopt(_ runtime: TargetRuntime, now: MonotonicInstant) {
+    /// - Parameter alreadyRunning: they were there before any start command (`target-adopted`), not put there by it.
+    func adopt(_ runtime: TargetRuntime, now: MonotonicInstant, alreadyRunning: Bool = false) {
         // A domain's scope gives its checks their figures; libvirt says whether it runs (Engine+Domain.swift).
         guard runtime.config.domain == nil, let watched = runtime.watched, case .spawning = runtime.machine.state,
             let pid = followMainProcess(runtime, watched)
@@ -99,7 +100,7 @@ extension Engine {
         watched.oomKillsAtAdoption = readOOMKills(runtime) ?? watched.oomKills
         runtime.startLaunchedAt = nil
         runtime.detectors = runtime.config.checks.map(CheckDetector.init)
-        perform(runtime.machine.spawned(pid: pid, now: now), for: runtime)
+        perform(runtime.machine.spawned(pid: pid, now: now, adopted: alreadyRunning), for: runtime)
         heartbeatProcessChanged(runtime, now: now)
     }
 

@@ -54,7 +54,8 @@ extension Engine {
             return
         }
         if let phase = runtime.actuatedState?.phase, phase == .active || phase == .suspended {
-            domainUp(runtime, now: now)
+            // Running before its first start: adopted. After a failure it is a revert's (or the ladder's) work.
+            domainUp(runtime, now: now, adopted: !runtime.machine.hasVerdict)
             return
         }
         guard runtime.operation == nil else { return }
@@ -70,8 +71,8 @@ extension Engine {
         runtime.operation = nil
         guard case .spawning = runtime.machine.state else { return }
         let now = MonotonicClock.now()
-        if case .succeeded = outcome {
-            domainUp(runtime, now: now)
+        if case .succeeded(let report) = outcome {
+            domainUp(runtime, now: now, adopted: report.alreadyThere && !runtime.machine.hasVerdict)
         } else {
             perform(runtime.machine.spawnFailed(reason: "\(outcome)", now: now), for: runtime)
         }
@@ -80,7 +81,8 @@ extension Engine {
 
     /// The domain runs: the state machine's instance is its scope's first process when `machine` names a scope
     /// vigild finds (the checks read that scope), else 0.
-    private func domainUp(_ runtime: TargetRuntime, now: MonotonicInstant) {
+    /// - Parameter adopted: it ran before vigild started it (`target-adopted`).
+    private func domainUp(_ runtime: TargetRuntime, now: MonotonicInstant, adopted: Bool = false) {
         guard case .spawning = runtime.machine.state else { return }
         var pid: Int32 = 0
         if runtime.config.machine != nil {
@@ -91,7 +93,7 @@ extension Engine {
         }
         runtime.actuatedPID = pid
         runtime.detectors = runtime.config.checks.map(CheckDetector.init)
-        perform(runtime.machine.spawned(pid: pid, now: now), for: runtime)
+        perform(runtime.machine.spawned(pid: pid, now: now, adopted: adopted), for: runtime)
         heartbeatProcessChanged(runtime, now: now)
     }
 

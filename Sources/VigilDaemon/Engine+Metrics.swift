@@ -108,6 +108,9 @@ extension Engine {
                 runtime.recovery.observe(event.time - down)
                 runtime.downSince = nil
             }
+        case .targetAdopted:
+            // Up, but not brought up by vigild: no recovery time to count.
+            runtime.downSince = nil
         case .targetFaulted:
             runtime.faults += 1
             runtime.downSince = event.time

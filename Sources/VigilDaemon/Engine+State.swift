@@ -57,11 +57,14 @@ extension Engine {
     }
 
     /// Takes a running process as the target's instance. Returns false if it is gone after all.
-    /// - Parameter found: how vigild came to know it, for the log.
+    /// - Parameters:
+    ///   - found: how vigild came to know it, for the log.
+    ///   - adopted: vigild did not start it (`target-adopted`); false for a daemon its actuator just started.
     func adoptProcess(
         _ runtime: TargetRuntime,
         pid: Int32,
-        found: String = "still running from before vigild restarted"
+        found: String = "still running from before vigild restarted",
+        adopted: Bool = true
     ) -> Bool {
         let name = runtime.name
         guard
@@ -78,7 +81,7 @@ extension Engine {
             metadata: ["VIGIL_TARGET": "\(name)", "VIGIL_PID": "\(pid)"]
         )
         let now = MonotonicClock.now()
-        perform(runtime.machine.spawned(pid: pid, now: now), for: runtime)
+        perform(runtime.machine.spawned(pid: pid, now: now, adopted: adopted), for: runtime)
         heartbeatProcessChanged(runtime, now: now)
         return true
     }

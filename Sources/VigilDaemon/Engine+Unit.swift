@@ -48,7 +48,7 @@ extension Engine {
         guard let actuator = unitActuator(runtime) else { return }
         let now = MonotonicClock.now()
         if runtime.actuatedState?.phase == .active {
-            unitUp(runtime, now: now)
+            unitUp(runtime, now: now, adopted: true)
             return
         }
         let name = runtime.name
@@ -75,10 +75,11 @@ extension Engine {
     /// The unit runs: the state machine's instance is the unit's `MainPID` as systemd reports it over the bus
     /// (in the PID namespace of that systemd), else the first process of its cgroup where vigild can find it, else 0
     /// (a unit without a main process, such as a target or a `RemainAfterExit` oneshot).
-    private func unitUp(_ runtime: TargetRuntime, now: MonotonicInstant) {
+    /// - Parameter adopted: the unit was active before vigild asked (`target-adopted`).
+    private func unitUp(_ runtime: TargetRuntime, now: MonotonicInstant, adopted: Bool = false) {
         guard case .spawning = runtime.machine.state, !runtime.unitAwaitsMainPID else { return }
         guard let actuator = unitActuator(runtime), actuator.unit.hasSuffix(".service") else {
-            unitRunning(runtime, mainPID: nil)
+            unitRunning(runtime, mainPID: nil, adopted: adopted)
             return
         }
         runtime.unitAwaitsMainPID = true
@@ -97,25 +98,25 @@ extension Engine {
             }
             switch result {
             case .success(let pid):
-                self.unitRunning(runtime, mainPID: pid > 0 ? pid : nil)
+                self.unitRunning(runtime, mainPID: pid > 0 ? pid : nil, adopted: adopted)
             case .failure(let error):
                 self.logger.warning(
                     "\(name): cannot read MainPID of \(actuator.unit): \(error)",
                     metadata: ["VIGIL_TARGET": "\(name)"]
                 )
-                self.unitRunning(runtime, mainPID: nil)
+                self.unitRunning(runtime, mainPID: nil, adopted: adopted)
             }
             self.afterChange()
         }
     }
 
-    private func unitRunning(_ runtime: TargetRuntime, mainPID: Int32?) {
+    private func unitRunning(_ runtime: TargetRuntime, mainPID: Int32?, adopted: Bool) {
         var pid = mainPID ?? 0
         if pid == 0, let locator = cgroupLocator, let unit = runtime.config.unit {
             pid = CgroupControl.processes(in: locator.locate("/system.slice/" + unit)).first ?? 0
         }
         runtime.actuatedPID = pid
-        perform(runtime.machine.spawned(pid: pid, now: MonotonicClock.now()), for: runtime)
+        perform(runtime.machine.spawned(pid: pid, now: MonotonicClock.now(), adopted: adopted), for: runtime)
     }
 
     /// What the watcher saw: the unit became active, or went down (inactive or failed), or the bus was lost.

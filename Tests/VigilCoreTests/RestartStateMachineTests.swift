@@ -45,6 +45,23 @@ import VigilCore
         #expect(m.hasVerdict)
     }
 
+    @Test func anAdoptedInstanceIsAnnouncedAsAdoptedNotStartedAndSupervisedTheSameWay() {
+        var m = machine(RestartConfig(backoffMin: .zero, startGrace: .seconds(1)))
+        _ = m.start(now: at(0))
+        let adopted = m.spawned(pid: 4242, now: at(1), adopted: true)
+        #expect(events(adopted).map(\.kind) == [.targetAdopted])
+        #expect(events(adopted).first?.fields["PID"] == "4242")
+        #expect(events(adopted).first?.message.contains("adopted (pid 4242)") == true)
+        #expect(timer(adopted) == at(1001))
+        #expect(m.state == .starting(pid: 4242, since: at(1)))
+        #expect(m.restarts == 0, "an adoption is not a restart")
+        // It dies: restarted under the policy, and the new instance is a start.
+        let exit = m.exited(pid: 4242, status: .exited(code: 1), now: at(2000))
+        #expect(exit.last == .spawn)
+        #expect(events(m.spawned(pid: 4243, now: at(2001))).map(\.kind) == [.targetStarted])
+        #expect(m.restarts == 1)
+    }
+
     @Test func crashWithZeroMinimumBackoffRestartsAtOnceWithoutATimer() {
         var m = machine(RestartConfig(backoffMin: .zero, backoffMax: .seconds(10)))
         _ = m.start(now: at(0))

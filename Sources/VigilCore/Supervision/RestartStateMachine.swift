@@ -52,17 +52,31 @@ public struct RestartStateMachine: Sendable {
         }
     }
 
-    /// The spawn asked for succeeded.
-    public mutating func spawned(pid: Int32, now: MonotonicInstant) -> [SupervisionAction] {
+    /// The spawn asked for succeeded: vigild started an instance, or found one running that it takes instead.
+    /// - Parameters:
+    ///   - pid: the instance's process (0 for an instance without one of its own, such as some units).
+    ///   - adopted: vigild did not start it (it ran before vigild restarted, its cgroup or PID file named it, its
+    ///     unit or domain was already up): announced as `target-adopted`, never as a start. It is supervised the
+    ///     same way from here on.
+    public mutating func spawned(pid: Int32, now: MonotonicInstant, adopted: Bool = false) -> [SupervisionAction] {
         guard case .spawning = state else { return [] }
         state = .starting(pid: pid, since: now)
-        let event = Event(
-            kind: .targetStarted,
-            target: target,
-            message: "\(target): started (pid \(pid))" + (attempt > 0 ? ", restart \(attempt)" : ""),
-            fields: ["PID": String(pid), "ATTEMPT": String(attempt)],
-            time: now
-        )
+        let event =
+            adopted
+            ? Event(
+                kind: .targetAdopted,
+                target: target,
+                message: "\(target): adopted (pid \(pid)), already running; not started again",
+                fields: ["PID": String(pid), "ATTEMPT": String(attempt)],
+                time: now
+            )
+            : Event(
+                kind: .targetStarted,
+                target: target,
+                message: "\(target): started (pid \(pid))" + (attempt > 0 ? ", restart \(attempt)" : ""),
+                fields: ["PID": String(pid), "ATTEMPT": String(attempt)],
+                time: now
+            )
         return [.emit(event), .armTimer(at: now + restart.startGrace)]
     }
 

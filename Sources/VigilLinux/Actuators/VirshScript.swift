@@ -122,7 +122,7 @@ final class VirshScript: Sendable {
         run(["domstate", actuator.domain]) { [self] output in
             let observed = ActuatorTargetState(libvirtDomainState: output.text)
             if reached(observed) {
-                done.deliver(.succeeded(ActuatorReport(detail: detail, state: observed)))
+                done.deliver(.succeeded(ActuatorReport(detail: detail, state: observed, alreadyThere: true)))
             } else {
                 done.deliver(.failed(reason: reason, ActuatorReport(state: observed)))
             }

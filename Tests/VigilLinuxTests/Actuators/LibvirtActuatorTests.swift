@@ -60,6 +60,7 @@ import Glibc
         let started = await ActuatorTesting.outcome(vm, .start)
         #expect(started.succeeded, "\(started)")
         #expect(started.report?.detail == "already running")
+        #expect(started.report?.alreadyThere == true, "nothing was started")
         #expect(started.report?.state == ActuatorTargetState(phase: .active, raw: "running"), "\(started)")
         // vigild restarts a domain by stopping and starting it: a `restart` setting would never be used.
         #expect(throws: ActuatorSettingsError.self) {
@@ -118,7 +119,9 @@ import Glibc
         let stopped = await ActuatorTesting.outcome(off, .stop)
         #expect(stopped.report?.detail == "already shut off", "\(stopped)")
         #expect(stopped.report?.state?.phase == .inactive, "\(stopped)")
-        #expect(await ActuatorTesting.outcome(off, .start).report?.detail == "started")
+        let startedOff = await ActuatorTesting.outcome(off, .start)
+        #expect(startedOff.report?.detail == "started")
+        #expect(startedOff.report?.alreadyThere == false)
         guard case .failed = await ActuatorTesting.outcome(try actuator(domain: "test"), .revert(snapshot: nil)) else {
             Issue.record("test:///default has no snapshot to revert to")
             return
