@@ -129,6 +129,38 @@ import VigilCore
         #expect(m.timerFired(now: at(60_000)) == [])
     }
 
+    @Test func aPolicyUpdateKeepsTheInstanceAndCountsAndAppliesFromTheNextFailure() {
+        var m = machine(RestartConfig(backoffMin: .seconds(5), backoffMax: .seconds(5), burst: 3, within: .seconds(60)))
+        _ = m.start(now: at(0))
+        _ = m.spawned(pid: 1, now: at(0))
+        _ = m.exited(pid: 1, status: .exited(code: 1), now: at(100))
+        _ = m.timerFired(now: at(5_100))
+        _ = m.spawned(pid: 2, now: at(5_100))
+        #expect(m.attempt == 1 && m.restarts == 1)
+        // A reload: no backoff, a burst of 1, a longer stop timeout. The running instance and the counts stay.
+        var tuned = TargetConfig(name: "web", exec: ["/bin/true"], stopTimeout: .seconds(9))
+        tuned.restart = RestartConfig(backoffMin: .zero, backoffMax: .zero, burst: 1, within: .seconds(60))
+        m.updatePolicy(from: tuned)
+        #expect(m.state == .starting(pid: 2, since: at(5_100)))
+        #expect(m.attempt == 1 && m.restarts == 1 && m.recentRestarts == [at(100)])
+        #expect(m.restart.burst == 1 && m.stopTimeout == .seconds(9))
+        // The next failure meets the new burst: one restart already in the window, so it gives up.
+        let exit = m.exited(pid: 2, status: .exited(code: 1), now: at(6_000))
+        #expect(events(exit).map(\.kind) == [.targetExited, .targetGaveUp])
+    }
+
+    @Test func aPolicyUpdateGivesTheNextRestartTheNewBackoff() {
+        var m = machine(RestartConfig(backoffMin: .seconds(30), backoffMax: .seconds(30)))
+        _ = m.start(now: at(0))
+        _ = m.spawned(pid: 1, now: at(0))
+        var tuned = TargetConfig(name: "web", exec: ["/bin/true"])
+        tuned.restart = RestartConfig(backoffMin: .zero, backoffMax: .zero)
+        m.updatePolicy(from: tuned)
+        let actions = m.exited(pid: 1, status: .exited(code: 1), now: at(100))
+        #expect(actions.last == .spawn, "restarted at once under the new backoff")
+        #expect(events(actions).last?.fields["BACKOFF_USEC"] == "0")
+    }
+
     @Test func restartsOutsideTheWindowDoNotCountTowardsTheBurst() {
         var m = machine(RestartConfig(backoffMin: .zero, backoffMax: .zero, burst: 2, within: .seconds(10)))
         _ = m.start(now: at(0))

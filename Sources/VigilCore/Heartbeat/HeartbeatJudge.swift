@@ -88,6 +88,14 @@ public struct HeartbeatJudge: Sendable {
         }
     }
 
+    /// A reload changed only the thresholds (`PolicyChange.Heartbeat.thresholds`): the detector keeps the arrivals
+    /// it has seen, and the new `suspect` and `convict` decide from the next `evaluate(at:)`. A suspicion stands until
+    /// a heartbeat clears it, and a conviction stands.
+    /// - Parameter config: the new heartbeat table; only its `suspect` and `convict` are taken.
+    public mutating func updateThresholds(from config: HeartbeatConfig) {
+        detector.setThresholds(suspect: config.suspect, convict: config.convict)
+    }
+
     /// vigild itself was stalled (see `StallGuard`): silence before the stall's end is not held against the target.
     public mutating func excuse(_ stall: Stall) {
         detector.excuse(until: stall.end)

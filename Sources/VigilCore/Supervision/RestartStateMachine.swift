@@ -5,9 +5,9 @@
 /// and stop escalation. It performs no I/O and reads no clock, so it is tested with a hand-driven clock.
 public struct RestartStateMachine: Sendable {
     public let target: String
-    public let restart: RestartConfig
+    public private(set) var restart: RestartConfig
     public let stopSignal: Signal
-    public let stopTimeout: Duration
+    public private(set) var stopTimeout: Duration
     public private(set) var state: SupervisionState = .idle
     /// Consecutive restarts since the last stable run; picks the backoff step.
     public private(set) var attempt = 0
@@ -21,7 +21,7 @@ public struct RestartStateMachine: Sendable {
     public private(set) var maintenance = false
     /// The target went down during maintenance; leaving maintenance starts it again.
     public private(set) var downInMaintenance = false
-    private let backoff: Backoff
+    private var backoff: Backoff
     private var random: SplitMix64
     /// A recovery ladder decides what follows a failure (`recovery` in the configuration): the machine reports the
     /// exit and stays down (`finished`) instead of restarting under its own backoff.
@@ -37,6 +37,18 @@ public struct RestartStateMachine: Sendable {
         self.stopTimeout = target.stopTimeout
         self.backoff = Backoff(min: target.restart.backoffMin, max: target.restart.backoffMax)
         self.random = SplitMix64(seed: seed)
+    }
+
+    /// A reload changed the target's policy only (`ConfigDiff.changedInPlace`): its restart table and stop timeout
+    /// apply from now on, to the same instance. The state (and so the PID), the attempt and the restart counts are
+    /// kept: a backoff under way keeps its deadline (the new backoff applies from the next restart), a start grace
+    /// under way ends at the new one, a stop under way keeps its deadline, and a `burst` lowered below the restarts
+    /// already in the window gives up at the next failure.
+    /// - Parameter target: the new configuration of the same target; its name and stop signal are not changed.
+    public mutating func updatePolicy(from target: TargetConfig) {
+        restart = target.restart
+        stopTimeout = target.stopTimeout
+        backoff = Backoff(min: target.restart.backoffMin, max: target.restart.backoffMax)
     }
 
     /// Starts the target from `idle`, `failed` or `finished` (clearing a failed state); otherwise does nothing.
