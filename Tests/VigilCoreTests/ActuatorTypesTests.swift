@@ -22,7 +22,7 @@ import VigilCore
         #expect(ActuatorOperation.kill(.term).name == "kill")
         #expect(ActuatorOperation.kill(.term).description == "kill(SIGTERM)")
         #expect(ActuatorOperation.revert(snapshot: nil).description == "revert(latest)")
-        #expect(!ActuatorOperation.status.changesTarget)
+        #expect(ActuatorOperation.names == ["start", "stop", "kill", "revert"])
         #expect(ActuatorOutcome.timedOut(after: .seconds(5), ActuatorReport()).description == "timed out after 5s")
     }
 

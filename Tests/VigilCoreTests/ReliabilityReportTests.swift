@@ -60,6 +60,22 @@ import VigilCore
         #expect(abs(report.availabilityPercent - 50) < 1e-9)
     }
 
+    @Test func anAdoptionEndsDowntimeButIsNeitherARepairNorARecovery() throws {
+        // Adopted at 0 (vigild restarted); the daemon exits at 10 and something else starts it again, adopted at 14.
+        let history = [
+            event(.targetAdopted, at: 0),
+            event(.targetExited, at: 10),
+            event(.targetAdopted, at: 14),
+        ]
+        let report = try #require(
+            ReliabilityReport.compute(events: history, targets: ["web"], from: 0, now: 20_000_000).first
+        )
+        #expect(report.failures == 1)
+        #expect(report.recoveries.isEmpty, "vigild started nothing")
+        #expect(report.meanTimeToRecover == nil)
+        #expect(abs(report.availabilityPercent - 80) < 1e-9, "down from 10 to 14 of 20 s")
+    }
+
     @Test func eventsBeforeTheWindowOnlySetTheStateAtItsStart() throws {
         let history = [
             event(.targetExited, at: 10),

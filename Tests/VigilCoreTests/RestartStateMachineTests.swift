@@ -45,6 +45,23 @@ import VigilCore
         #expect(m.hasVerdict)
     }
 
+    @Test func anAdoptedInstanceIsAnnouncedAsAdoptedNotStartedAndSupervisedTheSameWay() {
+        var m = machine(RestartConfig(backoffMin: .zero, startGrace: .seconds(1)))
+        _ = m.start(now: at(0))
+        let adopted = m.spawned(pid: 4242, now: at(1), adopted: true)
+        #expect(events(adopted).map(\.kind) == [.targetAdopted])
+        #expect(events(adopted).first?.fields["PID"] == "4242")
+        #expect(events(adopted).first?.message.contains("adopted (pid 4242)") == true)
+        #expect(timer(adopted) == at(1001))
+        #expect(m.state == .starting(pid: 4242, since: at(1)))
+        #expect(m.restarts == 0, "an adoption is not a restart")
+        // It dies: restarted under the policy, and the new instance is a start.
+        let exit = m.exited(pid: 4242, status: .exited(code: 1), now: at(2000))
+        #expect(exit.last == .spawn)
+        #expect(events(m.spawned(pid: 4243, now: at(2001))).map(\.kind) == [.targetStarted])
+        #expect(m.restarts == 1)
+    }
+
     @Test func crashWithZeroMinimumBackoffRestartsAtOnceWithoutATimer() {
         var m = machine(RestartConfig(backoffMin: .zero, backoffMax: .seconds(10)))
         _ = m.start(now: at(0))
@@ -112,6 +129,38 @@ import VigilCore
         #expect(m.timerFired(now: at(60_000)) == [])
     }
 
+    @Test func aPolicyUpdateKeepsTheInstanceAndCountsAndAppliesFromTheNextFailure() {
+        var m = machine(RestartConfig(backoffMin: .seconds(5), backoffMax: .seconds(5), burst: 3, within: .seconds(60)))
+        _ = m.start(now: at(0))
+        _ = m.spawned(pid: 1, now: at(0))
+        _ = m.exited(pid: 1, status: .exited(code: 1), now: at(100))
+        _ = m.timerFired(now: at(5_100))
+        _ = m.spawned(pid: 2, now: at(5_100))
+        #expect(m.attempt == 1 && m.restarts == 1)
+        // A reload: no backoff, a burst of 1, a longer stop timeout. The running instance and the counts stay.
+        var tuned = TargetConfig(name: "web", exec: ["/bin/true"], stopTimeout: .seconds(9))
+        tuned.restart = RestartConfig(backoffMin: .zero, backoffMax: .zero, burst: 1, within: .seconds(60))
+        m.updatePolicy(from: tuned)
+        #expect(m.state == .starting(pid: 2, since: at(5_100)))
+        #expect(m.attempt == 1 && m.restarts == 1 && m.recentRestarts == [at(100)])
+        #expect(m.restart.burst == 1 && m.stopTimeout == .seconds(9))
+        // The next failure meets the new burst: one restart already in the window, so it gives up.
+        let exit = m.exited(pid: 2, status: .exited(code: 1), now: at(6_000))
+        #expect(events(exit).map(\.kind) == [.targetExited, .targetGaveUp])
+    }
+
+    @Test func aPolicyUpdateGivesTheNextRestartTheNewBackoff() {
+        var m = machine(RestartConfig(backoffMin: .seconds(30), backoffMax: .seconds(30)))
+        _ = m.start(now: at(0))
+        _ = m.spawned(pid: 1, now: at(0))
+        var tuned = TargetConfig(name: "web", exec: ["/bin/true"])
+        tuned.restart = RestartConfig(backoffMin: .zero, backoffMax: .zero)
+        m.updatePolicy(from: tuned)
+        let actions = m.exited(pid: 1, status: .exited(code: 1), now: at(100))
+        #expect(actions.last == .spawn, "restarted at once under the new backoff")
+        #expect(events(actions).last?.fields["BACKOFF_USEC"] == "0")
+    }
+
     @Test func restartsOutsideTheWindowDoNotCountTowardsTheBurst() {
         var m = machine(RestartConfig(backoffMin: .zero, backoffMax: .zero, burst: 2, within: .seconds(10)))
         _ = m.start(now: at(0))
@@ -147,7 +196,10 @@ import VigilCore
             _ = m.spawned(pid: pid, now: at(now))
             now += 10
             _ = m.exited(pid: pid, status: .exited(code: 1), now: at(now))
-            guard case .backingOff(let until) = m.state else { return }
+            guard case .backingOff(let until) = m.state else {
+                Issue.record("expected backoff after exit \(pid), got \(m.state)")
+                return
+            }
             now = until.nanoseconds / 1_000_000
             _ = m.timerFired(now: until)
         }

@@ -85,8 +85,9 @@ import Glibc
         #expect(try await vigild!.waitForExit() == 0)
         #expect(ProcessProbe.isRunning(second))
         let again = try VigildProcess(config: config)
-        let adopted = try #require(try await again.waitForEvent(.targetStarted, target: "daemon").pid)
+        let adopted = try #require(try await again.waitForEvent(.targetAdopted, target: "daemon").pid)
         #expect(adopted == second)
+        #expect(again.events(.targetStarted, target: "daemon").isEmpty, "adopted, not started")
         #expect(Self.runs(directory) == ["start", "start"])
 
         // An operator's stop runs the stop hook.
@@ -123,7 +124,7 @@ import Glibc
                 actuator = { name = "signal", stop_signal = "USR1" }
                 """
         )
-        let adopted = try #require(try await vigild.waitForEvent(.targetStarted, target: "legacy").pid)
+        let adopted = try #require(try await vigild.waitForEvent(.targetAdopted, target: "legacy").pid)
         #expect(adopted == daemon.pid)
         let stopped = try ProcessProbe.run(
             VigildProcess.siblingExecutable("vigilctl"),

@@ -128,8 +128,9 @@ import Glibc
                 restart = { backoff = "0..1s", start_grace = "100ms" }
                 """
         )
-        let adopted = try await vigild.waitForEvent(.targetStarted, target: "svc")
+        let adopted = try await vigild.waitForEvent(.targetAdopted, target: "svc")
         #expect(adopted.pid == existing.pid)
+        #expect(vigild.events(.targetStarted, target: "svc").isEmpty, "found running, not started")
         try await vigild.waitForEvent(.daemonReady)
         kill(existing.pid, SIGKILL)
         let emptied = try await vigild.waitForEvent(.cgroupEmptied, target: "svc")
@@ -137,7 +138,7 @@ import Glibc
         #expect(emptied.fields["VIGIL_CGROUP"] == cgroup.path)
         let exited = try await vigild.waitForEvent(.targetExited, target: "svc")
         #expect(exited.fields["VIGIL_CAUSE"] == "cgroup emptied")
-        let restarted = try await vigild.waitForEvent(.targetStarted, target: "svc", count: 2)
+        let restarted = try await vigild.waitForEvent(.targetStarted, target: "svc")
         let newPID = try #require(restarted.pid)
         #expect(newPID != existing.pid)
         #expect(cgroup.processes.contains(newPID), "the start command filled the cgroup again")
@@ -177,8 +178,9 @@ import Glibc
                 restart = { mode = "never" }
                 """
         )
-        let started = try await vigild.waitForEvent(.targetStarted, target: "guest")
-        #expect(started.pid == guest.pid)
+        // The guest ran before vigild: adopted, not started.
+        let adopted = try await vigild.waitForEvent(.targetAdopted, target: "guest")
+        #expect(adopted.pid == guest.pid)
         let raised = try await vigild.waitForEvent(.checkRaised, target: "guest")
         #expect(raised.fields["VIGIL_CHECK"] == "main.uninterruptible == 1 for 1s")
         #expect(raised.fields["VIGIL_SEVERITY"] == "fault")

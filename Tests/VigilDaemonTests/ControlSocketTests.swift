@@ -122,7 +122,11 @@ import Glibc
         try (text + "\n[[target]]\nname = \"c\"\nexec = [\"/bin/sleep\", \"1000\"]\n")
             .write(toFile: vigild.configPath, atomically: true, encoding: .utf8)
         let reloaded = try ControlProbe.ask(vigild.controlSocket, ControlRequest(command: .reload))
-        #expect(reloaded.ok && reloaded.message == "configuration reloaded: 1 added, 0 removed, 0 changed, 2 unchanged")
+        #expect(
+            reloaded.ok
+                && reloaded.message
+                    == "configuration reloaded: 1 added, 0 removed, 0 changed, 0 changed in place, 2 unchanged"
+        )
         try await vigild.waitForEvent(.targetStarted, target: "c")
     }
 

@@ -106,8 +106,9 @@ import Glibc
 
         let second = try VigildProcess(config: config)
         defer { second.stop() }
-        let adopted = try await second.waitForEvent(.targetStarted, target: "web")
+        let adopted = try await second.waitForEvent(.targetAdopted, target: "web")
         #expect(adopted.pid == pid, "the process in the cgroup, not a second instance")
+        #expect(second.events(.targetStarted, target: "web").isEmpty)
         try await second.waitForEvent(.daemonReady)
         let cgroupsDirectory = try #require(TestCgroup.targetCgroupsDirectory(stateDirectory: state))
         let procs = try String(contentsOfFile: cgroupsDirectory + "/web/cgroup.procs", encoding: .utf8)

@@ -12,15 +12,6 @@ import Glibc
 /// `kind = "service"` against a real systemd (booted in nspawn from this host's tree) over its own D-Bus system bus:
 /// vigild starts the unit with StartUnit, sees it go down through PropertiesChanged and starts it again.
 @Suite struct ServiceTargetTests {
-    /// Runs one actuator operation from the test and returns its outcome.
-    static func perform(_ actuator: SystemdActuator, _ operation: ActuatorOperation) async -> ActuatorOutcome {
-        await withCheckedContinuation { continuation in
-            _ = actuator.perform(operation, timeout: .seconds(20)) { @Sendable outcome in
-                continuation.resume(returning: outcome)
-            }
-        }
-    }
-
     /// The process running `command` among the descendants of `ancestor` (the container's processes, seen from
     /// the host).
     static func descendant(of ancestor: Int32, command: [String]) -> Int32? {
@@ -93,8 +84,8 @@ import Glibc
             busAddress: container.busAddress
         )
         let probe = SystemdActuator(target: "probe", unit: "probe.service", context: context)
-        let status = await Self.perform(probe, .status)
-        #expect(status.report?.state?.phase == .active, "vigild started the unit: \(status)")
+        let status = try await SystemdUnitState.current(of: probe)
+        #expect(status?.phase == .active, "vigild started the unit: \(String(describing: status))")
 
         // The unit's process dies (SIGKILL from outside systemd): the unit fails, vigild hears it through
         // PropertiesChanged and starts the unit again.
@@ -108,7 +99,7 @@ import Glibc
         let restarted = try #require(vigild.events(.targetStarted, target: "probe").last)
         let second = try #require(try await Self.waitForDescendant(of: container.process.pid))
         #expect(restarted.pid == Self.namespacePID(of: second), "\(restarted), host PID \(second)")
-        let again = await Self.perform(probe, .status)
-        #expect(again.report?.state?.phase == .active, "\(again)")
+        let again = try await SystemdUnitState.current(of: probe)
+        #expect(again?.phase == .active, "\(String(describing: again))")
     }
 }

@@ -27,7 +27,7 @@ import Glibc
         pids.compactMap { $0 }.filter(ProcessProbe.isRunning)
     }
 
-    @Test func aRestartedVigildAdoptsTheRunningProcessInsteadOfStartingASecond() async throws {
+    @Test func aRestartedVigildAnnouncesTheRunningProcessAsAdoptedNotStartedAndCountsNoStartForIt() async throws {
         let state = try VigildProcess.makeDirectory()
         defer { try? FileManager.default.removeItem(atPath: state) }
         let leftovers = Leftovers()
@@ -50,16 +50,25 @@ import Glibc
         #expect(ProcessProbe.isRunning(pid), "the target outlives vigild")
 
         let second = try VigildProcess(config: config)
-        let adopted = try await second.waitForEvent(.targetStarted, target: "web")
+        let adopted = try await second.waitForEvent(.targetAdopted, target: "web")
         #expect(adopted.pid == pid, "the same process, not a second instance")
+        #expect(adopted.fields["MESSAGE_ID"] == EventKind.targetAdopted.messageID, "\(adopted)")
         try await second.waitForEvent(.daemonReady)
+        #expect(second.events(.targetStarted, target: "web").isEmpty, "an adoption is not a start")
+        let before = try ControlProbe.ask(second.controlSocket, ControlRequest(command: .report)).report
+        let adoptedFigures = try #require(before?.first { $0.target == "web" })
+        #expect(adoptedFigures.recoveries.isEmpty && adoptedFigures.failures == 0, "\(adoptedFigures)")
+        #expect(adoptedFigures.availabilityPercent == 100, "\(adoptedFigures)")
         // Adopted, it is still supervised: killed, it is noticed and started again.
         kill(pid, SIGKILL)
         let exited = try await second.waitForEvent(.targetExited, target: "web")
         #expect(exited.pid == pid)
-        let replacement = try #require(try await second.waitForEvent(.targetStarted, target: "web", count: 2).pid)
+        let replacement = try #require(try await second.waitForEvent(.targetStarted, target: "web").pid)
         #expect(replacement != pid)
         #expect(Self.running([pid, replacement]) == [replacement])
+        // The replacement is the one start the report counts.
+        let after = try ControlProbe.ask(second.controlSocket, ControlRequest(command: .report)).report
+        #expect(after?.first { $0.target == "web" }?.recoveries == ["restart": 1], "\(String(describing: after))")
     }
 
     @Test func vigildKilledInTheMiddleOfAFailoverFinishesItWithExactlyOneActive() async throws {
@@ -116,7 +125,7 @@ import Glibc
         let roles = StateStore(directory: state).load().state?.targets["a"]?.roles
         #expect(roles?.active == "b")
         let third = try VigildProcess(config: config.replacingOccurrences(of: "\"30s\"", with: "\"1s\""))
-        let adopted = try await third.waitForEvent(.targetStarted, target: "b")
+        let adopted = try await third.waitForEvent(.targetAdopted, target: "b")
         #expect(adopted.pid == standby)
         try await third.waitForEvent(.daemonReady)
         #expect(third.events(.targetStarted, target: "a").isEmpty)
@@ -191,8 +200,9 @@ import Glibc
                 exec = ["/bin/sleep", "1000"]
                 """
         )
-        let adopted = try await vigild.waitForEvent(.targetStarted, target: "b")
+        let adopted = try await vigild.waitForEvent(.targetAdopted, target: "b")
         #expect(adopted.pid == orphan.pid, "the running standby is adopted, not started a second time")
+        #expect(vigild.events(.targetStarted, target: "b").isEmpty)
         try await vigild.waitForEvent(.failoverCompleted, target: "a")
         try await vigild.waitForEvent(.daemonReady)
         #expect(vigild.events(.targetStarted, target: "a").isEmpty, "the fenced primary is not started again")

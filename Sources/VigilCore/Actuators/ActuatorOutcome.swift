@@ -50,17 +50,22 @@ public struct ActuatorReport: Sendable, Equatable {
     public var output: CapturedOutput?
     /// The process an operation started (the process actuator's `start`), for the caller to watch.
     public var pid: Int32?
+    /// The target already was where the operation takes it (a `start` of a running domain, a `stop` of one shut
+    /// off): nothing was changed. A start that changed nothing found an instance it did not start.
+    public var alreadyThere: Bool
 
     public init(
         detail: String? = nil,
         state: ActuatorTargetState? = nil,
         output: CapturedOutput? = nil,
-        pid: Int32? = nil
+        pid: Int32? = nil,
+        alreadyThere: Bool = false
     ) {
         self.detail = detail
         self.state = state
         self.output = output
         self.pid = pid
+        self.alreadyThere = alreadyThere
     }
 
     /// `detail`, then the state, for one-line messages.

@@ -118,6 +118,16 @@ public enum ReliabilityReport {
                     downSince = nil
                 }
                 faultPending = false
+            case EventKind.targetAdopted.rawValue:
+                // Up again, but not through vigild: the downtime ends, and it is neither a repair nor a recovery.
+                if let down = downSince {
+                    let start = max(down, from)
+                    if time > start {
+                        downtime += time - start
+                    }
+                    downSince = nil
+                }
+                faultPending = false
             case EventKind.recoveryVerified.rawValue where inWindow:
                 recoveries[event.fields["STEP"] ?? "restart", default: 0] += 1
             case EventKind.heartbeatSuspected.rawValue:

@@ -2,6 +2,10 @@
 /// `systemd/vigil.catalog`; never change an id once released, operators filter on them.
 public enum EventKind: String, Sendable, CaseIterable {
     case targetStarted = "target-started"
+    /// An instance vigild did not start (still running from before vigild restarted, found in the target's cgroup,
+    /// named by its PID file, a unit already active, a domain already running) taken as the target's instance:
+    /// never counted as a start or a recovery.
+    case targetAdopted = "target-adopted"
     case targetSpawnFailed = "target-spawn-failed"
     case targetExited = "target-exited"
     case restartScheduled = "restart-scheduled"
@@ -42,6 +46,7 @@ public enum EventKind: String, Sendable, CaseIterable {
     public var messageID: String {
         switch self {
         case .targetStarted: "59e243b0bee1434bad9ee7f91f24abcb"
+        case .targetAdopted: "280850b775364d8385931360626dc661"
         case .targetSpawnFailed: "aa2136d58d1245e2a4269366e92d2883"
         case .targetExited: "d03c20bce83b4394a412c34f448982ce"
         case .restartScheduled: "ea5848a7582846949bb589e822eab6a0"
@@ -83,8 +88,8 @@ public enum EventKind: String, Sendable, CaseIterable {
     /// Syslog priority of the event's journal entry.
     public var severity: EventSeverity {
         switch self {
-        case .targetStarted, .targetStopping, .reloadSucceeded, .daemonReady, .daemonStopping, .heartbeatCleared,
-            .checkCleared, .hostFaultCleared, .recoveryVerified, .recoveryReset, .failoverProgress:
+        case .targetStarted, .targetAdopted, .targetStopping, .reloadSucceeded, .daemonReady, .daemonStopping,
+            .heartbeatCleared, .checkCleared, .hostFaultCleared, .recoveryVerified, .recoveryReset, .failoverProgress:
             .notice
         case .targetExited, .restartScheduled, .stopEscalated, .heartbeatSuspected, .cgroupEmptied, .checkRaised,
             .checkUnavailable, .recoveryStep, .recoverySuppressed, .recoveryQueued, .failoverCompleted,

@@ -11,7 +11,7 @@
 /// The detector is a plain value: no clock, no I/O. Arrivals earlier than the latest one (reordered datagrams) and
 /// earlier than `start` are ignored.
 public struct HeartbeatDetector: Sendable {
-    public let config: HeartbeatConfig
+    public private(set) var config: HeartbeatConfig
     /// When the detector was (re)armed; moved forward by `excuse(until:)` before the first heartbeat.
     public private(set) var start: MonotonicInstant
     /// Heartbeats accepted.
@@ -42,6 +42,12 @@ public struct HeartbeatDetector: Sendable {
         self.interval = Double(intervalNanoseconds)
         self.intervals = SlidingWindow(capacity: config.window)
         self.chen = ChenEstimator(window: config.window)
+    }
+
+    /// New `suspect` and `convict` thresholds: the level does not depend on them, so the history stays as it is.
+    mutating func setThresholds(suspect: Double, convict: Double) {
+        config.suspect = suspect
+        config.convict = convict
     }
 
     /// The mean inter-arrival time over the window; nil before two heartbeats.

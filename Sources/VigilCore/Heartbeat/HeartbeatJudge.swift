@@ -4,7 +4,8 @@ public enum HeartbeatVerdict: String, Sendable, Equatable, CaseIterable {
     case trusted
     /// The level reached `suspect`: an event, a precaution. A heartbeat clears it.
     case suspected
-    /// The level reached `convict`: a fault, recovery follows. Only `reset(at:)` (after a restart) clears it.
+    /// The level reached `convict`: a fault, recovery follows. Only a new judge (the engine makes one
+    /// for each new instance of the target) starts trusted again.
     case convicted
 }
 
@@ -53,7 +54,7 @@ public struct HeartbeatJudge: Sendable {
     }
 
     /// A heartbeat arrived at `time`. It clears a suspicion; it does not undo a conviction (recovery is under way;
-    /// the engine calls `reset(at:)` once the target was restarted).
+    /// the engine makes a new judge once the target was restarted).
     public mutating func heartbeat(at time: MonotonicInstant) -> [HeartbeatTransition] {
         detector.heartbeat(at: time)
         guard verdict == .suspected else { return [] }
@@ -87,10 +88,12 @@ public struct HeartbeatJudge: Sendable {
         }
     }
 
-    /// The target was (re)started at `time`: a fresh detector (statistics and first-heartbeat grace), trusted.
-    public mutating func reset(at time: MonotonicInstant) {
-        detector = HeartbeatDetector(config: config, start: time)
-        verdict = .trusted
+    /// A reload changed only the thresholds (`PolicyChange.Heartbeat.thresholds`): the detector keeps the arrivals
+    /// it has seen, and the new `suspect` and `convict` decide from the next `evaluate(at:)`. A suspicion stands until
+    /// a heartbeat clears it, and a conviction stands.
+    /// - Parameter config: the new heartbeat table; only its `suspect` and `convict` are taken.
+    public mutating func updateThresholds(from config: HeartbeatConfig) {
+        detector.setThresholds(suspect: config.suspect, convict: config.convict)
     }
 
     /// vigild itself was stalled (see `StallGuard`): silence before the stall's end is not held against the target.

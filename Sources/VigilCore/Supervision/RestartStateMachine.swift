@@ -5,9 +5,9 @@
 /// and stop escalation. It performs no I/O and reads no clock, so it is tested with a hand-driven clock.
 public struct RestartStateMachine: Sendable {
     public let target: String
-    public let restart: RestartConfig
+    public private(set) var restart: RestartConfig
     public let stopSignal: Signal
-    public let stopTimeout: Duration
+    public private(set) var stopTimeout: Duration
     public private(set) var state: SupervisionState = .idle
     /// Consecutive restarts since the last stable run; picks the backoff step.
     public private(set) var attempt = 0
@@ -24,7 +24,7 @@ public struct RestartStateMachine: Sendable {
     /// Why the target last failed (an unexpected exit, a fault, a start that did not work); kept until the next
     /// start so the health verdict and the recovery ladder carry the detector's own evidence.
     public private(set) var lastFailure: Evidence?
-    private let backoff: Backoff
+    private var backoff: Backoff
     private var random: SplitMix64
     /// A recovery ladder decides what follows a failure (`recovery` in the configuration): the machine reports the
     /// exit and stays down (`finished`) instead of restarting under its own backoff.
@@ -42,6 +42,18 @@ public struct RestartStateMachine: Sendable {
         self.random = SplitMix64(seed: seed)
     }
 
+    /// A reload changed the target's policy only (`ConfigDiff.changedInPlace`): its restart table and stop timeout
+    /// apply from now on, to the same instance. The state (and so the PID), the attempt and the restart counts are
+    /// kept: a backoff under way keeps its deadline (the new backoff applies from the next restart), a start grace
+    /// under way ends at the new one, a stop under way keeps its deadline, and a `burst` lowered below the restarts
+    /// already in the window gives up at the next failure.
+    /// - Parameter target: the new configuration of the same target; its name and stop signal are not changed.
+    public mutating func updatePolicy(from target: TargetConfig) {
+        restart = target.restart
+        stopTimeout = target.stopTimeout
+        backoff = Backoff(min: target.restart.backoffMin, max: target.restart.backoffMax)
+    }
+
     /// Starts the target from `idle`, `failed` or `finished` (clearing a failed state); otherwise does nothing.
     public mutating func start(now: MonotonicInstant) -> [SupervisionAction] {
         switch state {
@@ -55,17 +67,31 @@ public struct RestartStateMachine: Sendable {
         }
     }
 
-    /// The spawn asked for succeeded.
-    public mutating func spawned(pid: Int32, now: MonotonicInstant) -> [SupervisionAction] {
+    /// The spawn asked for succeeded: vigild started an instance, or found one running that it takes instead.
+    /// - Parameters:
+    ///   - pid: the instance's process (0 for an instance without one of its own, such as some units).
+    ///   - adopted: vigild did not start it (it ran before vigild restarted, its cgroup or PID file named it, its
+    ///     unit or domain was already up): announced as `target-adopted`, never as a start. It is supervised the
+    ///     same way from here on.
+    public mutating func spawned(pid: Int32, now: MonotonicInstant, adopted: Bool = false) -> [SupervisionAction] {
         guard case .spawning = state else { return [] }
         state = .starting(pid: pid, since: now)
-        let event = Event(
-            kind: .targetStarted,
-            target: target,
-            message: "\(target): started (pid \(pid))" + (attempt > 0 ? ", restart \(attempt)" : ""),
-            fields: ["PID": String(pid), "ATTEMPT": String(attempt)],
-            time: now
-        )
+        let event =
+            adopted
+            ? Event(
+                kind: .targetAdopted,
+                target: target,
+                message: "\(target): adopted (pid \(pid)), already running; not started again",
+                fields: ["PID": String(pid), "ATTEMPT": String(attempt)],
+                time: now
+            )
+            : Event(
+                kind: .targetStarted,
+                target: target,
+                message: "\(target): started (pid \(pid))" + (attempt > 0 ? ", restart \(attempt)" : ""),
+                fields: ["PID": String(pid), "ATTEMPT": String(attempt)],
+                time: now
+            )
         return [.emit(event), .armTimer(at: now + restart.startGrace)]
     }
 

@@ -5,7 +5,8 @@ import VigilLinux
 
 extension Engine {
     /// Reads the configuration again. An invalid one changes nothing and is logged with every problem; a valid one
-    /// starts added targets, stops removed ones, restarts changed ones, leaves the rest alone and clears `failed`.
+    /// starts added targets, stops removed ones, restarts changed ones, applies policy-only changes to the running
+    /// instance (`ConfigDiff`), leaves the rest alone and clears `failed`.
     @discardableResult
     func reload() -> Result<ConfigDiff, ConfigError> {
         dispatchPrecondition(condition: .onQueue(queue))
@@ -63,19 +64,26 @@ extension Engine {
             guard let target = fresh.config.target(named: name) else { continue }
             targets.add(target)
         }
-        for name in diff.unchanged {
+        for name in diff.changedInPlace {
+            guard let target = fresh.config.target(named: name) else { continue }
+            targets[name]?.applyInPlace(target, at: now)
+        }
+        for name in diff.unchanged + diff.changedInPlace {
             guard let supervisor = targets[name], case .failed = supervisor.machine.state else { continue }
             supervisor.perform(supervisor.machine.start(now: now))
         }
+        let inPlace =
+            diff.changedInPlace.isEmpty ? "" : "; changed in place: " + diff.changedInPlace.joined(separator: ", ")
         events.record(
             Event(
                 kind: .reloadSucceeded,
-                message: "configuration reloaded: \(diff.summary)",
+                message: "configuration reloaded: \(diff.summary)\(inPlace)",
                 fields: [
                     "CONFIG_FILE": fresh.file,
                     "ADDED": diff.added.joined(separator: " "),
                     "REMOVED": diff.removed.joined(separator: " "),
                     "CHANGED": diff.changed.joined(separator: " "),
+                    "CHANGED_IN_PLACE": diff.changedInPlace.joined(separator: " "),
                 ],
                 time: now
             )

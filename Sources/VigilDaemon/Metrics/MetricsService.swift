@@ -135,6 +135,9 @@ final class MetricsService {
                 supervisor.record.recovery.observe(event.time - down)
                 supervisor.record.downSince = nil
             }
+        case .targetAdopted:
+            // Up, but not brought up by vigild: no recovery time to count.
+            supervisor.record.downSince = nil
         case .targetFaulted:
             supervisor.record.faults += 1
             supervisor.record.downSince = event.time

@@ -7,7 +7,8 @@ import VigilLinux
 /// and derives the target's health verdict. Confined to the engine queue, like the engine.
 final class TargetSupervisor {
     unowned let engine: Engine
-    let config: TargetConfig
+    /// The target's settings; a reload that changes only policy replaces them in place (`applyInPlace`).
+    private(set) var config: TargetConfig
     /// How to start it: the process for a process target, the `start` command for a cgroup or vm target (`nil`
     /// when it has none).
     let launch: LaunchSpec?
@@ -112,7 +113,7 @@ final class TargetSupervisor {
     ///     whose PID a restarted vigild must find).
     func instanceStarted(pid: Int32, at now: MonotonicInstant, adopted: Bool = false, persistFirst: Bool = false) {
         healthModel.resetChecks(config: config)
-        let actions = machine.spawned(pid: pid, now: now)
+        let actions = machine.spawned(pid: pid, now: now, adopted: adopted)
         if persistFirst {
             engine.persistence.saveNow()
         }
@@ -158,6 +159,39 @@ final class TargetSupervisor {
     func resetDetectors(at now: MonotonicInstant) {
         healthModel.resetChecks(config: config)
         instanceChanged(at: now)
+    }
+
+    /// A reload changed this target's policy only (`ConfigDiff.changedInPlace`): the new settings apply to the
+    /// running instance, which keeps its PID. Runs after the recovery coordinator took the new recovery settings.
+    func applyInPlace(_ target: TargetConfig, at now: MonotonicInstant) {
+        if case .replace(_, let launch) = whenDown {
+            // Still stopping for an earlier reload: the replacement starts with the newest settings.
+            whenDown = .replace(target, launch)
+            return
+        }
+        let change = PolicyChange(old: config, new: target)
+        config = target
+        machine.updatePolicy(from: target)
+        machine.recoversExternally = engine.recovery.isMember(name)
+        if change.checks {
+            healthModel.resetChecks(config: target)
+            engine.health.disarmPressureTriggers(for: name)
+            if let unified = sampler?.directories.unified {
+                engine.health.arm(target.checks, directory: unified, owner: name)
+            }
+        }
+        healthModel.heartbeatConfig = change.heartbeatConfig(running: healthModel.heartbeatConfig)
+        switch change.heartbeat {
+        case .unchanged:
+            break
+        case .thresholds:
+            if let heartbeat = healthModel.heartbeatConfig {
+                healthModel.judge?.updateThresholds(from: heartbeat)
+            }
+            armHeartbeat(now: now)
+        case .detector:
+            instanceChanged(at: now)
+        }
     }
 
     /// Takes over the figures of the supervisor this one replaces.

@@ -29,6 +29,28 @@ public protocol Actuator: Sendable {
     ) -> ActuatorCancellation
 }
 
+extension Actuator {
+    /// The opening of every `perform`: the completion that reports once on `queue`, and `unsupported` reported
+    /// through it for an operation this actuator does not do.
+    /// - Parameters:
+    ///   - operation: what `perform` was asked for.
+    ///   - queue: the context's completion queue.
+    ///   - completion: `perform`'s completion.
+    /// - Returns: the completion to report through, or `nil` when the operation is unsupported (already reported).
+    func accept(
+        _ operation: ActuatorOperation,
+        on queue: DispatchQueue,
+        _ completion: @escaping @Sendable (ActuatorOutcome) -> Void
+    ) -> ActuatorCompletion? {
+        let done = ActuatorCompletion(queue: queue, handler: completion)
+        guard supports(operation) else {
+            done.deliver(.unsupported(operation))
+            return nil
+        }
+        return done
+    }
+}
+
 extension DispatchTimeInterval {
     /// A `Duration` as Dispatch's nanoseconds (saturating).
     init(_ duration: Duration) {

@@ -1,17 +1,16 @@
 import VigilCore
 
-/// Runs operator-supplied programs (hooks) as a target's operations: moving a virtual IP on `promote`, flipping a
-/// database replica, stopping a service that has its own tooling.
+/// Runs operator-supplied programs (hooks) as a target's operations: starting and stopping a daemon that has its
+/// own tooling.
 ///
-/// Settings: one argv per operation (`start`, `stop`, `restart`, `kill`, `status`, `revert`, `promote`,
-/// `fence`), and/or `command`, an argv used for every operation without its own; `env` (`["NAME=value"]`) added
-/// to the hooks' environment; `cwd`; `kill_grace` (default 2s), the time between `SIGTERM` and `SIGKILL` when a
-/// hook overruns. Programs named without a slash are looked up in `PATH` when the actuator is built.
+/// Settings: one argv per operation (`start`, `stop`, `kill`, `revert`), and/or `command`, an argv used for every
+/// operation without its own; `env` (`["NAME=value"]`) added to the hooks' environment; `cwd`; `kill_grace`
+/// (default 2s), the time between `SIGTERM` and `SIGKILL` when a hook overruns. Programs named without a slash are
+/// looked up in `PATH` when the actuator is built.
 ///
 /// A hook sees `VIGIL_TARGET`, `VIGIL_OPERATION` (`start`, `kill`…), `VIGIL_TIMEOUT_USEC`, and for `kill`
-/// `VIGIL_SIGNAL` (`SIGTERM`), for `revert` `VIGIL_SNAPSHOT` (empty for the latest). Exit status 0 is success;
-/// for `status`, 0 means active and 1–3 inactive (the LSB convention), anything else is a failure. The hook's
-/// stdout and stderr (the last 64 KiB) come back in the outcome's report.
+/// `VIGIL_SIGNAL` (`SIGTERM`), for `revert` `VIGIL_SNAPSHOT` (empty for the latest). Exit status 0 is success,
+/// anything else a failure. The hook's stdout and stderr (the last 64 KiB) come back in the outcome's report.
 public struct ExecActuator: Actuator {
     public static let name = "exec"
     public var name: String { Self.name }
@@ -133,19 +132,16 @@ public struct ExecActuator: Actuator {
         timeout: Duration,
         completion: @escaping @Sendable (ActuatorOutcome) -> Void
     ) -> ActuatorCancellation {
-        let done = ActuatorCompletion(queue: context.completionQueue, handler: completion)
-        guard let argv = hooks[operation.name] ?? command else {
-            done.deliver(.unsupported(operation))
-            return .none
-        }
+        guard let done = accept(operation, on: context.completionQueue, completion),
+            let argv = hooks[operation.name] ?? command
+        else { return .none }
         let hook = HookCommand(
             arguments: argv,
             environment: hookEnvironment(operation, timeout: timeout),
             workingDirectory: workingDirectory
         )
-        let isStatus = operation == .status
         return HookRun.start(hook, timeout: timeout, killGrace: killGrace) { @Sendable result in
-            done.deliver(Self.outcome(of: result, hook: argv[0], timeout: timeout, isStatus: isStatus))
+            done.deliver(Self.outcome(of: result, hook: argv[0], timeout: timeout))
         }
     }
 
@@ -153,8 +149,7 @@ public struct ExecActuator: Actuator {
     static func outcome(
         of result: Result<HookRun.Result, SpawnError>,
         hook: String,
-        timeout: Duration,
-        isStatus: Bool
+        timeout: Duration
     ) -> ActuatorOutcome {
         let run: HookRun.Result
         switch result {
@@ -163,7 +158,7 @@ public struct ExecActuator: Actuator {
         case .success(let value):
             run = value
         }
-        var report = ActuatorReport(detail: "\(hook) ended with \(run.status)", output: run.output)
+        let report = ActuatorReport(detail: "\(hook) ended with \(run.status)", output: run.output)
         switch run.ending {
         case .cancelled:
             return .cancelled
@@ -171,13 +166,6 @@ public struct ExecActuator: Actuator {
             return .timedOut(after: timeout, report)
         case .finished:
             break
-        }
-        if isStatus, case .exited(let code) = run.status, (0...3).contains(code) {
-            report.state =
-                code == 0
-                ? ActuatorTargetState(phase: .active, raw: "active")
-                : ActuatorTargetState(phase: .inactive, raw: "inactive")
-            return .succeeded(report)
         }
         if run.status.isSuccess {
             return .succeeded(report)

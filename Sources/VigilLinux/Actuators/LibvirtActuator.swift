@@ -3,18 +3,16 @@ import VigilCore
 /// Drives a libvirt domain with `virsh -c URI` (so it works with any driver, the test driver included), each
 /// invocation run by `HookRun` within what is left of the operation's time limit.
 ///
-/// - `start`, `promote`: `start`; a domain already running counts as started.
+/// - `start`: `start`; a domain already running counts as started.
 /// - `stop`: `shutdown` (the guest is asked, e.g. by ACPI), then `domstate` every 250 ms until it is shut off,
 ///   for `shutdown_timeout` (default 30s, at most half the operation's limit); a guest still running then is
 ///   `destroy`ed. A domain already shut off counts as stopped.
-/// - `restart`: `reboot` (the guest is asked), or `reset` (a hard reset) with `restart = "reset"`.
-/// - `kill(SIGKILL)` and `fence`: `destroy`, which returns once the hypervisor process is gone;
+/// - `kill(SIGKILL)`: `destroy`, which returns once the hypervisor process is gone;
 ///   `kill(SIGTERM)`: `destroy --graceful`. Other signals are unsupported.
 /// - `revert(name)`: `snapshot-revert DOMAIN NAME --running`; `revert(nil)`: `--current`, the latest snapshot.
-/// - `status`: `domstate`.
 ///
 /// Settings: `domain` (required), `uri` (default `qemu:///system`), `virsh` (default `virsh` in `PATH`),
-/// `shutdown_timeout`, `restart`.
+/// `shutdown_timeout`.
 public struct LibvirtActuator: Actuator {
     public static let name = "libvirt"
     public var name: String { Self.name }
@@ -25,8 +23,6 @@ public struct LibvirtActuator: Actuator {
     /// Absolute path of `virsh`.
     public let virsh: String
     public let shutdownTimeout: Duration
-    /// `reboot` or `reset`.
-    public let restartCommand: String
     let environment: [String]
     let context: ActuatorContext
 
@@ -36,7 +32,6 @@ public struct LibvirtActuator: Actuator {
         uri: String = "qemu:///system",
         virsh: String,
         shutdownTimeout: Duration = .seconds(30),
-        restartCommand: String = "reboot",
         context: ActuatorContext
     ) {
         self.target = target
@@ -44,7 +39,6 @@ public struct LibvirtActuator: Actuator {
         self.uri = uri
         self.virsh = virsh
         self.shutdownTimeout = shutdownTimeout
-        self.restartCommand = restartCommand
         // virsh's messages are parsed for reasons: keep them in English.
         var variables = context.environment
         variables["LC_ALL"] = "C"
@@ -53,12 +47,12 @@ public struct LibvirtActuator: Actuator {
     }
 
     /// The registry's factory.
-    /// - Throws: `ActuatorSettingsError` without `domain`, with `virsh` not found, or an unknown `restart`.
+    /// - Throws: `ActuatorSettingsError` without `domain`, or with `virsh` not found.
     public static func make(
         _ settings: ActuatorSettings,
         _ context: ActuatorContext
     ) throws(ActuatorSettingsError) -> any Actuator {
-        try settings.requireOnly(["domain", "uri", "virsh", "shutdown_timeout", "restart"], actuator: name)
+        try settings.requireOnly(["domain", "uri", "virsh", "shutdown_timeout"], actuator: name)
         let domain = try settings.string("domain", required: true) ?? ""
         let program = try settings.string("virsh") ?? "virsh"
         guard let virsh = HookCommand.resolve(program, path: context.searchPath) else {
@@ -68,21 +62,12 @@ public struct LibvirtActuator: Actuator {
                 message: "\"\(program)\" not found (install libvirt-clients, or give an absolute path)"
             )
         }
-        let restart = try settings.string("restart") ?? "reboot"
-        guard restart == "reboot" || restart == "reset" else {
-            throw ActuatorSettingsError(
-                target: settings.target,
-                key: "restart",
-                message: "must be \"reboot\" (ask the guest) or \"reset\" (hard reset)"
-            )
-        }
         return LibvirtActuator(
             target: settings.target,
             domain: domain,
             uri: try settings.string("uri") ?? "qemu:///system",
             virsh: virsh,
             shutdownTimeout: try settings.duration("shutdown_timeout") ?? .seconds(30),
-            restartCommand: restart,
             context: context
         )
     }
@@ -100,11 +85,7 @@ public struct LibvirtActuator: Actuator {
         timeout: Duration,
         completion: @escaping @Sendable (ActuatorOutcome) -> Void
     ) -> ActuatorCancellation {
-        let done = ActuatorCompletion(queue: context.completionQueue, handler: completion)
-        guard supports(operation) else {
-            done.deliver(.unsupported(operation))
-            return .none
-        }
+        guard let done = accept(operation, on: context.completionQueue, completion) else { return .none }
         let script = VirshScript(actuator: self, timeout: timeout, done: done)
         script.begin(operation)
         return ActuatorCancellation { @Sendable in script.cancel() }

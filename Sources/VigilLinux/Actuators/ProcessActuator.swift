@@ -9,14 +9,12 @@ import Glibc
 
 /// vigild's own spawner behind the `Actuator` protocol: the built-in actuator of process targets.
 ///
-/// - `start`, `promote`: spawns the target's `exec` in a process group of its own (`ProcessLauncher`), its output
+/// - `start`: spawns the target's `exec` in a process group of its own (`ProcessLauncher`), its output
 ///   to the journal under the target's name when vigild logs there. The outcome's report carries the PID; the
 ///   caller takes the child (its pidfd, its start time) with `claim(_:)` and reaps it.
 /// - `kill(sig)`: `sig` to the process group of the current process.
-/// - `stop`: the stop signal to the group, then `SIGKILL` when the group leader has not exited after
-///   `timeout - kill grace` (the engine's restart policy escalates on its own; this is for other callers).
-/// - `fence`: `SIGKILL` to the group, confirmed by the leader's exit (its pidfd becoming readable).
-/// - `restart`: `stop`, then `start`. `status`: whether the current process exists. `revert`: unsupported.
+/// - `stop`, `revert`: unsupported. Stopping is the restart policy's: the stop signal through `kill`, then `SIGKILL`
+///   after the target's `stop_timeout` (`RestartStateMachine`), so escalation exists in one place.
 ///
 /// "Current" is the process this actuator last started, or one the caller hands it with `track(_:)` (a
 /// process adopted after vigild restarted); `forget(_:)` once it is gone.
@@ -26,8 +24,6 @@ public final class ProcessActuator: Actuator {
 
     public let target: String
     public let stopSignal: VigilCore.Signal
-    /// The last part of a `stop`'s time limit kept for the `SIGKILL` and the exit it causes.
-    public let killGrace: Duration
     private let journalOutput: Bool
     private let context: ActuatorContext
     private let queue: DispatchQueue
@@ -43,20 +39,18 @@ public final class ProcessActuator: Actuator {
     /// - Parameters:
     ///   - target: the target's name (errors, the journal identifier of its output).
     ///   - launch: what `start` runs.
-    ///   - stopSignal: what `stop` sends first.
+    ///   - stopSignal: the target's stop signal, which the restart policy sends through `kill`.
     ///   - journalOutput: give the process a journal stream of its own for stdout and stderr.
     ///   - context: where outcomes go.
     public init(
         target: String,
         launch: LaunchSpec,
         stopSignal: VigilCore.Signal = .term,
-        killGrace: Duration = .seconds(2),
         journalOutput: Bool,
         context: ActuatorContext
     ) {
         self.target = target
         self.stopSignal = stopSignal
-        self.killGrace = killGrace
         self.journalOutput = journalOutput
         self.context = context
         self.queue = DispatchQueue(label: "vigil.process.\(target)")
@@ -105,10 +99,10 @@ public final class ProcessActuator: Actuator {
     }
 
     public func supports(_ operation: ActuatorOperation) -> Bool {
-        if case .revert = operation {
-            return false
+        switch operation {
+        case .start, .kill: true
+        case .stop, .revert: false
         }
-        return true
     }
 
     @discardableResult
@@ -117,59 +111,19 @@ public final class ProcessActuator: Actuator {
         timeout: Duration,
         completion: @escaping @Sendable (ActuatorOutcome) -> Void
     ) -> ActuatorCancellation {
-        let done = ActuatorCompletion(queue: context.completionQueue, handler: completion)
-        guard supports(operation) else {
-            done.deliver(.unsupported(operation))
-            return .none
-        }
-        let waiter = QueueConfined<ExitWaiter?>(nil, queue: queue)
+        guard let done = accept(operation, on: context.completionQueue, completion) else { return .none }
         queue.async { @Sendable in
             switch operation {
-            case .start, .promote:
+            case .start:
                 done.deliver(self.spawn())
             case .kill(let signal):
                 done.deliver(self.send(signal))
-            case .status:
-                done.deliver(self.status())
-            case .fence:
-                waiter.value = self.signalAndWait(.kill, timeout: timeout, done: done) { exited in
-                    exited
-                        ? .succeeded(ActuatorReport(detail: "killed; it exited", state: Self.gone))
-                        : .timedOut(after: timeout, ActuatorReport(detail: "still alive after SIGKILL"))
-                }
-            case .stop, .restart:
-                let restart = operation == .restart
-                let first = max(.milliseconds(1), timeout - self.killGrace)
-                waiter.value = self.signalAndWait(self.stopSignal, timeout: first, done: done) { exited in
-                    if exited {
-                        return restart ? self.spawn() : .succeeded(ActuatorReport(detail: "stopped", state: Self.gone))
-                    }
-                    // Still there: SIGKILL, and wait out the grace for the exit it causes.
-                    waiter.value = self.signalAndWait(.kill, timeout: self.killGrace, done: done) { killed in
-                        guard killed else {
-                            return .timedOut(after: timeout, ActuatorReport(detail: "still alive after SIGKILL"))
-                        }
-                        return restart
-                            ? self.spawn()
-                            : .succeeded(
-                                ActuatorReport(detail: "killed after \(first.humanReadable)", state: Self.gone)
-                            )
-                    }
-                    return nil
-                }
-            case .revert:
+            case .stop, .revert:
                 done.deliver(.unsupported(operation))
             }
         }
-        return ActuatorCancellation { @Sendable [queue] in
-            queue.async { @Sendable in
-                waiter.value?.cancel()
-                done.deliver(.cancelled)
-            }
-        }
+        return ActuatorCancellation { @Sendable in done.deliver(.cancelled) }
     }
-
-    private static let gone = ActuatorTargetState(phase: .inactive, raw: "gone")
 
     private func spawn() -> ActuatorOutcome {
         let launch = state.withLock { $0.launch }
@@ -210,45 +164,6 @@ public final class ProcessActuator: Actuator {
             )
         } catch {
             return .failed(reason: "\(signal) to target \(target): \(error)", ActuatorReport())
-        }
-    }
-
-    private func status() -> ActuatorOutcome {
-        guard let pid = current, kill(pid, 0) == 0 || errno == EPERM else {
-            return .succeeded(ActuatorReport(state: Self.gone))
-        }
-        return .succeeded(
-            ActuatorReport(detail: "pid \(pid)", state: ActuatorTargetState(phase: .active, raw: "running"))
-        )
-    }
-
-    /// Sends `signal` to the current process's group and waits up to `timeout` for the leader to exit; `then` says
-    /// what to report (`nil`: it has started another wait and reports later). With no process, `then(true)`.
-    private func signalAndWait(
-        _ signal: VigilCore.Signal,
-        timeout: Duration,
-        done: ActuatorCompletion,
-        then: @escaping @Sendable (Bool) -> ActuatorOutcome?
-    ) -> ExitWaiter? {
-        guard let pid = current else {
-            if let outcome = then(true) {
-                done.deliver(outcome)
-            }
-            return nil
-        }
-        let pidfd = vigil_pidfd_open(pid)
-        guard pidfd >= 0 else {
-            // Already reaped: gone.
-            if let outcome = then(true) {
-                done.deliver(outcome)
-            }
-            return nil
-        }
-        _ = try? ProcessLauncher.signalGroup(pid, signal)
-        return ExitWaiter(pidfd: pidfd, timeout: timeout, queue: queue) { @Sendable exited in
-            if let outcome = then(exited) {
-                done.deliver(outcome)
-            }
         }
     }
 }

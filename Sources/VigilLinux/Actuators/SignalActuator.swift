@@ -7,8 +7,7 @@ import Glibc
 #endif
 
 /// Sends signals to a process or process group vigild did not necessarily start: `kill(sig)` sends `sig`, `stop`
-/// sends the stop signal (`SIGTERM` unless set), `fence` sends `SIGKILL` and waits, through a pidfd, until the
-/// process is gone, and `status` says whether it exists.
+/// sends the stop signal (`SIGTERM` unless set).
 ///
 /// Settings: `pid` or `pid_file` (read at each operation), `process_group` (default false: signal the group led
 /// by that PID), `stop_signal` (default `TERM`). A caller holding a pidfd (a process vigild spawned) builds one
@@ -21,7 +20,7 @@ public struct SignalActuator: Actuator {
     public enum Recipient: Sendable, Equatable {
         /// A process through a pidfd the caller keeps open for the actuator's lifetime.
         case pidfd(Int32)
-        /// A process by PID (a pidfd is opened for each operation).
+        /// A process by PID.
         case process(Int32)
         /// Every process of the group led by this PID.
         case processGroup(Int32)
@@ -78,7 +77,7 @@ public struct SignalActuator: Actuator {
 
     public func supports(_ operation: ActuatorOperation) -> Bool {
         switch operation {
-        case .kill, .stop, .status, .fence: true
+        case .kill, .stop: true
         default: false
         }
     }
@@ -89,26 +88,16 @@ public struct SignalActuator: Actuator {
         timeout: Duration,
         completion: @escaping @Sendable (ActuatorOutcome) -> Void
     ) -> ActuatorCancellation {
-        let done = ActuatorCompletion(queue: context.completionQueue, handler: completion)
-        guard supports(operation) else {
-            done.deliver(.unsupported(operation))
-            return .none
-        }
+        guard let done = accept(operation, on: context.completionQueue, completion) else { return .none }
         let queue = DispatchQueue(label: "vigil.signal")
-        let waiter = QueueConfined<ExitWaiter?>(nil, queue: queue)
         queue.async { @Sendable in
             switch operation {
             case .kill(let signal): done.deliver(send(signal))
-            case .stop: done.deliver(send(stopSignal))
-            case .status: done.deliver(status())
-            default: waiter.value = fence(timeout: timeout, queue: queue, done: done)
+            default: done.deliver(send(stopSignal))
             }
         }
         return ActuatorCancellation { @Sendable in
-            queue.async { @Sendable in
-                waiter.value?.cancel()
-                done.deliver(.cancelled)
-            }
+            queue.async { @Sendable in done.deliver(.cancelled) }
         }
     }
 
@@ -158,69 +147,6 @@ public struct SignalActuator: Actuator {
         switch deliverSignal(signal) {
         case .success(let whom): .succeeded(ActuatorReport(detail: "sent \(signal) to \(whom)"))
         case .failure(let error): .failed(reason: "\(signal) to target \(target): \(error)", ActuatorReport())
-        }
-    }
-
-    private func status() -> ActuatorOutcome {
-        switch deliverSignal(VigilCore.Signal(number: 0)) {
-        case .success(let whom):
-            return .succeeded(ActuatorReport(detail: whom, state: ActuatorTargetState(phase: .active, raw: "running")))
-        case .failure(let error) where error.errno == ESRCH:
-            return .succeeded(ActuatorReport(state: ActuatorTargetState(phase: .inactive, raw: "gone")))
-        case .failure(let error):
-            return .failed(reason: "target \(target): \(error)", ActuatorReport())
-        }
-    }
-
-    /// `SIGKILL`, then waits until the process (the group's leader) has exited.
-    private func fence(timeout: Duration, queue: DispatchQueue, done: ActuatorCompletion) -> ExitWaiter? {
-        let pidfd: Int32
-        switch recipient {
-        case .pidfd(let fd):
-            pidfd = fcntl(fd, F_DUPFD_CLOEXEC, 0)
-        default:
-            guard case .success(let (pid, _)) = resolve() else {
-                done.deliver(send(.kill))
-                return nil
-            }
-            pidfd = vigil_pidfd_open(pid)
-            if pidfd == -ESRCH {
-                done.deliver(
-                    .succeeded(
-                        ActuatorReport(
-                            detail: "process \(pid) was already gone",
-                            state: ActuatorTargetState(phase: .inactive, raw: "gone")
-                        )
-                    )
-                )
-                return nil
-            }
-        }
-        guard pidfd >= 0 else {
-            done.deliver(
-                .failed(reason: "target \(target): pidfd: \(String(cString: strerror(errno)))", ActuatorReport())
-            )
-            return nil
-        }
-        let sent = send(.kill)
-        guard sent.succeeded else {
-            close(pidfd)
-            done.deliver(sent)
-            return nil
-        }
-        return ExitWaiter(pidfd: pidfd, timeout: timeout, queue: queue) { @Sendable exited in
-            if exited {
-                done.deliver(
-                    .succeeded(
-                        ActuatorReport(
-                            detail: sent.report?.detail.map { "\($0); it exited" },
-                            state: ActuatorTargetState(phase: .inactive, raw: "gone")
-                        )
-                    )
-                )
-            } else {
-                done.deliver(.timedOut(after: timeout, ActuatorReport(detail: "still alive after SIGKILL")))
-            }
         }
     }
 }

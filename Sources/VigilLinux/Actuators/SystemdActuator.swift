@@ -1,13 +1,12 @@
 import Dispatch
 import VigilCore
 
-/// Drives a systemd unit over D-Bus (sd-bus, never `systemctl`): `start`/`promote` is `StartUnit`, `stop` is
-/// `StopUnit`, `restart` is `RestartUnit` (all in mode `replace`, each waiting for its job's `JobRemoved`),
-/// `kill(sig)` is `KillUnit` to all of the unit's processes, `fence` is `StopUnit` confirmed by the unit being
-/// `inactive` or `failed` afterwards, and `status` reads `ActiveState` and `SubState`. `revert` is unsupported.
+/// Drives a systemd unit over D-Bus (sd-bus, never `systemctl`): `start` is `StartUnit`, `stop` is `StopUnit`
+/// (both in mode `replace`, each waiting for its job's `JobRemoved`), `kill(sig)` is `KillUnit` to all of the
+/// unit's processes; each reports the unit's `ActiveState` and `SubState` afterwards. `revert` is unsupported.
 ///
 /// A job that ends other than `done` (`failed`, `canceled`, `dependency`, `timeout`) is a failure naming the
-/// result. A start or restart that runs out of time or is cancelled stops the unit again (see `SystemdJobRun`).
+/// result. A start that runs out of time or is cancelled stops the unit again (see `SystemdJobRun`).
 /// Settings: `unit` (required). Every systemd target shares the context's one bus connection.
 public struct SystemdActuator: Actuator {
     public static let name = "systemd"
@@ -55,11 +54,7 @@ public struct SystemdActuator: Actuator {
         timeout: Duration,
         completion: @escaping @Sendable (ActuatorOutcome) -> Void
     ) -> ActuatorCancellation {
-        let done = ActuatorCompletion(queue: context.completionQueue, handler: completion)
-        guard supports(operation) else {
-            done.deliver(.unsupported(operation))
-            return .none
-        }
+        guard let done = accept(operation, on: context.completionQueue, completion) else { return .none }
         let bus: SystemdBus
         do {
             bus = try context.systemdBus()

@@ -36,7 +36,7 @@ final class VirshScript: Sendable {
         let domain = actuator.domain
         queue.async { @Sendable [self] in
             switch operation {
-            case .start, .promote:
+            case .start:
                 run(["start", domain]) { [self] output in
                     observe("started")
                 } failed: { [self] reason in
@@ -49,21 +49,13 @@ final class VirshScript: Sendable {
                 } failed: { [self] reason in
                     whenState({ $0.isDown }, then: "already shut off", else: reason)
                 }
-            case .restart:
-                run([actuator.restartCommand, domain]) { [self] _ in observe(actuator.restartCommand) }
             case .kill(let signal) where signal == .term:
                 destroy(["destroy", "--graceful", domain], detail: "destroyed gracefully")
-            case .kill, .fence:
+            case .kill:
                 destroy(["destroy", domain], detail: "destroyed")
             case .revert(let snapshot):
                 run(["snapshot-revert", domain, snapshot ?? "--current", "--running"]) { [self] _ in
                     observe("reverted to snapshot \(snapshot ?? "current")")
-                }
-            case .status:
-                run(["domstate", domain]) { [self] output in
-                    done.deliver(
-                        .succeeded(ActuatorReport(state: ActuatorTargetState(libvirtDomainState: output.text)))
-                    )
                 }
             }
         }
@@ -130,7 +122,7 @@ final class VirshScript: Sendable {
         run(["domstate", actuator.domain]) { [self] output in
             let observed = ActuatorTargetState(libvirtDomainState: output.text)
             if reached(observed) {
-                done.deliver(.succeeded(ActuatorReport(detail: detail, state: observed)))
+                done.deliver(.succeeded(ActuatorReport(detail: detail, state: observed, alreadyThere: true)))
             } else {
                 done.deliver(.failed(reason: reason, ActuatorReport(state: observed)))
             }

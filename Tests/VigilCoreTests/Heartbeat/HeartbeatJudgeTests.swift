@@ -42,17 +42,29 @@ import VigilCore
         #expect(judge.nextDeadline() == at(1_460))
     }
 
-    @Test func aHeartbeatAfterConvictionDoesNotRestoreTrustButAResetDoes() {
+    @Test func aHeartbeatAfterConvictionDoesNotRestoreTrust() {
         var judge = judge()
         _ = judge.evaluate(at: at(1_300))
         #expect(judge.heartbeat(at: at(1_400)) == [])
         #expect(judge.verdict == .convicted)
         #expect(judge.evaluate(at: at(1_450)) == [])
-        judge.reset(at: at(2_000))
-        #expect(judge.verdict == .trusted)
-        #expect(judge.detector.arrivals == 0)
-        // A fresh first-heartbeat grace (10 intervals by default) runs from the reset.
-        #expect(judge.nextDeadline() == at(3_200))
+        #expect(judge.nextDeadline() == nil)
+    }
+
+    @Test func newThresholdsKeepTheHistoryAndDecideFromTheNextEvaluation() {
+        var judge = judge()
+        _ = judge.heartbeat(at: at(1_100))
+        #expect(judge.nextDeadline() == at(1_300), "suspect 2 intervals after the last heartbeat")
+        var config = judge.config
+        config.suspect = 5
+        config.convict = 8
+        judge.updateThresholds(from: config)
+        #expect(judge.detector.arrivals == 2, "the arrivals seen are kept")
+        #expect(judge.config.suspect == 5 && judge.config.convict == 8)
+        #expect(judge.nextDeadline() == at(1_600))
+        #expect(judge.evaluate(at: at(1_500)) == [])
+        #expect(judge.evaluate(at: at(1_600)).map(\.to) == [.suspected])
+        #expect(judge.evaluate(at: at(1_900)).map(\.to) == [.convicted])
     }
 
     @Test(arguments: HeartbeatDetectorKind.allCases)

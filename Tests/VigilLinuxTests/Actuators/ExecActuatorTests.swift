@@ -46,15 +46,15 @@ import Glibc
         #expect(reason.contains("/bin/false ended with status 1"), "\(reason)")
     }
 
-    @Test func statusHookExitCodesMapToActiveAndInactive() async throws {
-        let up = try actuator(["status": .strings(["/bin/sh", "-c", "exit 0"])])
-        #expect(await ActuatorTesting.outcome(up, .status).report?.state?.phase == .active)
-        let down = try actuator(["status": .strings(["/bin/sh", "-c", "exit 3"])])
-        #expect(await ActuatorTesting.outcome(down, .status).report?.state?.phase == .inactive)
-        let broken = try actuator(["status": .strings(["/bin/sh", "-c", "exit 9"])])
-        #expect(!(await ActuatorTesting.outcome(broken, .status).succeeded))
-        #expect(!up.supports(.start), "no hook and no command for start")
-        #expect(await ActuatorTesting.outcome(up, .start) == .unsupported(.start))
+    @Test func anOperationWithoutHookOrCommandIsUnsupportedAndAnUnknownHookIsRefused() async throws {
+        let stopOnly = try actuator(["stop": .strings(["/bin/sh", "-c", "exit 0"])])
+        #expect(await ActuatorTesting.outcome(stopOnly, .stop).succeeded)
+        #expect(!stopOnly.supports(.start), "no hook and no command for start")
+        #expect(await ActuatorTesting.outcome(stopOnly, .start) == .unsupported(.start))
+        // vigild never asks for a status or a promote: a hook for one would never run, so it is a typo to report.
+        #expect(throws: ActuatorSettingsError.self) {
+            try actuator(["status": .strings(["/bin/sh", "-c", "exit 0"])])
+        }
     }
 
     @Test func anOverrunningHookIsTerminatedThenKilledWithEverythingInItsProcessGroup() async throws {
@@ -92,7 +92,7 @@ import Glibc
         let started = ContinuousClock.now
         let outcome = await ActuatorTesting.outcome(
             exec,
-            .restart,
+            .start,
             timeout: .seconds(60),
             cancelAfter: .milliseconds(300)
         )

@@ -23,28 +23,25 @@ import Glibc
         let child = try spawnSleeper()
         defer { close(child.pidfd) }
         let signal = SignalActuator(target: "w", recipient: .pidfd(child.pidfd), context: ActuatorTesting.context())
-        #expect(await ActuatorTesting.outcome(signal, .status).report?.state?.phase == .active)
         let outcome = await ActuatorTesting.outcome(signal, .kill(.usr1))
         #expect(outcome.succeeded, "\(outcome)")
         #expect(reap(child) == VigilCore.Signal.usr1.number)
     }
 
-    @Test func fenceKillsAndReportsOnlyOnceTheProcessHasExited() async throws {
+    @Test func killByPidDeliversTheSignalAndFailsOnceTheProcessIsGone() async throws {
         let child = try spawnSleeper()
         defer { close(child.pidfd) }
-        // Reap as soon as it dies, as the engine's watcher would, so "gone" means gone.
-        let reaper = Task.detached { reap(child) }
         let signal = try ActuatorRegistry.standard.make(
             "signal",
             settings: ActuatorSettings(target: "w", values: ["pid": .integer(Int(child.pid))]),
             context: ActuatorTesting.context()
         )
-        let outcome = await ActuatorTesting.outcome(signal, .fence)
+        let outcome = await ActuatorTesting.outcome(signal, .kill(.kill))
         #expect(outcome.succeeded, "\(outcome)")
-        #expect(outcome.report?.state?.isDown == true)
-        #expect(await reaper.value == SIGKILL)
-        #expect(await ActuatorTesting.outcome(signal, .status).report?.state?.phase == .inactive)
-        #expect(await ActuatorTesting.outcome(signal, .fence).succeeded, "fencing what is gone succeeds")
+        #expect(reap(child) == SIGKILL)
+        let again = await ActuatorTesting.outcome(signal, .kill(.kill))
+        #expect(!again.succeeded, "nothing left to signal: \(again)")
+        #expect(signal.supports(.revert(snapshot: nil)) == false)
     }
 
     @Test func stopSignalsTheWholeGroupNamedInAPidFile() async throws {

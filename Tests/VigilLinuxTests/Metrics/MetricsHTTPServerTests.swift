@@ -43,7 +43,10 @@ import Glibc
     }
 
     @Test func curlFetchesTheSameBody() throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/curl") else { return }
+        try #require(
+            FileManager.default.isExecutableFile(atPath: "/usr/bin/curl"),
+            "curl is not installed (scripts/test installs it)"
+        )
         let server = try Self.server()
         defer { server.stop() }
         let (status, output) = try Self.run(

@@ -74,7 +74,8 @@ final class DomainDriver: TargetDriver {
             return
         }
         if let phase = state?.phase, phase == .active || phase == .suspended {
-            up(now: engine.now)
+            // Running before its first start: adopted. After a failure it is a revert's (or the ladder's) work.
+            up(now: engine.now, adopted: !supervisor.machine.hasVerdict)
             return
         }
         guard operation == nil else { return }
@@ -85,7 +86,8 @@ final class DomainDriver: TargetDriver {
         switch event {
         case .started(let outcome):
             operation = nil
-            startEnded(outcome) { up(now: engine.now) }
+            let alreadyThere = outcome.report?.alreadyThere == true && !supervisor.machine.hasVerdict
+            startEnded(outcome) { up(now: engine.now, adopted: alreadyThere) }
         case .domainChanged(let event):
             changed(event)
         case .domainReverted(_, let outcome):
@@ -106,7 +108,8 @@ final class DomainDriver: TargetDriver {
 
     /// The domain runs: the state machine's instance is its scope's first process when `machine` names a scope
     /// vigild finds (the checks read that scope), else 0.
-    private func up(now: MonotonicInstant) {
+    /// - Parameter adopted: it ran before vigild started it (`target-adopted`).
+    private func up(now: MonotonicInstant, adopted: Bool = false) {
         guard supervisor.isSpawning else { return }
         var pid: Int32 = 0
         if let machine = config.machine {
@@ -118,7 +121,7 @@ final class DomainDriver: TargetDriver {
             pid = scope.flatMap { CgroupControl.processes(in: $0.directories).first } ?? 0
         }
         instancePID = pid
-        supervisor.instanceStarted(pid: pid, at: now)
+        supervisor.instanceStarted(pid: pid, at: now, adopted: adopted)
     }
 
     /// The domain is gone: the state machine hears of an exit with libvirt's words for it.

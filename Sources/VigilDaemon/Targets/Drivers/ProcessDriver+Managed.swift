@@ -37,7 +37,7 @@ extension ProcessDriver {
     func awaitPidFile(deadline: MonotonicInstant) {
         guard supervisor.isSpawning, let pidFile = config.pidFile else { return }
         if case .live(let pid) = PidFile.read(pidFile),
-            adopt(pid: pid, found: "started by the \(actuator?.name ?? "") actuator")
+            adopt(pid: pid, found: "started by the \(actuator?.name ?? "") actuator", adopted: false)
         {
             return
         }

@@ -18,7 +18,7 @@ final class ProcessDriver: TargetDriver {
     private var watcher: PidfdWatcher?
     /// A process found running (from before vigild restarted, or named by a PID file): not vigild's child, so it
     /// is observed rather than reaped.
-    private var adopted: ProcessExitObserver?
+    private var observed: ProcessExitObserver?
     /// A PID to adopt at the next start instead of starting a second instance.
     private var adoptPID: Int32?
     /// The running process's start time in clock ticks after boot, which with its PID names it for good.
@@ -78,7 +78,7 @@ final class ProcessDriver: TargetDriver {
     var processActuator: ProcessActuator? { actuator as? ProcessActuator }
 
     var holdsProcess: Bool {
-        watcher != nil || adopted != nil || operation != nil || !strays.isEmpty
+        watcher != nil || observed != nil || operation != nil || !strays.isEmpty
     }
 
     var hasInstance: Bool { holdsProcess }
@@ -348,8 +348,10 @@ final class ProcessDriver: TargetDriver {
     }
 
     /// Takes a running process as the target's instance. Returns false if it is gone after all.
-    /// - Parameter found: how vigild came to know it, for the log.
-    func adopt(pid: Int32, found: String = "still running from before vigild restarted") -> Bool {
+    /// - Parameters:
+    ///   - found: how vigild came to know it, for the log.
+    ///   - adopted: vigild did not start it (`target-adopted`); false for a daemon its actuator just started.
+    func adopt(pid: Int32, found: String = "still running from before vigild restarted", adopted: Bool = true) -> Bool {
         guard
             let observer = try? ProcessExitObserver(
                 pid: pid,
@@ -359,21 +361,21 @@ final class ProcessDriver: TargetDriver {
                 }
             )
         else { return false }
-        adopted = observer
+        observed = observer
         processActuator?.track(pid)
         engine.logger.notice(
             "\(name): adopted pid \(pid), \(found)",
             metadata: ["VIGIL_TARGET": "\(name)", "VIGIL_PID": "\(pid)"]
         )
-        supervisor.instanceStarted(pid: pid, at: engine.now, adopted: true)
+        supervisor.instanceStarted(pid: pid, at: engine.now, adopted: adopted)
         return true
     }
 
     /// An adopted process exited. It is not vigild's child: its status is its new parent's to reap, so the exit is
     /// reported without one; what it left in its process group is killed, as for a child.
     private func adoptedExited(pid: Int32, at now: MonotonicInstant) {
-        guard adopted?.pid == pid else { return }
-        adopted = nil
+        guard observed?.pid == pid else { return }
+        observed = nil
         processActuator?.forget(pid)
         _ = try? ProcessLauncher.signalGroup(pid, .kill)
         let status = ExitStatus.lost(cause: "exited (not vigild's child: its exit status is not known)")
@@ -386,8 +388,8 @@ final class ProcessDriver: TargetDriver {
         releaseCgroup(removed: removed)
         watcher?.cancel()
         watcher = nil
-        adopted?.cancel()
-        adopted = nil
+        observed?.cancel()
+        observed = nil
         operation?.cancel()
         operation = nil
         for stray in strays {

@@ -16,6 +16,8 @@ final class ServiceDriver: TargetDriver {
     private var operation: ActuatorCancellation?
     /// A `MainPID` read is under way for a unit that became active.
     private var awaitsMainPID = false
+    /// The unit was active before vigild asked for it (`target-adopted`).
+    private var foundActive = false
 
     init() {}
 
@@ -47,9 +49,11 @@ final class ServiceDriver: TargetDriver {
     func start() {
         guard let actuator else { return }
         if state?.phase == .active {
+            foundActive = true
             up()
             return
         }
+        foundActive = false
         operation = startThrough(actuator)
     }
 
@@ -122,7 +126,8 @@ final class ServiceDriver: TargetDriver {
             pid = CgroupControl.processes(in: locator.locate("/system.slice/" + unit)).first ?? 0
         }
         instancePID = pid
-        supervisor.instanceStarted(pid: pid, at: engine.now)
+        supervisor.instanceStarted(pid: pid, at: engine.now, adopted: foundActive)
+        foundActive = false
     }
 
     /// What the watcher saw: the unit became active, or went down (inactive or failed), or the bus was lost.
