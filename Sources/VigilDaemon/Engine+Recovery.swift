@@ -141,7 +141,7 @@ extension Engine {
     private func releaseRecoverySlot(_ service: ServiceRuntime) -> Bool {
         guard recoveryLimiter.running.contains(service.owner) else { return false }
         switch service.ladder.phase {
-        case .acting, .verifying:
+        case .backingOff, .acting, .verifying:
             return false
         case .watching, .failed, .fenced:
             break
