@@ -176,6 +176,8 @@ extension ConfigParser {
             // The fault-tolerance level also sets the restart and detector figures the target did not write.
             restart = level.applied(to: restart, explicitKeys: restartKeys)
             heartbeat = heartbeat.map { level.applied(to: $0, explicitKeys: heartbeatKeys) }
+            // A ladder's restart steps are paced by the target's restart table.
+            recovery?.restart = restart
         }
         let notifySocket = reader.bool("notify_socket", problems: &problems) ?? false
         if notifySocket, kind != .process {

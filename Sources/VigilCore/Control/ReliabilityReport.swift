@@ -103,27 +103,18 @@ public enum ReliabilityReport {
                     failures += 1
                 }
                 downSince = downSince ?? time
-            case EventKind.targetStarted.rawValue:
+            case EventKind.targetStarted.rawValue, EventKind.targetAdopted.rawValue:
                 if let down = downSince {
                     let start = max(down, from)
                     if time > start {
                         downtime += time - start
                     }
-                    if down >= from {
+                    // An adopted instance is up again, but not through vigild: neither a repair nor a recovery.
+                    if down >= from, event.event == EventKind.targetStarted.rawValue {
                         repairs.append(Double(time - down) / 1e6)
                         if !laddered {
                             recoveries["restart", default: 0] += 1
                         }
-                    }
-                    downSince = nil
-                }
-                faultPending = false
-            case EventKind.targetAdopted.rawValue:
-                // Up again, but not through vigild: the downtime ends, and it is neither a repair nor a recovery.
-                if let down = downSince {
-                    let start = max(down, from)
-                    if time > start {
-                        downtime += time - start
                     }
                     downSince = nil
                 }

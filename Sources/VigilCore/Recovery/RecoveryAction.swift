@@ -31,6 +31,9 @@ public enum RecoveryPhase: Sendable, Equatable {
     /// Step `step` (index into the ladder) was asked for as operation `sequence`; its outcome is awaited until
     /// `deadline`.
     case acting(step: Int, sequence: Int, deadline: MonotonicInstant)
+    /// `restart` step `step`, operation `sequence`, waits out the target's restart backoff (`restart.backoff`)
+    /// until `until`, then is performed.
+    case backingOff(step: Int, sequence: Int, until: MonotonicInstant)
     /// Step `step` succeeded at `since`; the target must show itself healthy before `until`.
     case verifying(step: Int, since: MonotonicInstant, until: MonotonicInstant)
     /// Every step was tried and none held: no more recovery until an operator resets the target.
@@ -42,6 +45,7 @@ public enum RecoveryPhase: Sendable, Equatable {
     public var word: String {
         switch self {
         case .watching: "watching"
+        case .backingOff: "backing-off"
         case .acting: "acting"
         case .verifying: "verifying"
         case .failed: "failed"

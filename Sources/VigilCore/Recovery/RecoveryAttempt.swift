@@ -33,6 +33,9 @@ public struct RecoveryAttempt: Sendable, Equatable, Codable {
         case fenced
         /// Maintenance began while the step was under way.
         case interrupted
+        /// A `restart` step not taken: `restarts` restart steps ran within `within` already, the target's restart
+        /// burst limit, so the ladder escalated past it.
+        case rateLimited(restarts: Int, within: Duration)
     }
 
     /// `restart: failed again 2s into its 30s verification window: heartbeat convicted`.
@@ -63,6 +66,8 @@ public struct RecoveryAttempt: Sendable, Equatable, Codable {
             "fenced"
         case .interrupted:
             "interrupted by maintenance"
+        case .rateLimited(let restarts, let within):
+            "not taken: \(restarts) restarts within \(within.humanReadable) already (the restart burst limit)"
         }
     }
 }

@@ -43,6 +43,10 @@ public struct RecoveryConfig: Sendable, Equatable {
     public var reservation: ResourceReservation
     /// Higher recovers first when the number of concurrent recoveries is limited.
     public var priority: Int
+    /// The target's `restart` table (with the level's backoff, burst and within where it did not set them): a
+    /// `restart` step first waits the backoff, growing with each restart step of the same run, and once `burst`
+    /// restart steps ran within `within` the ladder escalates past its restart steps.
+    public var restart: RestartConfig
 
     /// A configuration with every setting from `level` (the ladder depends on whether `standbys` is empty).
     public init(level: FaultToleranceLevel = .medium, standbys: [String] = []) {
@@ -60,6 +64,7 @@ public struct RecoveryConfig: Sendable, Equatable {
         self.promoteHooks = []
         self.reservation = ResourceReservation()
         self.priority = preset.priority
+        self.restart = level.applied(to: RestartConfig(), explicitKeys: [])
     }
 
     /// The weight of `standby` for `weighted` placement.

@@ -9,16 +9,23 @@ extension RecoveryLadder {
         "\(step + 1)/\(config.ladder.count)"
     }
 
-    func stepEvent(step: Int, evidence: String, now: MonotonicInstant) -> Event {
+    /// - Parameter backoff: how long a `restart` step waits before it is performed (the restart backoff).
+    func stepEvent(step: Int, evidence: String, backoff: Duration = .zero, now: MonotonicInstant) -> Event {
         let recoveryStep = config.ladder[step]
+        var fields = [
+            "STEP": recoveryStep.description, "STEP_INDEX": String(step + 1), "EVIDENCE": evidence,
+            "SEQUENCE": String(sequence), "LADDER": ladderText,
+        ]
+        var when = ""
+        if backoff > .zero {
+            fields["BACKOFF_USEC"] = String(backoff.microseconds)
+            when = " in \(backoff.humanReadable)"
+        }
         return Event(
             kind: .recoveryStep,
             target: target,
-            message: "\(target): \(evidence); recovery step \(place(step)): \(recoveryStep)",
-            fields: [
-                "STEP": recoveryStep.description, "STEP_INDEX": String(step + 1), "EVIDENCE": evidence,
-                "SEQUENCE": String(sequence), "LADDER": ladderText,
-            ],
+            message: "\(target): \(evidence); recovery step \(place(step)): \(recoveryStep)\(when)",
+            fields: fields,
             time: now
         )
     }

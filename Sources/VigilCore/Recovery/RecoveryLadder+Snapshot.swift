@@ -2,7 +2,7 @@
 /// survive (windows and deadlines start afresh on resume); the ladder it was made for does, so a ladder changed
 /// across the restart starts clean.
 public struct RecoveryLadderSnapshot: Sendable, Equatable, Codable {
-    /// `watching`, `acting`, `verifying`, `failed` or `fenced` (`RecoveryPhase.word`).
+    /// `watching`, `backing-off`, `acting`, `verifying`, `failed` or `fenced` (`RecoveryPhase.word`).
     public var phase: String
     /// The step under way (acting, verifying), when there is one.
     public var step: Int?
@@ -36,7 +36,7 @@ extension RecoveryLadder {
     public var snapshot: RecoveryLadderSnapshot {
         let step: Int? =
             switch phase {
-            case .acting(let step, _, _), .verifying(let step, _, _): step
+            case .backingOff(let step, _, _), .acting(let step, _, _), .verifying(let step, _, _): step
             default: nil
             }
         return RecoveryLadderSnapshot(
@@ -52,7 +52,7 @@ extension RecoveryLadder {
 
     /// A ladder restored from what vigild persisted before it restarted, and what to do to pick up where it was.
     ///
-    /// A step that was under way is run again: its outcome was lost, and the operations are safe to repeat
+    /// A step that was under way (or waiting out its backoff) is run again: its outcome was lost, and the operations are safe to repeat
     /// (restart, revert and fence are idempotent; a failover resumes from its own persisted phase). A step that was
     /// being verified is verified again with a fresh window. A failed or fenced target stays so. If the ladder was
     /// changed across the restart, its progress is dropped (maintenance is kept).
@@ -80,7 +80,7 @@ extension RecoveryLadder {
 
     private mutating func resume(phase word: String, step: Int?, now: MonotonicInstant) -> [RecoveryAction] {
         switch (word, step) {
-        case ("acting", let step?):
+        case ("acting", let step?), ("backing-off", let step?):
             if let last = attempts.indices.last, attempts[last].result == nil {
                 attempts[last].result = .interrupted
             }

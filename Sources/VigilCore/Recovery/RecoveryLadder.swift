@@ -9,7 +9,10 @@
 /// terminal: once it succeeds the target is left down (`fenced`).
 ///
 /// A verified step leaves the ladder at the next step, so a target that relapses soon escalates; `resetAfter` of
-/// continuous health starts it again at the first step. In maintenance, verdicts are still followed and reported,
+/// continuous health starts it again at the first step. `restart` steps are paced by the target's restart table
+/// (`RecoveryConfig.restart`, which a `level` presets): each waits the backoff first (its minimum for the run's
+/// first restart step, doubling with each further one), and once `burst` restart steps ran within `within` a
+/// restart step is not taken and the ladder goes on to its next step. In maintenance, verdicts are still followed and reported,
 /// but no step runs. The ladder performs no I/O and reads no clock.
 ///
 /// Engine use: feed verdicts whenever the detectors decide one (and at least once after each step's action
@@ -32,6 +35,8 @@ public struct RecoveryLadder: Sendable {
     public internal(set) var healthySince: MonotonicInstant?
     /// When the latest step was verified, to say how long it held if the target relapses.
     public internal(set) var verifiedAt: MonotonicInstant?
+    /// When restart steps were taken, within the restart table's `within`: the burst limit counts them.
+    public internal(set) var restartTimes: [MonotonicInstant] = []
 
     /// - Parameters:
     ///   - target: the target's name, for events.
@@ -78,9 +83,9 @@ public struct RecoveryLadder: Sendable {
                     window: until - since
                 )
                 actions += stepDidNotHold(step: step, result: result, evidence: evidence, now: now)
-            case .acting, .failed, .fenced:
-                // Acting: a target being restarted looks failed; the outcome decides. Failed or fenced: nothing
-                // more to do until an operator acts.
+            case .backingOff, .acting, .failed, .fenced:
+                // Backing off or acting: a target about to be or being restarted looks failed; the outcome decides.
+                // Failed or fenced: nothing more to do until an operator acts.
                 break
             }
         }
@@ -122,6 +127,10 @@ public struct RecoveryLadder: Sendable {
     public mutating func timerFired(now: MonotonicInstant) -> [RecoveryAction] {
         var actions: [RecoveryAction] = []
         switch phase {
+        case .backingOff(let step, let sequence, let until):
+            if now >= until {
+                actions += perform(step, sequence: sequence, now: now)
+            }
         case .acting(let step, let sequence, let deadline) where now >= deadline:
             actions.append(.cancel(sequence: sequence))
             let result = RecoveryAttempt.Result.timedOut(after: config.actionTimeout)
@@ -157,6 +166,10 @@ public struct RecoveryLadder: Sendable {
         var actions: [RecoveryAction] = []
         if on {
             switch phase {
+            case .backingOff(let step, _, _):
+                attempts[attempts.count - 1].result = .interrupted
+                position = step
+                phase = .watching
             case .acting(let step, let sequence, _):
                 actions.append(.cancel(sequence: sequence))
                 attempts[attempts.count - 1].result = .interrupted
@@ -176,8 +189,8 @@ public struct RecoveryLadder: Sendable {
         return actions + timerActions()
     }
 
-    /// An operator cleared the target (`vigilctl reset`, reload): the ladder starts again at its first step, and
-    /// a failed verdict already known starts it at once.
+    /// An operator cleared the target (`vigilctl reset`, reload): the ladder starts again at its first step with
+    /// its restart burst limit cleared, and a failed verdict already known starts it at once.
     public mutating func reset(now: MonotonicInstant) -> [RecoveryAction] {
         var actions: [RecoveryAction] = []
         if case .acting(_, let sequence, _) = phase {
@@ -186,6 +199,7 @@ public struct RecoveryLadder: Sendable {
         phase = .watching
         position = 0
         attempts = []
+        restartTimes = []
         if !maintenance, case .failed(let evidence) = verdict {
             actions += startRun(evidence: evidence.description, now: now)
         }
@@ -212,15 +226,40 @@ public struct RecoveryLadder: Sendable {
     }
 
     private mutating func runStep(_ step: Int, evidence: String, now: MonotonicInstant) -> [RecoveryAction] {
-        sequence += 1
         position = step
         let recoveryStep = config.ladder[step]
-        attempts.append(RecoveryAttempt(index: step, step: recoveryStep, trigger: evidence))
+        var backoff: Duration = .zero
+        if recoveryStep == .restart {
+            let pacing = config.restart
+            restartTimes.removeAll { now - $0 >= pacing.within }
+            let taken = attempts.filter { attempt in
+                if case .rateLimited = attempt.result { return false }
+                return attempt.step == .restart
+            }
+            attempts.append(RecoveryAttempt(index: step, step: recoveryStep, trigger: evidence))
+            guard restartTimes.count < pacing.burst else {
+                let result = RecoveryAttempt.Result.rateLimited(restarts: restartTimes.count, within: pacing.within)
+                return stepDidNotHold(step: step, result: result, evidence: evidence, now: now)
+            }
+            restartTimes.append(now)
+            // No jitter: the ladder is one target's, with no herd of peers to spread out.
+            backoff = Backoff(min: pacing.backoffMin, max: pacing.backoffMax).delay(attempt: taken.count + 1, unit: 0.5)
+        } else {
+            attempts.append(RecoveryAttempt(index: step, step: recoveryStep, trigger: evidence))
+        }
+        sequence += 1
+        let event = RecoveryAction.emit(stepEvent(step: step, evidence: evidence, backoff: backoff, now: now))
+        guard backoff > .zero else {
+            return [event] + perform(step, sequence: sequence, now: now)
+        }
+        phase = .backingOff(step: step, sequence: sequence, until: now + backoff)
+        return [event]
+    }
+
+    /// Asks for step `step` as operation `sequence`, and awaits its outcome.
+    private mutating func perform(_ step: Int, sequence: Int, now: MonotonicInstant) -> [RecoveryAction] {
         phase = .acting(step: step, sequence: sequence, deadline: now + config.actionTimeout)
-        return [
-            .emit(stepEvent(step: step, evidence: evidence, now: now)),
-            .perform(recoveryStep, sequence: sequence, timeout: config.actionTimeout),
-        ]
+        return [.perform(config.ladder[step], sequence: sequence, timeout: config.actionTimeout)]
     }
 
     private mutating func verified(step: Int, since: MonotonicInstant, now: MonotonicInstant) -> [RecoveryAction] {
@@ -263,6 +302,8 @@ public struct RecoveryLadder: Sendable {
     /// The one timer the current phase needs.
     private func timerActions() -> [RecoveryAction] {
         switch phase {
+        case .backingOff(_, _, let until):
+            return [.armTimer(at: until)]
         case .acting(_, _, let deadline):
             return [.armTimer(at: deadline)]
         case .verifying(_, _, let until):

@@ -261,7 +261,7 @@ final class RecoveryCoordinator {
     private func releaseSlot(_ service: RecoveredService) -> Bool {
         guard limiter.running.contains(service.owner) else { return false }
         switch service.ladder.phase {
-        case .acting, .verifying:
+        case .backingOff, .acting, .verifying:
             return false
         case .watching, .failed, .fenced:
             break

@@ -12,6 +12,15 @@ import VigilCore
         config.healthyFor = healthyFor
         config.actionTimeout = .seconds(5)
         config.resetAfter = .seconds(60)
+        // Unpaced: restart steps run at once and without limit, except in the tests of pacing below.
+        config.restart = RestartConfig(backoffMin: .zero, backoffMax: .zero, burst: 1000)
+        return config
+    }
+
+    /// The ladder's restart steps paced by `restart`.
+    static func paced(_ ladder: [RecoveryStep], _ restart: RestartConfig) -> RecoveryConfig {
+        var config = Self.config(ladder)
+        config.restart = restart
         return config
     }
 
@@ -224,5 +233,117 @@ import VigilCore
         // A ladder changed across the restart starts clean.
         let changed = RecoveryLadder.restored(target: "web", config: Self.config([.revert]), from: snapshot, now: at(9))
         #expect(changed.ladder.phase == .watching && changed.ladder.attempts.isEmpty)
+    }
+
+    // MARK: Restart pacing (`restart.backoff`, `restart.burst`, `restart.within`, which a level presets)
+
+    /// Runs the step under way: its outcome succeeds at `now`, and the target fails again inside the window at `now + 1 s`.
+    private func failInWindow(_ l: inout RecoveryLadder, sequence: Int, now: Int64) -> [RecoveryAction] {
+        _ = l.outcome(.succeeded, sequence: sequence, now: at(now))
+        return l.verdict(.failed(Evidence(.exit, "again")), now: at(now + 1000))
+    }
+
+    @Test func aRestartStepWaitsTheTargetsBackoffGrowingWithEachRestartStepOfTheRun() throws {
+        let restart = RestartConfig(backoffMin: .seconds(1), backoffMax: .seconds(3), burst: 10)
+        var l = ladder(Self.paced([.restart, .restart, .restart], restart))
+        let first = l.verdict(.failed(Evidence(.exit, "down")), now: at(0))
+        #expect(Self.events(first).map(\.kind) == [.recoveryStep])
+        #expect(Self.events(first)[0].fields["BACKOFF_USEC"] == "1000000")
+        #expect(Self.events(first)[0].message.hasSuffix("restart in 1s"))
+        #expect(Self.performed(first).isEmpty, "nothing is restarted before the backoff")
+        #expect(timer(first) == at(1000))
+        #expect(l.phase.word == "backing-off")
+        #expect(Self.performed(l.timerFired(now: at(999))).isEmpty)
+        let due = l.timerFired(now: at(1000))
+        let one = try #require(Self.performed(due).first)
+        #expect(one.step == .restart)
+        #expect(timer(due) == at(6000), "then the actuator's time limit")
+
+        let second = failInWindow(&l, sequence: one.sequence, now: 1500)
+        #expect(Self.events(second).last?.fields["BACKOFF_USEC"] == "2000000", "doubled for the second restart")
+        #expect(timer(second) == at(4500))
+        let two = try #require(Self.performed(l.timerFired(now: at(4500))).first)
+        let third = failInWindow(&l, sequence: two.sequence, now: 5000)
+        #expect(Self.events(third).last?.fields["BACKOFF_USEC"] == "3000000", "at most the backoff's maximum")
+    }
+
+    @Test func aFailedVerdictOrMaintenanceWhileBackingOff() throws {
+        var l = ladder(
+            Self.paced([.restart, .restart], RestartConfig(backoffMin: .seconds(1), backoffMax: .seconds(1)))
+        )
+        _ = l.verdict(.failed(Evidence(.exit, "down")), now: at(0))
+        #expect(l.verdict(.failed(Evidence(.exit, "still down")), now: at(500)) == [.armTimer(at: at(1000))])
+        _ = l.setMaintenance(true, now: at(600))
+        #expect(l.phase == .watching)
+        #expect(l.attempts.map(\.result) == [.interrupted])
+        #expect(Self.performed(l.timerFired(now: at(1000))).isEmpty, "maintenance: the waiting restart is dropped")
+    }
+
+    @Test func moreRestartStepsThanTheBurstWithinTheWindowEscalateToTheNextRung() throws {
+        let restart = RestartConfig(backoffMin: .zero, backoffMax: .zero, burst: 2, within: .seconds(60))
+        var l = ladder(Self.paced([.restart, .restart, .restart, .failover], restart))
+        let one = try #require(Self.performed(l.verdict(.failed(Evidence(.exit, "down")), now: at(0))).first)
+        let two = try #require(Self.performed(failInWindow(&l, sequence: one.sequence, now: 100)).first)
+        #expect(two.step == .restart)
+        let escalated = failInWindow(&l, sequence: two.sequence, now: 1200)
+        #expect(Self.events(escalated).map(\.kind) == [.recoveryStepFailed, .recoveryStepFailed, .recoveryStep])
+        let limited = Self.events(escalated)[1]
+        #expect(limited.fields["STEP_INDEX"] == "3")
+        #expect(limited.fields["REASON"] == "not taken: 2 restarts within 1m already (the restart burst limit)")
+        #expect(Self.performed(escalated).map(\.step) == [.failover])
+        #expect(l.attempts.last?.step == .failover)
+        #expect(l.attempts[2].result == .rateLimited(restarts: 2, within: .seconds(60)))
+    }
+
+    @Test func restartStepsOutsideTheWindowDoNotCountTowardsTheBurst() throws {
+        let restart = RestartConfig(backoffMin: .zero, backoffMax: .zero, burst: 1, within: .seconds(10))
+        var l = ladder(Self.paced([.restart, .restart, .restart], restart))
+        let one = try #require(Self.performed(l.verdict(.failed(Evidence(.exit, "down")), now: at(0))).first)
+        _ = l.outcome(.succeeded, sequence: one.sequence, now: at(100))
+        _ = l.verdict(.healthy, now: at(200))
+        #expect(Self.events(l.timerFired(now: at(10_100))).map(\.kind) == [.recoveryVerified])
+        // 20 s later: the first restart is out of the 10 s window, so the relapse is restarted.
+        let relapse = l.verdict(.failed(Evidence(.exit, "down again")), now: at(20_000))
+        let two = try #require(Self.performed(relapse).first)
+        #expect(two.step == .restart)
+        // Failing again at once: a third restart would be the second within 10 s; no rung is left.
+        let exhausted = failInWindow(&l, sequence: two.sequence, now: 20_100)
+        #expect(Self.events(exhausted).map(\.kind).last == .recoveryExhausted)
+        #expect(Self.performed(exhausted).isEmpty)
+        #expect(l.phase == .failed(since: at(21_100)))
+        // An operator's reset clears the limit.
+        let reset = l.reset(now: at(22_000))
+        #expect(Self.performed(reset).map(\.step) == [.restart])
+    }
+
+    @Test func aLevelsRestartPresetsPaceItsLadder() throws {
+        #expect(RecoveryConfig(level: .low).restart.backoffMin == .seconds(1))
+        #expect(RecoveryConfig(level: .low).restart.burst == 10)
+        var low = RecoveryLadder(target: "web", config: RecoveryConfig(level: .low))
+        let waited = low.verdict(.failed(Evidence(.exit, "down")), now: at(0))
+        #expect(Self.performed(waited).isEmpty && timer(waited) == at(1000), "low: the first restart waits 1 s")
+        var high = RecoveryLadder(target: "web", config: RecoveryConfig(level: .high))
+        #expect(Self.performed(high.verdict(.failed(Evidence(.exit, "down")), now: at(0))).map(\.step) == [.restart])
+        // From a configuration file: the level's presets, or the target's own restart table, reach the ladder.
+        let config = try ConfigParser.parse(
+            """
+            [[target]]
+            name = "web"
+            exec = ["/bin/true"]
+            level = "low"
+
+            [[target]]
+            name = "db"
+            exec = ["/bin/true"]
+            level = "low"
+            restart = { backoff = "2s..4s" }
+            """,
+            file: "vigil.toml"
+        )
+        let web = try #require(config.target(named: "web"))
+        #expect(web.recovery?.restart == web.restart)
+        #expect(web.recovery?.restart.backoffMin == .seconds(1) && web.recovery?.restart.burst == 10)
+        let db = try #require(config.target(named: "db"))
+        #expect(db.recovery?.restart.backoffMin == .seconds(2) && db.recovery?.restart.burst == 10)
     }
 }

@@ -39,8 +39,12 @@ import VigilLinux
         let steps = harness.events(.recoveryStep, target: "web-a")
         #expect(steps.count == 1 && steps[0].fields["STEP"] == "restart", "\(steps)")
         #expect(steps.first?.fields["EVIDENCE"] == "exited with status 1", "typed evidence, not a message")
+        #expect(
+            harness.onQueue { $0.targets["web-a"]?.driver.hasInstance } == false,
+            "the ladder's restart waits out the target's backoff first"
+        )
+        harness.advance(.milliseconds(300))
         #expect(harness.onQueue { $0.targets["web-a"]?.driver.hasInstance } == true)
-        harness.advance(.milliseconds(200))
 
         // It fails again inside its 10 s window: the step did not hold, the ladder fails over to web-b.
         harness.advance(.seconds(2))
