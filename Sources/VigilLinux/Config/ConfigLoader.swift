@@ -6,8 +6,9 @@ import Glibc
 #endif
 
 /// Reads a configuration file, validates it (`ConfigParser`) and resolves it against this host: executables
-/// found and executable, working directories present, users and groups known. Every problem is reported, each
-/// with the file, line and key it is about.
+/// found and executable, working directories present, users and groups known, watched cgroups named as cgroups
+/// (`HostTargetCheck`). Every problem is reported, each with the file, line and key it is about; what may work later
+/// (a cgroup that does not exist yet) is a warning in `LoadedConfig.warnings`.
 public enum ConfigLoader {
     /// The search path used when neither the target nor vigild has `PATH`.
     public static let defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -35,8 +36,14 @@ public enum ConfigLoader {
             inherited[name] = nil
         }
         var problems = parsed.problems
+        var config = parsed.config
+        var host = HostTargetCheck()
+        for (position, index) in zip(config.targets.indices, parsed.entries) {
+            host.check(&config.targets[position], index: index, map: parsed.sourceMap)
+        }
+        problems += host.problems
         var launches: [String: LaunchSpec] = [:]
-        for (target, index) in zip(parsed.config.targets, parsed.entries) {
+        for (target, index) in zip(config.targets, parsed.entries) {
             var resolver = TargetResolver(
                 target: target,
                 index: index,
@@ -87,16 +94,18 @@ public enum ConfigLoader {
                 access.readGroup = (name, gid)
             }
         }
+        let warnings = ConfigProblem.inLineOrder(host.warnings)
         guard problems.isEmpty else {
-            throw ConfigError(file: path, problems: ConfigProblem.inLineOrder(problems))
+            throw ConfigError(file: path, problems: ConfigProblem.inLineOrder(problems), warnings: warnings)
         }
         return LoadedConfig(
             file: path,
-            config: parsed.config,
+            config: config,
             launches: launches,
             heartbeatEndpoints: endpoints,
             heartbeatKeys: keys,
-            controlAccess: access
+            controlAccess: access,
+            warnings: warnings
         )
     }
 
