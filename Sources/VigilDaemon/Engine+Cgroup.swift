@@ -21,8 +21,10 @@ extension Engine {
             return
         }
         guard let launch = runtime.launch else {
-            let reason = "\(describeWatched(runtime)) has no processes and the target has no start command"
-            perform(runtime.machine.spawnFailed(reason: reason, now: now), for: runtime)
+            // Watched only: nothing to start, so an empty (or missing) cgroup is waited on, not a failed start.
+            let found = runtime.watched == nil ? "does not exist" : "has no processes"
+            let reason = "\(describeWatched(runtime)) \(found)"
+            perform(runtime.machine.waitForProcesses(reason: reason, now: now), for: runtime)
             return
         }
         guard runtime.startCommand == nil, reclaim(runtime) else { return }
@@ -65,10 +67,20 @@ extension Engine {
         afterChange()
     }
 
-    /// Each tick: a target waiting for its cgroup finds it, or gives up after `start_timeout`; without inotify
-    /// (no cgroup v2) the cgroup's emptiness is polled.
+    /// Each tick: a target waiting for its cgroup finds it, or gives up after `start_timeout`; a watch-only target
+    /// waiting for processes adopts them once there are some; without inotify (no cgroup v2) the cgroup's emptiness
+    /// is polled.
     func pollWatched(_ runtime: TargetRuntime, now: MonotonicInstant) {
         guard runtime.config.kind != .process else { return }
+        if case .waiting = runtime.machine.state {
+            if runtime.watched == nil {
+                attachCgroup(runtime)
+            }
+            if let watched = runtime.watched, readPopulated(runtime, watched) {
+                adopt(runtime, now: now)
+            }
+            return
+        }
         if case .spawning = runtime.machine.state, let launched = runtime.startLaunchedAt {
             if runtime.watched == nil {
                 attachCgroup(runtime)
@@ -91,7 +103,7 @@ extension Engine {
     /// Takes the cgroup's processes as the running instance; the first listed is the main process.
     func adopt(_ runtime: TargetRuntime, now: MonotonicInstant) {
         // A domain's scope gives its checks their figures; libvirt says whether it runs (Engine+Domain.swift).
-        guard runtime.config.domain == nil, let watched = runtime.watched, case .spawning = runtime.machine.state,
+        guard runtime.config.domain == nil, let watched = runtime.watched, runtime.machine.state.awaitsProcesses,
             let pid = followMainProcess(runtime, watched)
         else { return }
         watched.instancePID = pid
@@ -244,7 +256,7 @@ extension Engine {
         guard populated != watched.populated else { return }
         watched.populated = populated
         if populated {
-            if case .spawning = runtime.machine.state {
+            if runtime.machine.state.awaitsProcesses {
                 adopt(runtime, now: now)
             }
             return

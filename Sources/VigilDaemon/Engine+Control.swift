@@ -246,6 +246,8 @@ extension Engine {
         case .backingOff(let until):
             health = "failed"
             evidence = "restart \(machine.attempt) in \(max(until - now, .zero).humanReadable)"
+        case .waiting(let since, let reason):
+            evidence = "\(reason) (for \(max(now - since, .zero).humanReadable))"
         default:
             break
         }

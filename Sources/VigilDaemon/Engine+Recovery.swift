@@ -436,7 +436,7 @@ extension Engine {
             return .active
         }
         switch runtime.machine.state {
-        case .idle, .finished, .failed:
+        case .idle, .finished, .failed, .waiting:
             return .inactive
         case .spawning, .backingOff:
             return .unknown(reason: "\(name) is \(runtime.machine.state.word)")

@@ -69,7 +69,7 @@ public struct MetricsSnapshot: Sendable, Equatable {
     /// The words of `SupervisionState.word`; a test checks the two agree. A target in a word missing from this
     /// list still gets its series (after these), so a new state never makes a target vanish from a dashboard.
     public static let knownStates: [String] = [
-        "stopped", "starting", "running", "backoff", "recovering", "stopping", "failed", "exited",
+        "stopped", "starting", "running", "backoff", "recovering", "stopping", "failed", "exited", "waiting",
     ]
 
     /// The release of vigild, the `version` label of `vigil_build_info`.

@@ -52,6 +52,7 @@ import VigilCore
             vigil_targets{state="stopping"} 0
             vigil_targets{state="failed"} 0
             vigil_targets{state="exited"} 0
+            vigil_targets{state="waiting"} 0
             # HELP vigil_target_info Always 1 for each configured target; kind is its kind.
             # TYPE vigil_target_info gauge
             vigil_target_info{target="web",kind="process"} 1
@@ -68,6 +69,7 @@ import VigilCore
             vigil_target_state{target="web",state="stopping"} 0
             vigil_target_state{target="web",state="failed"} 0
             vigil_target_state{target="web",state="exited"} 0
+            vigil_target_state{target="web",state="waiting"} 0
             # HELP vigil_target_restarts_total Restarts of the target since vigild started.
             # TYPE vigil_target_restarts_total counter
             vigil_target_restarts_total{target="web"} 3
@@ -166,7 +168,7 @@ import VigilCore
         let states: [SupervisionState] = [
             .idle, .spawning, .starting(pid: 1, since: now), .running(pid: 1, since: now), .backingOff(until: now),
             .recovering(pid: 1, since: now, reason: "x"), .stopping(pid: 1, deadline: now, escalated: false),
-            .failed(since: now), .finished(status: .exited(code: 0)),
+            .failed(since: now), .finished(status: .exited(code: 0)), .waiting(since: now, reason: "x"),
         ]
         for state in states {
             #expect(MetricsSnapshot.knownStates.contains(state.word), "\(state.word)")
