@@ -71,6 +71,9 @@ extension Engine {
                     restartsTotal: UInt64(runtime.restartsBefore + runtime.machine.restarts),
                     failoversTotal: UInt64(runtime.failovers),
                     faultsTotal: UInt64(runtime.faults),
+                    heartbeatSuspicionsTotal: UInt64(runtime.suspicions),
+                    heartbeatFalseSuspicionsTotal: UInt64(runtime.falseSuspicions),
+                    recoveryExhaustedTotal: UInt64(runtime.recoveriesExhausted),
                     heartbeatLevel: runtime.judge?.detector.level(at: now),
                     detection: runtime.detection,
                     recovery: runtime.recovery
@@ -81,6 +84,7 @@ extension Engine {
             reloads: MetricsSnapshot.Reloads(ok: UInt64(reloadsOK), rejected: UInt64(reloadsRejected))
         )
         snapshot.hostPressure = hostSampler?.pressure
+        snapshot.stateFileWritable = stateWriter == nil ? nil : stateFileWritable
         let raised = hostDetectors.filter(\.phase.isRaised)
         snapshot.hostFaultsRaised = raised.filter { $0.check.severity == .fault }.count
         snapshot.hostWarningsRaised = raised.count - snapshot.hostFaultsRaised
@@ -102,7 +106,19 @@ extension Engine {
             if let detect = event.fields["DETECT_USEC"].flatMap(Int64.init) {
                 runtime.detection.observe(.microseconds(detect))
             }
+            // The exit of a convicted process was counted at its conviction.
+            if event.fields["FAULT"] == nil {
+                runtime.faults += 1
+            }
             runtime.downSince = event.time
+        case .targetSpawnFailed:
+            runtime.faults += 1
+        case .heartbeatSuspected:
+            runtime.suspicions += 1
+        case .heartbeatCleared:
+            runtime.falseSuspicions += 1
+        case .recoveryExhausted:
+            runtime.recoveriesExhausted += 1
         case .targetStarted:
             if let down = runtime.downSince {
                 runtime.recovery.observe(event.time - down)

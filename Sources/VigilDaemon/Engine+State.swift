@@ -105,8 +105,10 @@ extension Engine {
         do {
             try stateWriter.store.save(currentState())
             stateDirty = false
+            stateFileWritable = true
         } catch {
             stateDirty = true
+            stateFileWritable = false
             logger.error("cannot write the state file: \(error)", metadata: ["VIGIL_ERROR": "\(error)"])
         }
     }
@@ -129,6 +131,7 @@ extension Engine {
         stateWriter.save(state) { @Sendable [weak self] problem in
             guard let self else { return }
             self.queue.async { @Sendable in
+                self.stateFileWritable = problem == nil
                 if let problem {
                     self.record(
                         Event(

@@ -89,6 +89,8 @@ public final class Engine: @unchecked Sendable {
     var restoredState: PersistedState?
     /// Something worth persisting happened since the state file was last written.
     var stateDirty = false
+    /// Whether the last write of the state file worked (`vigil_state_file_writable`).
+    var stateFileWritable = true
     var stateGeneration: UInt64 = 0
     /// The cgroups process targets run in (`Engine+Reclaim`), prepared at the first start of one.
     var targetCgroups: TargetCgroups?
@@ -326,6 +328,9 @@ public final class Engine: @unchecked Sendable {
                     // The figures of a target survive its replacement by new settings or a restart on request.
                     fresh.restartsBefore = runtime.restartsBefore + runtime.machine.restarts
                     fresh.faults = runtime.faults
+                    fresh.suspicions = runtime.suspicions
+                    fresh.falseSuspicions = runtime.falseSuspicions
+                    fresh.recoveriesExhausted = runtime.recoveriesExhausted
                     fresh.failovers = runtime.failovers
                     fresh.detection = runtime.detection
                     fresh.recovery = runtime.recovery

@@ -38,8 +38,14 @@ final class TargetRuntime {
     var maintenance = false
     /// Restarts of earlier state machines of this target (a restart on request replaces the machine).
     var restartsBefore = 0
-    /// Convictions of a live process (heartbeat faults, watchdog triggers).
+    /// Failures as `vigilctl report` counts them: unexpected exits, convictions of a live process (heartbeat faults,
+    /// watchdog triggers; a conviction and the exit it causes once) and failed starts.
     var faults = 0
+    /// Heartbeat suspicions, and those a heartbeat cleared (false alarms).
+    var suspicions = 0
+    var falseSuspicions = 0
+    /// Times the recovery ladder ran out of steps.
+    var recoveriesExhausted = 0
     /// Failovers of the service this target is the primary of.
     var failovers = 0
     /// Exit → noticed, for every unexpected exit.
