@@ -135,4 +135,18 @@ import Glibc
         #expect(result.status == 0)
         #expect(result.err.isEmpty, "\(result.err)")
     }
+
+    @Test func aUDPHeartbeatAddressThatIsNotOnThisHostIsAWarningAndALocalOneIsNot() throws {
+        let target = "[[target]]\nname = \"api\"\nexec = [\"/bin/sleep\", \"1\"]\n"
+        // 192.0.2.1 is TEST-NET-1 (RFC 5737): never an address of this host.
+        let remote = try check("[daemon]\nheartbeat_listen = [\"udp://192.0.2.1:9000\"]\n\n" + target)
+        #expect(remote.status == 0)
+        let expected =
+            "\(remote.file):2: daemon.heartbeat_listen: warning: 192.0.2.1 is not an address of this host now (bind: "
+        #expect(remote.err.hasPrefix(expected), "\(remote.err)")
+        #expect(remote.err.hasSuffix("): vigild cannot receive heartbeats there until it is\n"), "\(remote.err)")
+        let local = try check("[daemon]\nheartbeat_listen = [\"udp://127.0.0.1:9000\"]\n\n" + target)
+        #expect(local.status == 0)
+        #expect(local.err.isEmpty, "\(local.err)")
+    }
 }

@@ -58,10 +58,17 @@ public enum ConfigLoader {
             problems += actuatorProblems(target, index: index, map: parsed.sourceMap)
         }
         var endpoints: [HeartbeatEndpoint] = []
+        var listenWarnings: [ConfigProblem] = []
         let listenLine = parsed.sourceMap.line(of: ["daemon", "heartbeat_listen"])
         for text in parsed.config.daemon.effectiveHeartbeatListen(targets: parsed.config.targets) {
             do {
-                endpoints.append(try HeartbeatEndpoint(parsing: text))
+                let endpoint = try HeartbeatEndpoint(parsing: text)
+                endpoints.append(endpoint)
+                if let problem = HeartbeatListenCheck.problem(endpoint) {
+                    listenWarnings.append(
+                        ConfigProblem(line: listenLine, key: "daemon.heartbeat_listen", message: problem)
+                    )
+                }
             } catch {
                 problems.append(ConfigProblem(line: listenLine, key: "daemon.heartbeat_listen", message: "\(error)"))
             }
@@ -94,7 +101,7 @@ public enum ConfigLoader {
                 access.readGroup = (name, gid)
             }
         }
-        let warnings = ConfigProblem.inLineOrder(host.warnings)
+        let warnings = ConfigProblem.inLineOrder(host.warnings + listenWarnings)
         guard problems.isEmpty else {
             throw ConfigError(file: path, problems: ConfigProblem.inLineOrder(problems), warnings: warnings)
         }
