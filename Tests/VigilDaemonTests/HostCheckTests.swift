@@ -149,4 +149,26 @@ import Glibc
         #expect(local.status == 0)
         #expect(local.err.isEmpty, "\(local.err)")
     }
+
+    @Test func aDomainTargetWithoutVirshInPATHIsAnError() throws {
+        let directory = try VigildProcess.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let file = directory + "/vigil.toml"
+        try "[[target]]\nname = \"db1\"\nkind = \"vm\"\ndomain = \"db1\"\n".write(
+            toFile: file,
+            atomically: true,
+            encoding: .utf8
+        )
+        let result = try ProcessProbe.run(
+            "/usr/bin/env",
+            ["PATH=\(directory)", VigildProcess.binary, "--check-config", file]
+        )
+        #expect(result.status == 1)
+        let expected =
+            "\(file):4: target[db1].domain: virsh not found in PATH (\(directory)): a domain target is started, "
+            + "stopped and watched through virsh; install libvirt-clients\n"
+        #expect(result.err == expected)
+        // With the host's PATH (libvirt-clients is installed for the tests) the same file is valid.
+        #expect(try ProcessProbe.run(VigildProcess.binary, ["--check-config", file]).status == 0)
+    }
 }

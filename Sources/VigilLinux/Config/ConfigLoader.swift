@@ -56,6 +56,7 @@ public enum ConfigLoader {
             }
             problems += resolver.problems
             problems += actuatorProblems(target, index: index, map: parsed.sourceMap)
+            problems += domainProblems(target, index: index, map: parsed.sourceMap, inherited: inherited)
         }
         var endpoints: [HeartbeatEndpoint] = []
         var listenWarnings: [ConfigProblem] = []
@@ -114,6 +115,24 @@ public enum ConfigLoader {
             controlAccess: access,
             warnings: warnings
         )
+    }
+
+    /// A domain target is started, stopped and watched through `virsh`: without it the target could do nothing.
+    private static func domainProblems(
+        _ target: TargetConfig,
+        index: Int,
+        map: ConfigSourceMap,
+        inherited: [String: String]
+    ) -> [ConfigProblem] {
+        guard target.domain != nil else { return [] }
+        // The engine looks it up in the same PATH (ActuatorContext.searchPath, vigild's environment).
+        let searchPath = inherited["PATH"] ?? defaultPath
+        guard HookCommand.resolve("virsh", path: searchPath) == nil else { return [] }
+        let path = ["target", String(index), "domain"]
+        let message =
+            "virsh not found in PATH (\(searchPath)): a domain target is started, stopped and watched through virsh; "
+            + "install libvirt-clients"
+        return [ConfigProblem(line: map.line(of: path), key: "target[\(target.name)].domain", message: message)]
     }
 
     /// Builds a target's chosen actuator once, as the engine will, so its settings are checked at load time.
