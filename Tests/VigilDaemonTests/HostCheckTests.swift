@@ -171,4 +171,23 @@ import Glibc
         // With the host's PATH (libvirt-clients is installed for the tests) the same file is valid.
         #expect(try ProcessProbe.run(VigildProcess.binary, ["--check-config", file]).status == 0)
     }
+
+    @Test func vigildLogsTheWarningsOfTheFileItLoadsAtStartAndOnReload() async throws {
+        let missing = "/vigil-absent-\(UInt64.random(in: 0...UInt64.max))"
+        let watched = "[[target]]\nname = \"later\"\nkind = \"cgroup\"\ncgroup = \"\(missing)\"\n"
+        let vigild = try VigildProcess(config: watched)
+        try await vigild.waitForEvent(.daemonReady)
+        let warning = "target[later].cgroup: warning: cgroup \"\(missing)\" does not exist"
+        #expect(vigild.lines.contains { $0.raw.contains(warning) }, "\(vigild.lines)")
+        try (watched + "\n[[target]]\nname = \"guest\"\nkind = \"vm\"\nmachine = \"vigil-no-such-guest\"\n")
+            .write(toFile: vigild.configPath, atomically: true, encoding: .utf8)
+        vigild.signal(SIGHUP)
+        try await vigild.waitForEvent(.reloadSucceeded)
+        #expect(
+            vigild.lines.contains {
+                $0.raw.contains("target[guest].machine: warning: machine \"vigil-no-such-guest\"")
+            },
+            "\(vigild.lines)"
+        )
+    }
 }
