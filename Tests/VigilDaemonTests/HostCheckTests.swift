@@ -190,4 +190,20 @@ import Glibc
             "\(vigild.lines)"
         )
     }
+
+    @Test func theUnitOfTheSystemdActuatorWithoutAUnitFileIsAWarning() throws {
+        let result = try check(
+            """
+            [[target]]
+            name = "web"
+            pid_file = "/run/vigil-web.pid"
+            actuator = { name = "systemd", unit = "vigil-no-such-unit.service" }
+            """
+        )
+        #expect(result.status == 0, "\(result.err)")
+        let expected =
+            "\(result.file):4: target[web].actuator.unit: warning: no unit file for \"vigil-no-such-unit.service\" in "
+            + "/etc/systemd/system"
+        #expect(result.err.hasPrefix(expected), "\(result.err)")
+    }
 }

@@ -73,11 +73,16 @@ struct HostTargetCheck {
                 warnings.append(place.problem("pid_file", message))
             }
         }
-        if let unit = target.unit, !unitDirectories.isEmpty, !hasUnitFile(unit) {
+        // A service target's unit, or the unit the systemd actuator starts a process target as.
+        var unit = target.unit.map { (name: $0, key: ["unit"]) }
+        if target.actuator?.name == SystemdActuator.name, case .string(let name)? = target.actuator?.values["unit"] {
+            unit = (name, ["actuator", "unit"])
+        }
+        if let unit, !unitDirectories.isEmpty, !hasUnitFile(unit.name) {
             let message =
-                "no unit file for \(Self.quoted(unit)) in \(unitDirectories.joined(separator: ", ")): "
+                "no unit file for \(Self.quoted(unit.name)) in \(unitDirectories.joined(separator: ", ")): "
                 + "systemd cannot start it until one is installed (check the name)"
-            warnings.append(place.problem("unit", message))
+            warnings.append(place.problem(unit.key, message))
         }
     }
 
@@ -186,8 +191,13 @@ struct HostTargetCheck {
         let map: ConfigSourceMap
 
         func problem(_ key: String, _ message: String) -> ConfigProblem {
-            let line = map.line(of: ["target", String(index), key]) ?? map.line(of: ["target", String(index)])
-            return ConfigProblem(line: line, key: "target[\(target)].\(key)", message: message)
+            problem([key], message)
+        }
+
+        /// A problem with a key inside a table of the target (`["actuator", "unit"]`).
+        func problem(_ key: [String], _ message: String) -> ConfigProblem {
+            let line = map.line(of: ["target", String(index)] + key) ?? map.line(of: ["target", String(index)])
+            return ConfigProblem(line: line, key: "target[\(target)].\(key.joined(separator: "."))", message: message)
         }
     }
 }
