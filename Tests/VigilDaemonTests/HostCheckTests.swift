@@ -206,4 +206,29 @@ import Glibc
             + "/etc/systemd/system"
         #expect(result.err.hasPrefix(expected), "\(result.err)")
     }
+
+    @Test func aMetricsAddressThisHostDoesNotHaveAndATextfileInAMissingDirectoryAreWarnings() throws {
+        let result = try check(
+            """
+            [daemon]
+            metrics_listen = "192.0.2.1:9701"
+            metrics_textfile = "/nonexistent-vigil-dir/vigil.prom"
+            """
+        )
+        #expect(result.status == 0, "\(result.err)")
+        let lines = result.err.split(separator: "\n").map(String.init)
+        #expect(lines.count == 2, "\(lines)")
+        #expect(
+            lines.first?.hasPrefix(
+                "\(result.file):2: daemon.metrics_listen: warning: 192.0.2.1 is not an address of this host now (bind: "
+            ) == true,
+            "\(lines)"
+        )
+        #expect(lines.first?.hasSuffix("): vigild cannot serve metrics there until it is") == true, "\(lines)")
+        #expect(
+            lines.last
+                == "\(result.file):3: daemon.metrics_textfile: warning: the directory \"/nonexistent-vigil-dir\" does "
+                + "not exist: the metrics textfile cannot be written until it does"
+        )
+    }
 }

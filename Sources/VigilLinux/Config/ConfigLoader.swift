@@ -59,20 +59,29 @@ public enum ConfigLoader {
             problems += domainProblems(target, index: index, map: parsed.sourceMap, inherited: inherited)
         }
         var endpoints: [HeartbeatEndpoint] = []
-        var listenWarnings: [ConfigProblem] = []
+        var daemonWarnings: [ConfigProblem] = []
         let listenLine = parsed.sourceMap.line(of: ["daemon", "heartbeat_listen"])
         for text in parsed.config.daemon.effectiveHeartbeatListen(targets: parsed.config.targets) {
             do {
                 let endpoint = try HeartbeatEndpoint(parsing: text)
                 endpoints.append(endpoint)
-                if let problem = HeartbeatListenCheck.problem(endpoint) {
-                    listenWarnings.append(
+                if let problem = DaemonHostCheck.problem(endpoint) {
+                    daemonWarnings.append(
                         ConfigProblem(line: listenLine, key: "daemon.heartbeat_listen", message: problem)
                     )
                 }
             } catch {
                 problems.append(ConfigProblem(line: listenLine, key: "daemon.heartbeat_listen", message: "\(error)"))
             }
+        }
+        let daemonSettings = parsed.config.daemon
+        if let listen = daemonSettings.metricsListen, let problem = DaemonHostCheck.problem(metricsListen: listen) {
+            let line = parsed.sourceMap.line(of: ["daemon", "metrics_listen"])
+            daemonWarnings.append(ConfigProblem(line: line, key: "daemon.metrics_listen", message: problem))
+        }
+        if let path = daemonSettings.metricsTextfile, let problem = DaemonHostCheck.problem(metricsTextfile: path) {
+            let line = parsed.sourceMap.line(of: ["daemon", "metrics_textfile"])
+            daemonWarnings.append(ConfigProblem(line: line, key: "daemon.metrics_textfile", message: problem))
         }
         var keys: [String: [UInt8]] = [:]
         for (target, index) in zip(parsed.config.targets, parsed.entries) {
@@ -102,7 +111,7 @@ public enum ConfigLoader {
                 access.readGroup = (name, gid)
             }
         }
-        let warnings = ConfigProblem.inLineOrder(host.warnings + listenWarnings)
+        let warnings = ConfigProblem.inLineOrder(host.warnings + daemonWarnings)
         guard problems.isEmpty else {
             throw ConfigError(file: path, problems: ConfigProblem.inLineOrder(problems), warnings: warnings)
         }
