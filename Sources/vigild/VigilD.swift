@@ -47,7 +47,7 @@ struct VigilD: ParsableCommand {
         do {
             loaded = try ConfigLoader.load(path: config)
         } catch {
-            ConfigCheck.Report(isValid: false, lines: error.lines).emit()
+            ConfigCheck.Report(isValid: false, lines: error.lines, warnings: error.warningLines).emit()
             LineWriter.standardError.write(
                 "vigild: not starting: the configuration has \(error.problems.count) problem(s)\n"
             )
@@ -62,6 +62,9 @@ struct VigilD: ParsableCommand {
         var logger = Logger(label: "vigild")
         logger.logLevel = level
         logger.info("vigild \(VigilVersion.string) starting with \(config): \(loaded.config.targets.count) targets")
+        for line in loaded.warningLines {
+            logger.warning("\(line)")
+        }
         let path = config
         let engine = Engine(
             config: loaded,

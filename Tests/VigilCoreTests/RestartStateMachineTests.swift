@@ -342,4 +342,48 @@ import VigilCore
         _ = m.setMaintenance(true, now: at(1))
         #expect(m.setMaintenance(false, now: at(2)) == [])
     }
+
+    @Test func aWatchOnlyTargetWithNothingToAdoptWaitsWithoutCountingARestartOrGivingUp() {
+        var m = machine(RestartConfig(burst: 1))
+        _ = m.start(now: at(0))
+        let actions = m.waitForProcesses(reason: "cgroup /db has no processes", now: at(3))
+        #expect(m.state == .waiting(since: at(3), reason: "cgroup /db has no processes"))
+        #expect(m.state.word == "waiting")
+        #expect(events(actions).map(\.kind) == [.targetWaiting])
+        #expect(events(actions).first?.fields["REASON"] == "cgroup /db has no processes")
+        #expect(!actions.contains(.spawn) && timer(actions) == nil)
+        #expect(m.restarts == 0 && m.attempt == 0)
+        // Waiting is a verdict (READY=1 is not held up) and has no process to wait for at shutdown.
+        #expect(m.hasVerdict && m.isDown)
+        // Time passing changes nothing: there is no timer and no give-up while waiting.
+        #expect(m.timerFired(now: at(600_000)).isEmpty)
+        #expect(m.state == .waiting(since: at(3), reason: "cgroup /db has no processes"))
+    }
+
+    @Test func aWaitingTargetAdoptsProcessesThatAppearAndCrashesAreCountedFromThen() {
+        var m = machine(RestartConfig(backoffMin: .zero, backoffMax: .seconds(1), startGrace: .seconds(1)))
+        _ = m.start(now: at(0))
+        _ = m.waitForProcesses(reason: "cgroup /db does not exist", now: at(0))
+        let adopted = m.spawned(pid: 700, now: at(5000))
+        #expect(events(adopted).map(\.kind) == [.targetStarted])
+        #expect(m.state == .starting(pid: 700, since: at(5000)))
+        _ = m.timerFired(now: at(6000))
+        #expect(m.state == .running(pid: 700, since: at(5000)))
+        let exit = m.exited(pid: 700, status: .lost(cause: "cgroup emptied"), now: at(7000))
+        #expect(events(exit).map(\.kind) == [.targetExited, .restartScheduled])
+        #expect(m.state == .spawning)
+        // The next look finds the cgroup empty again: back to waiting, not a failed start.
+        _ = m.waitForProcesses(reason: "cgroup /db has no processes", now: at(7001))
+        #expect(m.state.word == "waiting")
+    }
+
+    @Test func stoppingAWaitingTargetMakesItStoppedAndOnlyASpawningTargetCanStartWaiting() {
+        var m = machine()
+        #expect(m.waitForProcesses(reason: "x", now: at(0)).isEmpty)
+        #expect(m.state == .idle)
+        _ = m.start(now: at(0))
+        _ = m.waitForProcesses(reason: "x", now: at(0))
+        #expect(m.stop(now: at(1), reason: "shutdown") == [.disarmTimer])
+        #expect(m.state == .idle)
+    }
 }

@@ -144,6 +144,70 @@ import Glibc
         #expect(cgroup.processes.contains(newPID), "the start command filled the cgroup again")
     }
 
+    @Test func aWatchOnlyCgroupThatStartsEmptyWaitsThenAdoptsWhatAppearsAndReportsItsEmptyingAndOOMKill()
+        async throws
+    {
+        try #require(geteuid() == 0, "creating cgroups needs root")
+        let cgroup = try TestCgroup(controllers: ["memory"])
+        #expect(cgroup.write("32M", to: "memory.limit_in_bytes", controller: "memory"))
+        cgroup.write("0", to: "memory.swappiness", controller: "memory")
+        // Configured as the operator sees it on disk: the v1 memory directory, read as the cgroup it is.
+        let directory = try #require(cgroup.controllers["memory"])
+        let vigild = try VigildProcess(
+            config: """
+                [daemon]
+                tick = "100ms"
+
+                [[target]]
+                name = "box"
+                kind = "cgroup"
+                cgroup = "\(directory)"
+                restart = { backoff = "100ms..100ms", start_grace = "100ms", burst = 2 }
+                """
+        )
+        let waiting = try await vigild.waitForEvent(.targetWaiting, target: "box")
+        #expect(waiting.fields["VIGIL_REASON"] == "cgroup \(cgroup.path) has no processes", "\(waiting)")
+        try await vigild.waitForEvent(.daemonReady)
+        let table = try ProcessProbe.run(
+            VigildProcess.siblingExecutable("vigilctl"),
+            ["status", "--socket", vigild.controlSocket]
+        )
+        #expect(table.status == 3, "a waiting target is not up")
+        let row = table.out.split(separator: "\n").first { $0.hasPrefix("box ") }
+        #expect(row?.contains("waiting") == true, "\(table.out)")
+        #expect(row?.contains("has no processes") == true, "\(table.out)")
+        // Longer than burst × backoff: waiting is not a failed start, so nothing is retried or given up.
+        try await Task.sleep(for: .milliseconds(600))
+        #expect(vigild.events(.targetSpawnFailed, target: "box").isEmpty)
+        #expect(vigild.events(.targetStarted, target: "box").isEmpty, "processes that appeared were not started")
+        #expect(vigild.events(.targetGaveUp, target: "box").isEmpty)
+
+        // A process appears: adopted (vigild did not start it), and its death empties the cgroup, which is
+        // reported; then it waits again.
+        let sleeper = try Child(cgroup.shell("sleep 1000"))
+        let adopted = try await vigild.waitForEvent(.targetAdopted, target: "box")
+        #expect(adopted.pid == sleeper.pid)
+        kill(sleeper.pid, SIGKILL)
+        let emptied = try await vigild.waitForEvent(.cgroupEmptied, target: "box")
+        #expect(emptied.fields["VIGIL_CGROUP"] == cgroup.path)
+        let exited = try await vigild.waitForEvent(.targetExited, target: "box")
+        #expect(exited.pid == sleeper.pid && exited.fields["VIGIL_CAUSE"] == "cgroup emptied", "\(exited)")
+        try await vigild.waitForEvent(.targetWaiting, target: "box", count: 2)
+
+        // The next one is OOM-killed: the kill is reported and the instance is over.
+        let hog = try Child(cgroup.shell("python3 -c \"import time; time.sleep(0.5); b = b'x' * (256 << 20)\""))
+        let second = try await vigild.waitForEvent(.targetAdopted, target: "box", count: 2)
+        #expect(second.pid == hog.pid)
+        let oom = try await vigild.waitForEvent(.cgroupOOMKill, target: "box")
+        #expect(oom.fields["VIGIL_CGROUP"] == cgroup.path)
+        let killed = try await vigild.waitForEvent(.targetExited, target: "box", count: 2)
+        #expect(killed.pid == hog.pid)
+        #expect(killed.fields["VIGIL_CAUSE"]?.contains("OOM") == true, "\(killed)")
+        try await vigild.waitForEvent(.targetWaiting, target: "box", count: 3)
+        #expect(vigild.events(.targetSpawnFailed, target: "box").isEmpty)
+        #expect(vigild.events(.targetStarted, target: "box").isEmpty, "processes that appeared were not started")
+    }
+
     @Test func aVMWhoseMainProcessIsStuckInStateDIsFaulted() async throws {
         try #require(geteuid() == 0, "creating cgroups needs root")
         let directory = try VigildProcess.makeDirectory()

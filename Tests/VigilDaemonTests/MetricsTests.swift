@@ -65,4 +65,38 @@ import Glibc
         )
         #expect(notFound.out == "404")
     }
+
+    @Test func anUnexpectedExitCountsAsAFaultAndAStateFileThatCannotBeWrittenShowsAsUnwritable() async throws {
+        let probe = try DatagramListener(endpoint: .udp(host: "127.0.0.1", port: 0))
+        let port = try #require(probe.port)
+        _ = consume probe
+        let vigild = try VigildProcess(
+            config: """
+                [daemon]
+                metrics_listen = "127.0.0.1:\(port)"
+
+                [[target]]
+                name = "web"
+                exec = ["/bin/sleep", "1000"]
+                restart = { backoff = "0..1s", start_grace = "100ms" }
+                """
+        )
+        let pid = try #require(try await vigild.waitForEvent(.targetStarted, target: "web").pid)
+        try await vigild.waitForEvent(.daemonReady)
+        try await vigild.waitFor("vigil_state_file_writable 1") { _ in
+            (try? get(port))?.contains("\nvigil_state_file_writable 1\n") == true ? true : nil
+        }
+        // A non-empty directory where the state file goes: the rename of the next write over it fails.
+        let stateFile = vigild.stateDirectory + "/state.json"
+        try? FileManager.default.removeItem(atPath: stateFile)
+        try FileManager.default.createDirectory(atPath: stateFile + "/blocker", withIntermediateDirectories: true)
+        kill(pid, SIGKILL)
+        try await vigild.waitForEvent(.stateFileUnwritable)
+        let scraped = try await vigild.waitFor("vigil_state_file_writable 0") { _ in
+            let text = try? get(port)
+            return text?.contains("\nvigil_state_file_writable 0\n") == true ? text : nil
+        }
+        #expect(scraped.contains("vigil_target_faults_total{target=\"web\"} 1"), "\(scraped)")
+        #expect(scraped.contains("vigil_recovery_exhausted_total{target=\"web\"} 0"), "\(scraped)")
+    }
 }

@@ -22,6 +22,15 @@ public struct ConfigProblem: Sendable, Equatable, CustomStringConvertible {
 }
 
 extension ConfigProblem {
+    /// `file:line: key: message`, or `file:line: key: warning: message` for a warning.
+    public func line(in file: String, warning: Bool = false) -> String {
+        let text = warning ? "warning: \(message)" : message
+        if let line {
+            return "\(file):\(line): \(key): \(text)"
+        }
+        return "\(file): \(key): \(text)"
+    }
+
     /// Problems by line, those without a line last; problems on one line keep the order they were found in.
     public static func inLineOrder(_ problems: [ConfigProblem]) -> [ConfigProblem] {
         problems.enumerated()
@@ -39,20 +48,24 @@ public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The file the problems are in, as given by the operator.
     public var file: String
     public var problems: [ConfigProblem]
+    /// What was found besides the problems that would not stop the file loading (see `LoadedConfig.warnings`), so
+    /// that one check shows everything.
+    public var warnings: [ConfigProblem]
 
-    public init(file: String, problems: [ConfigProblem]) {
+    public init(file: String, problems: [ConfigProblem], warnings: [ConfigProblem] = []) {
         self.file = file
         self.problems = problems
+        self.warnings = warnings
     }
 
     /// One line per problem: `file:line: key: message`.
     public var lines: [String] {
-        problems.map { problem in
-            if let line = problem.line {
-                return "\(file):\(line): \(problem.key): \(problem.message)"
-            }
-            return "\(file): \(problem.key): \(problem.message)"
-        }
+        problems.map { $0.line(in: file) }
+    }
+
+    /// One line per warning: `file:line: key: warning: message`.
+    public var warningLines: [String] {
+        warnings.map { $0.line(in: file, warning: true) }
     }
 
     public var description: String {

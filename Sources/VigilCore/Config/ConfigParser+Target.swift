@@ -189,6 +189,9 @@ extension ConfigParser {
                 + "notify_socket = true (sd_notify WATCHDOG=1)"
             problems.append(reader.problem("heartbeat", message))
         }
+        if let exec, exec.isEmpty {
+            problems += launchOnlyKeysProblems(reader, kind: kind, actuator: actuator, domain: domain != nil)
+        }
         guard let name, let exec, kind == .process || cgroup != nil || machine != nil || unit != nil || domain != nil
         else {
             return nil
@@ -216,6 +219,43 @@ extension ConfigParser {
             pidFile: pidFile,
             domain: domain
         )
+    }
+
+    /// `env`, `cwd`, `user` and `group` shape the command vigild runs (`exec`, or a cgroup or vm target's `start`);
+    /// on a target where vigild runs none they would change nothing, so they are refused with where to put them.
+    /// `start_timeout` likewise on a watched-only cgroup or vm target, which nothing starts.
+    private static func launchOnlyKeysProblems(
+        _ reader: ConfigTableReader,
+        kind: TargetKind,
+        actuator: ActuatorChoice?,
+        domain: Bool
+    ) -> [ConfigProblem] {
+        let instead: String
+        switch kind {
+        case .service:
+            instead =
+                "systemd runs the unit: set it there (User=, Group=, WorkingDirectory=, Environment=)"
+        case .process:
+            let name = actuator?.name ?? "process"
+            instead = "the \(name) actuator starts this target: set it in its actuator table or the programs it runs"
+        case .cgroup, .vm:
+            instead =
+                domain
+                ? "libvirt starts the domain: set it in the domain's definition, or give a start command"
+                : "it applies to the start command, and this target has none (it is only watched)"
+        }
+        var problems: [ConfigProblem] = []
+        for key in ["env", "cwd", "user", "group"] where reader.value(key) != nil {
+            problems.append(
+                reader.problem(key, "vigild runs no command for this target, so this changes nothing: \(instead)")
+            )
+        }
+        if kind == .cgroup || kind == .vm, !domain, reader.value("start_timeout") != nil {
+            let message =
+                "the time a start command has to fill the cgroup, and this target has none (it is only watched)"
+            problems.append(reader.problem("start_timeout", message))
+        }
+        return problems
     }
 
     /// The check every `vm` target has unless it configures its own on `main.uninterruptible`: a QEMU (or a

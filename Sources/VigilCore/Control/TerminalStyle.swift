@@ -30,7 +30,7 @@ public enum TerminalStyle: String, Sendable, CaseIterable {
         }
         switch state {
         case "running": return .green
-        case "starting", "backoff", "recovering", "stopping": return .yellow
+        case "starting", "backoff", "recovering", "stopping", "waiting": return .yellow
         case "failed": return .red
         default: return nil
         }

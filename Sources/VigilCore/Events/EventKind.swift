@@ -41,6 +41,7 @@ public enum EventKind: String, Sendable, CaseIterable {
     case stateFileCorrupt = "state-file-corrupt"
     case stateFileUnwritable = "state-file-unwritable"
     case targetReclaimed = "target-reclaimed"
+    case targetWaiting = "target-waiting"
 
     /// The journal `MESSAGE_ID`: 128 bits, lower-case hex without dashes.
     public var messageID: String {
@@ -82,6 +83,7 @@ public enum EventKind: String, Sendable, CaseIterable {
         case .stateFileCorrupt: "47d47022189d405dad1ee58d905e4578"
         case .stateFileUnwritable: "fd0724f416034793b7acca4b572ea583"
         case .targetReclaimed: "86b8ebc5158048d7bb1789d3d99a203d"
+        case .targetWaiting: "b5884801b11c453a811b96029752d5ba"
         }
     }
 
@@ -89,7 +91,8 @@ public enum EventKind: String, Sendable, CaseIterable {
     public var severity: EventSeverity {
         switch self {
         case .targetStarted, .targetAdopted, .targetStopping, .reloadSucceeded, .daemonReady, .daemonStopping,
-            .heartbeatCleared, .checkCleared, .hostFaultCleared, .recoveryVerified, .recoveryReset, .failoverProgress:
+            .heartbeatCleared, .checkCleared, .hostFaultCleared, .recoveryVerified, .recoveryReset, .failoverProgress,
+            .targetWaiting:
             .notice
         case .targetExited, .restartScheduled, .stopEscalated, .heartbeatSuspected, .cgroupEmptied, .checkRaised,
             .checkUnavailable, .recoveryStep, .recoverySuppressed, .recoveryQueued, .failoverCompleted,

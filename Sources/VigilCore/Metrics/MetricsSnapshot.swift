@@ -13,8 +13,15 @@ public struct MetricsSnapshot: Sendable, Equatable {
         public var restartsTotal: UInt64
         /// Fail-overs to a standby since vigild started; always 0 until fail-over exists.
         public var failoversTotal: UInt64
-        /// Faults found since vigild started: exits that were not asked for and heartbeat convictions.
+        /// Failures since vigild started, as `vigilctl report` counts them: exits that were not asked for,
+        /// convictions of live processes (a conviction and the exit it causes count once) and failed starts.
         public var faultsTotal: UInt64
+        /// Times the heartbeat detector suspected the target since vigild started.
+        public var heartbeatSuspicionsTotal: UInt64
+        /// Suspicions that a heartbeat cleared since vigild started: alarms that were not failures.
+        public var heartbeatFalseSuspicionsTotal: UInt64
+        /// Times the target's recovery ladder ran out of steps since vigild started.
+        public var recoveryExhaustedTotal: UInt64
         /// The heartbeat detector's current suspicion level (φ for phi, silence in intervals for fixed and chen);
         /// `nil` for a target without heartbeats.
         public var heartbeatLevel: Double?
@@ -33,6 +40,9 @@ public struct MetricsSnapshot: Sendable, Equatable {
             restartsTotal: UInt64 = 0,
             failoversTotal: UInt64 = 0,
             faultsTotal: UInt64 = 0,
+            heartbeatSuspicionsTotal: UInt64 = 0,
+            heartbeatFalseSuspicionsTotal: UInt64 = 0,
+            recoveryExhaustedTotal: UInt64 = 0,
             heartbeatLevel: Double? = nil,
             detection: Histogram = Histogram(),
             recovery: Histogram = Histogram(),
@@ -44,6 +54,9 @@ public struct MetricsSnapshot: Sendable, Equatable {
             self.restartsTotal = restartsTotal
             self.failoversTotal = failoversTotal
             self.faultsTotal = faultsTotal
+            self.heartbeatSuspicionsTotal = heartbeatSuspicionsTotal
+            self.heartbeatFalseSuspicionsTotal = heartbeatFalseSuspicionsTotal
+            self.recoveryExhaustedTotal = recoveryExhaustedTotal
             self.heartbeatLevel = heartbeatLevel
             self.health = health
             self.detection = detection
@@ -73,7 +86,7 @@ public struct MetricsSnapshot: Sendable, Equatable {
     /// The words of `SupervisionState.word`; a test checks the two agree. A target in a word missing from this
     /// list still gets its series (after these), so a new state never makes a target vanish from a dashboard.
     public static let knownStates: [String] = [
-        "stopped", "starting", "running", "backoff", "recovering", "stopping", "failed", "exited",
+        "stopped", "starting", "running", "backoff", "recovering", "stopping", "failed", "exited", "waiting",
     ]
 
     /// The release of vigild, the `version` label of `vigil_build_info`.
@@ -94,6 +107,8 @@ public struct MetricsSnapshot: Sendable, Equatable {
     /// How many host checks of severity `fault` (host faults) and `warn` are raised now.
     public var hostFaultsRaised = 0
     public var hostWarningsRaised = 0
+    /// Whether the last write of the state file worked; `nil` when vigild keeps no state file.
+    public var stateFileWritable: Bool?
 
     public init(
         version: String = VigilVersion.string,
@@ -102,7 +117,8 @@ public struct MetricsSnapshot: Sendable, Equatable {
         heartbeatDrops: [HeartbeatDropReason: UInt64] = [:],
         engineLateness: Histogram = Histogram(),
         reloads: Reloads = Reloads(),
-        hostPressure: HostPressure? = nil
+        hostPressure: HostPressure? = nil,
+        stateFileWritable: Bool? = nil
     ) {
         self.version = version
         self.startTimeSeconds = startTimeSeconds
@@ -111,6 +127,7 @@ public struct MetricsSnapshot: Sendable, Equatable {
         self.engineLateness = engineLateness
         self.reloads = reloads
         self.hostPressure = hostPressure
+        self.stateFileWritable = stateFileWritable
     }
 
     /// How many targets are in each state: every known state (0 when none), then any other state seen.

@@ -70,6 +70,14 @@ public enum PrometheusText {
         out.family("vigil_reloads_total", .counter, help: "Configuration reloads, applied (ok) or refused (rejected).")
         out.sample("vigil_reloads_total", [("result", "ok")], snapshot.reloads.ok)
         out.sample("vigil_reloads_total", [("result", "rejected")], snapshot.reloads.rejected)
+        if let writable = snapshot.stateFileWritable {
+            out.family(
+                "vigil_state_file_writable",
+                .gauge,
+                help: "1 when the last write of vigild's state file worked, 0 when it failed."
+            )
+            out.sample("vigil_state_file_writable", [], writable ? "1" : "0")
+        }
         out.family("vigil_targets", .gauge, help: "Configured targets in each state.")
         for (state, count) in snapshot.targetsByState {
             out.sample("vigil_targets", [("state", state)], UInt64(count))
@@ -127,9 +135,18 @@ public enum PrometheusText {
         )
         counter(
             "vigil_target_faults_total",
-            help: "Faults found in the target since vigild started: unexpected exits and heartbeat convictions.",
+            help:
+                "Failures of the target since vigild started, as vigilctl report counts them: unexpected exits, "
+                + "heartbeat convictions (a conviction and its exit once) and failed starts.",
             targets,
             \.faultsTotal,
+            into: &out
+        )
+        counter(
+            "vigil_recovery_exhausted_total",
+            help: "Times the target's recovery ladder ran out of steps since vigild started.",
+            targets,
+            \.recoveryExhaustedTotal,
             into: &out
         )
     }
@@ -145,6 +162,21 @@ public enum PrometheusText {
                 out.sample("vigil_heartbeat_level", [("target", target.name)], level)
             }
         }
+        let beating = snapshot.targets.filter { $0.heartbeatLevel != nil }
+        counter(
+            "vigil_heartbeat_suspicions_total",
+            help: "Times the target's heartbeat detector suspected it since vigild started.",
+            beating,
+            \.heartbeatSuspicionsTotal,
+            into: &out
+        )
+        counter(
+            "vigil_heartbeat_false_suspicions_total",
+            help: "Heartbeat suspicions of the target that a heartbeat cleared (alarms that were not failures).",
+            beating,
+            \.heartbeatFalseSuspicionsTotal,
+            into: &out
+        )
         out.family("vigil_heartbeat_dropped_total", .counter, help: "Heartbeat datagrams dropped, by reason.")
         for reason in HeartbeatDropReason.allCases {
             out.sample(

@@ -33,7 +33,7 @@ extension Health {
         case .finished(let status):
             guard machine.recoversExternally || !status.isSuccess else { return nil }
             return .failed(machine.lastFailure ?? Evidence(.exit, "ended with \(status)", figures: status.fields))
-        case .idle, .spawning, .stopping:
+        case .idle, .spawning, .stopping, .waiting:
             return nil
         }
         if let judge = heartbeat, judge.verdict != .trusted {

@@ -67,14 +67,18 @@ public struct RestartStateMachine: Sendable {
         }
     }
 
-    /// The spawn asked for succeeded: vigild started an instance, or found one running that it takes instead.
+    /// The spawn asked for succeeded, or a waiting target's processes appeared: vigild started an instance, or found
+    /// one running that it takes instead.
     /// - Parameters:
     ///   - pid: the instance's process (0 for an instance without one of its own, such as some units).
     ///   - adopted: vigild did not start it (it ran before vigild restarted, its cgroup or PID file named it, its
     ///     unit or domain was already up): announced as `target-adopted`, never as a start. It is supervised the
     ///     same way from here on.
     public mutating func spawned(pid: Int32, now: MonotonicInstant, adopted: Bool = false) -> [SupervisionAction] {
-        guard case .spawning = state else { return [] }
+        switch state {
+        case .spawning, .waiting: break
+        default: return []
+        }
         state = .starting(pid: pid, since: now)
         let event =
             adopted
@@ -93,6 +97,24 @@ public struct RestartStateMachine: Sendable {
                 time: now
             )
         return [.emit(event), .armTimer(at: now + restart.startGrace)]
+    }
+
+    /// The spawn found nothing to adopt and has no way to start the target (a cgroup or vm target without a `start`
+    /// command): the target waits for its processes, which is not a failure, so no restart is counted.
+    /// - Parameter reason: what was found (`cgroup /db has no processes`), for the event and `vigilctl status`.
+    public mutating func waitForProcesses(reason: String, now: MonotonicInstant) -> [SupervisionAction] {
+        guard case .spawning = state else { return [] }
+        state = .waiting(since: now, reason: reason)
+        // Waiting is where such a target is meant to be until its processes appear: it does not hold up READY=1.
+        hasVerdict = true
+        let event = Event(
+            kind: .targetWaiting,
+            target: target,
+            message: "\(target): waiting: \(reason); its processes will be adopted when they appear",
+            fields: ["REASON": reason],
+            time: now
+        )
+        return [.disarmTimer, .emit(event)]
     }
 
     /// The spawn asked for failed before the program ran (e.g. `execve` failed).
@@ -292,7 +314,7 @@ public struct RestartStateMachine: Sendable {
                 time: now
             )
             return [.emit(event), .signal(stopSignal), .armTimer(at: deadline)]
-        case .backingOff, .failed, .finished, .idle, .spawning:
+        case .backingOff, .failed, .finished, .idle, .spawning, .waiting:
             state = .idle
             return [.disarmTimer]
         case .stopping:
@@ -300,10 +322,11 @@ public struct RestartStateMachine: Sendable {
         }
     }
 
-    /// Whether the target has no process and none is coming: what shutdown and reload wait for.
+    /// Whether the target has no process and none is coming: what shutdown and reload wait for. A waiting target
+    /// has none, and none that vigild started.
     public var isDown: Bool {
         switch state {
-        case .idle, .failed, .finished: true
+        case .idle, .failed, .finished, .waiting: true
         default: false
         }
     }

@@ -6,6 +6,9 @@ public enum SupervisionState: Sendable, Equatable {
     case spawning
     /// Running, but not yet for `start_grace`.
     case starting(pid: Int32, since: MonotonicInstant)
+    /// A watched target with no `start` command found nothing to adopt (its cgroup is empty or missing, its machine
+    /// not running): not a failure; its processes are adopted when they appear. `reason` says what was found.
+    case waiting(since: MonotonicInstant, reason: String)
     /// Running for longer than `start_grace`.
     case running(pid: Int32, since: MonotonicInstant)
     /// Exited; the next start is due at `until`.
@@ -27,12 +30,22 @@ public enum SupervisionState: Sendable, Equatable {
         }
     }
 
+    /// Whether processes that appear in a watched target's cgroup are taken as its instance: while a start is under
+    /// way (`spawning`) and while a watch-only target waits (`waiting`).
+    public var awaitsProcesses: Bool {
+        switch self {
+        case .spawning, .waiting: true
+        default: false
+        }
+    }
+
     /// One word for status lines: `running`, `starting`, `backoff`, `failed`…
     public var word: String {
         switch self {
         case .idle: "stopped"
         case .spawning, .starting: "starting"
         case .running: "running"
+        case .waiting: "waiting"
         case .backingOff: "backoff"
         case .stopping: "stopping"
         case .recovering: "recovering"

@@ -205,6 +205,8 @@ final class ControlService {
         switch machine.state {
         case .starting(_, let since), .running(_, let since):
             uptime = seconds(now - since)
+        case .waiting(let since, let reason):
+            evidence = "\(reason) (for \(max(now - since, .zero).humanReadable))"
         default:
             break
         }

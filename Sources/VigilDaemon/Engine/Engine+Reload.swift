@@ -36,6 +36,10 @@ extension Engine {
             settings.notifier.ready(status: statusLine())
             return .failure(error)
         }
+        // As at start: what may not work on this host now is said, though the file is applied.
+        for line in fresh.warningLines {
+            logger.warning("\(line)")
+        }
         let diff = ConfigDiff(old: loaded.config, new: fresh.config)
         for name in diff.removed {
             targets[name]?.stop(then: .remove, reason: "removed from configuration")

@@ -45,7 +45,8 @@ final class MetricsService {
         }
         if let path = daemon.metricsTextfile {
             textfile = TextfileWriter(path: path)
-            writeTextfile()
+            // The first write once what is being started has been added, then every interval.
+            engine.after(.zero, post: .textfileDue)
             textfileTimer = engine.scheduler.makeRepeatingTimer(
                 on: engine.queue,
                 every: Self.textfileInterval,
@@ -97,6 +98,9 @@ final class MetricsService {
                     restartsTotal: UInt64(supervisor.totalRestarts),
                     failoversTotal: UInt64(supervisor.record.failovers),
                     faultsTotal: UInt64(supervisor.record.faults),
+                    heartbeatSuspicionsTotal: UInt64(supervisor.record.suspicions),
+                    heartbeatFalseSuspicionsTotal: UInt64(supervisor.record.falseSuspicions),
+                    recoveryExhaustedTotal: UInt64(supervisor.record.recoveriesExhausted),
                     heartbeatLevel: supervisor.healthModel.judge?.detector.level(at: now),
                     detection: supervisor.record.detection,
                     recovery: supervisor.record.recovery,
@@ -108,6 +112,7 @@ final class MetricsService {
             reloads: MetricsSnapshot.Reloads(ok: UInt64(reloadsOK), rejected: UInt64(reloadsRejected))
         )
         snapshot.hostPressure = engine.health.hostSampler?.pressure
+        snapshot.stateFileWritable = engine.persistence.writable
         let raised = engine.health.hostDetectors.filter(\.phase.isRaised)
         snapshot.hostFaultsRaised = raised.filter { $0.check.severity == .fault }.count
         snapshot.hostWarningsRaised = raised.count - snapshot.hostFaultsRaised
@@ -129,7 +134,19 @@ final class MetricsService {
             if let detect = event.fields["DETECT_USEC"].flatMap(Int64.init) {
                 supervisor.record.detection.observe(.microseconds(detect))
             }
+            // The exit of a convicted process was counted at its conviction.
+            if event.fields["FAULT"] == nil {
+                supervisor.record.faults += 1
+            }
             supervisor.record.downSince = event.time
+        case .targetSpawnFailed:
+            supervisor.record.faults += 1
+        case .heartbeatSuspected:
+            supervisor.record.suspicions += 1
+        case .heartbeatCleared:
+            supervisor.record.falseSuspicions += 1
+        case .recoveryExhausted:
+            supervisor.record.recoveriesExhausted += 1
         case .targetStarted:
             if let down = supervisor.record.downSince {
                 supervisor.record.recovery.observe(event.time - down)

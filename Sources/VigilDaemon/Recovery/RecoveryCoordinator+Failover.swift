@@ -114,7 +114,7 @@ extension RecoveryCoordinator {
             return .active
         }
         switch supervisor.machine.state {
-        case .idle, .finished, .failed:
+        case .idle, .finished, .failed, .waiting:
             return .inactive
         case .spawning, .backingOff:
             return .unknown(reason: "\(name) is \(supervisor.machine.state.word)")

@@ -14,6 +14,8 @@ final class StatePersistence {
     /// Something worth persisting happened since the state file was last written.
     private var dirty = false
     private var generation: UInt64 = 0
+    /// Whether the last write of the state file worked (`vigil_state_file_writable`).
+    private var lastWriteWorked = true
 
     init(engine: Engine) {
         self.engine = engine
@@ -40,6 +42,11 @@ final class StatePersistence {
                 )
             )
         }
+    }
+
+    /// Whether the state file could be written the last time; `nil` without a state file.
+    var writable: Bool? {
+        writer == nil ? nil : lastWriteWorked
     }
 
     /// Whether the targets are being added at vigild's start (what runs is adopted then).
@@ -76,8 +83,10 @@ final class StatePersistence {
         do {
             try writer.store.save(current())
             dirty = false
+            lastWriteWorked = true
         } catch {
             dirty = true
+            lastWriteWorked = false
             engine.logger.error("cannot write the state file: \(error)", metadata: ["VIGIL_ERROR": "\(error)"])
         }
     }
@@ -93,6 +102,7 @@ final class StatePersistence {
 
     /// The state writer failed, or works again.
     func writeChanged(problem: String?) {
+        lastWriteWorked = problem == nil
         guard let problem else {
             engine.logger.notice("the state file is written again")
             return

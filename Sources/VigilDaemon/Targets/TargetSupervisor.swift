@@ -138,6 +138,17 @@ final class TargetSupervisor {
         return false
     }
 
+    /// Whether an instance is awaited: a start under way, or a watch-only target waiting for its processes.
+    var awaitsInstance: Bool {
+        machine.state.awaitsProcesses
+    }
+
+    /// There is nothing to start and no instance yet (a watch-only target's empty cgroup): the target waits for
+    /// one to appear, which is not a failed start.
+    func waitForInstance(_ reason: String) {
+        perform(machine.waitForProcesses(reason: reason, now: engine.now))
+    }
+
     /// Whether the state machine is stopping the instance on purpose.
     var isStopping: Bool {
         if case .stopping = machine.state { return true }
@@ -220,10 +231,16 @@ final class TargetSupervisor {
 struct TargetRecord {
     /// Restarts of earlier state machines of this target (a restart on request replaces the machine).
     var restartsBefore = 0
-    /// Convictions of a live process (heartbeat faults, watchdog triggers, fault checks).
+    /// Failures as `vigilctl report` counts them: unexpected exits, convictions of a live process (heartbeat faults,
+    /// watchdog triggers, fault checks; a conviction and the exit it causes once) and failed starts.
     var faults = 0
     /// Failovers of the service this target is the primary of.
     var failovers = 0
+    /// Heartbeat suspicions, and those a heartbeat cleared (false alarms).
+    var suspicions = 0
+    var falseSuspicions = 0
+    /// Times the recovery ladder ran out of steps.
+    var recoveriesExhausted = 0
     /// Exit → noticed, for every unexpected exit.
     var detection = Histogram()
     /// Failure noticed → the replacement started.

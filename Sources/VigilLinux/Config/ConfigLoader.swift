@@ -6,8 +6,9 @@ import Glibc
 #endif
 
 /// Reads a configuration file, validates it (`ConfigParser`) and resolves it against this host: executables
-/// found and executable, working directories present, users and groups known. Every problem is reported, each
-/// with the file, line and key it is about.
+/// found and executable, working directories present, users and groups known, watched cgroups named as cgroups
+/// (`HostTargetCheck`). Every problem is reported, each with the file, line and key it is about; what may work later
+/// (a cgroup that does not exist yet) is a warning in `LoadedConfig.warnings`.
 public enum ConfigLoader {
     /// The search path used when neither the target nor vigild has `PATH`.
     public static let defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -35,8 +36,14 @@ public enum ConfigLoader {
             inherited[name] = nil
         }
         var problems = parsed.problems
+        var config = parsed.config
+        var host = HostTargetCheck()
+        for (position, index) in zip(config.targets.indices, parsed.entries) {
+            host.check(&config.targets[position], index: index, map: parsed.sourceMap)
+        }
+        problems += host.problems
         var launches: [String: LaunchSpec] = [:]
-        for (target, index) in zip(parsed.config.targets, parsed.entries) {
+        for (target, index) in zip(config.targets, parsed.entries) {
             var resolver = TargetResolver(
                 target: target,
                 index: index,
@@ -49,15 +56,32 @@ public enum ConfigLoader {
             }
             problems += resolver.problems
             problems += actuatorProblems(target, index: index, map: parsed.sourceMap)
+            problems += domainProblems(target, index: index, map: parsed.sourceMap, inherited: inherited)
         }
         var endpoints: [HeartbeatEndpoint] = []
+        var daemonWarnings: [ConfigProblem] = []
         let listenLine = parsed.sourceMap.line(of: ["daemon", "heartbeat_listen"])
         for text in parsed.config.daemon.effectiveHeartbeatListen(targets: parsed.config.targets) {
             do {
-                endpoints.append(try HeartbeatEndpoint(parsing: text))
+                let endpoint = try HeartbeatEndpoint(parsing: text)
+                endpoints.append(endpoint)
+                if let problem = DaemonHostCheck.problem(endpoint) {
+                    daemonWarnings.append(
+                        ConfigProblem(line: listenLine, key: "daemon.heartbeat_listen", message: problem)
+                    )
+                }
             } catch {
                 problems.append(ConfigProblem(line: listenLine, key: "daemon.heartbeat_listen", message: "\(error)"))
             }
+        }
+        let daemonSettings = parsed.config.daemon
+        if let listen = daemonSettings.metricsListen, let problem = DaemonHostCheck.problem(metricsListen: listen) {
+            let line = parsed.sourceMap.line(of: ["daemon", "metrics_listen"])
+            daemonWarnings.append(ConfigProblem(line: line, key: "daemon.metrics_listen", message: problem))
+        }
+        if let path = daemonSettings.metricsTextfile, let problem = DaemonHostCheck.problem(metricsTextfile: path) {
+            let line = parsed.sourceMap.line(of: ["daemon", "metrics_textfile"])
+            daemonWarnings.append(ConfigProblem(line: line, key: "daemon.metrics_textfile", message: problem))
         }
         var keys: [String: [UInt8]] = [:]
         for (target, index) in zip(parsed.config.targets, parsed.entries) {
@@ -87,17 +111,37 @@ public enum ConfigLoader {
                 access.readGroup = (name, gid)
             }
         }
+        let warnings = ConfigProblem.inLineOrder(host.warnings + daemonWarnings)
         guard problems.isEmpty else {
-            throw ConfigError(file: path, problems: ConfigProblem.inLineOrder(problems))
+            throw ConfigError(file: path, problems: ConfigProblem.inLineOrder(problems), warnings: warnings)
         }
         return LoadedConfig(
             file: path,
-            config: parsed.config,
+            config: config,
             launches: launches,
             heartbeatEndpoints: endpoints,
             heartbeatKeys: keys,
-            controlAccess: access
+            controlAccess: access,
+            warnings: warnings
         )
+    }
+
+    /// A domain target is started, stopped and watched through `virsh`: without it the target could do nothing.
+    private static func domainProblems(
+        _ target: TargetConfig,
+        index: Int,
+        map: ConfigSourceMap,
+        inherited: [String: String]
+    ) -> [ConfigProblem] {
+        guard target.domain != nil else { return [] }
+        // The engine looks it up in the same PATH (ActuatorContext.searchPath, vigild's environment).
+        let searchPath = inherited["PATH"] ?? defaultPath
+        guard HookCommand.resolve("virsh", path: searchPath) == nil else { return [] }
+        let path = ["target", String(index), "domain"]
+        let message =
+            "virsh not found in PATH (\(searchPath)): a domain target is started, stopped and watched through virsh; "
+            + "install libvirt-clients"
+        return [ConfigProblem(line: map.line(of: path), key: "target[\(target.name)].domain", message: message)]
     }
 
     /// Builds a target's chosen actuator once, as the engine will, so its settings are checked at load time.

@@ -14,6 +14,10 @@ public struct LoadedConfig: Sendable, Equatable {
     public var heartbeatKeys: [String: [UInt8]]
     /// Who may use the control socket, with the configured groups resolved.
     public var controlAccess: ControlAccess
+    /// What does not stop the file loading but may not work as written on this host now: a watched cgroup or
+    /// machine that does not exist (yet), a PID file's directory that is missing. `--check-config` prints them as
+    /// `file:line: key: warning: message` and still exits 0; vigild logs them when it loads the file.
+    public var warnings: [ConfigProblem]
 
     public init(
         file: String,
@@ -21,7 +25,8 @@ public struct LoadedConfig: Sendable, Equatable {
         launches: [String: LaunchSpec],
         heartbeatEndpoints: [HeartbeatEndpoint] = [],
         heartbeatKeys: [String: [UInt8]] = [:],
-        controlAccess: ControlAccess = ControlAccess()
+        controlAccess: ControlAccess = ControlAccess(),
+        warnings: [ConfigProblem] = []
     ) {
         self.file = file
         self.config = config
@@ -29,5 +34,11 @@ public struct LoadedConfig: Sendable, Equatable {
         self.heartbeatEndpoints = heartbeatEndpoints
         self.heartbeatKeys = heartbeatKeys
         self.controlAccess = controlAccess
+        self.warnings = warnings
+    }
+
+    /// One line per warning: `file:line: key: warning: message`.
+    public var warningLines: [String] {
+        warnings.map { $0.line(in: file, warning: true) }
     }
 }

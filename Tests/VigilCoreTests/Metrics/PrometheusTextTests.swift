@@ -19,6 +19,9 @@ import VigilCore
                     state: "running",
                     restartsTotal: 3,
                     faultsTotal: 4,
+                    heartbeatSuspicionsTotal: 6,
+                    heartbeatFalseSuspicionsTotal: 5,
+                    recoveryExhaustedTotal: 1,
                     heartbeatLevel: 0.25,
                     detection: detection,
                     recovery: Histogram(upperBounds: [1])
@@ -26,7 +29,8 @@ import VigilCore
             ],
             heartbeatDrops: [.badMAC: 2],
             engineLateness: lateness,
-            reloads: .init(ok: 5, rejected: 1)
+            reloads: .init(ok: 5, rejected: 1),
+            stateFileWritable: false
         )
     }
 
@@ -42,6 +46,9 @@ import VigilCore
             # TYPE vigil_reloads_total counter
             vigil_reloads_total{result="ok"} 5
             vigil_reloads_total{result="rejected"} 1
+            # HELP vigil_state_file_writable 1 when the last write of vigild's state file worked, 0 when it failed.
+            # TYPE vigil_state_file_writable gauge
+            vigil_state_file_writable 0
             # HELP vigil_targets Configured targets in each state.
             # TYPE vigil_targets gauge
             vigil_targets{state="stopped"} 0
@@ -52,6 +59,7 @@ import VigilCore
             vigil_targets{state="stopping"} 0
             vigil_targets{state="failed"} 0
             vigil_targets{state="exited"} 0
+            vigil_targets{state="waiting"} 0
             # HELP vigil_target_info Always 1 for each configured target; kind is its kind.
             # TYPE vigil_target_info gauge
             vigil_target_info{target="web",kind="process"} 1
@@ -68,6 +76,7 @@ import VigilCore
             vigil_target_state{target="web",state="stopping"} 0
             vigil_target_state{target="web",state="failed"} 0
             vigil_target_state{target="web",state="exited"} 0
+            vigil_target_state{target="web",state="waiting"} 0
             # HELP vigil_target_health 1 for the target's health verdict (healthy, suspect, failed, unknown), 0 for \
             the others.
             # TYPE vigil_target_health gauge
@@ -81,14 +90,26 @@ import VigilCore
             # HELP vigil_target_failovers_total Fail-overs of the target to a standby since vigild started.
             # TYPE vigil_target_failovers_total counter
             vigil_target_failovers_total{target="web"} 0
-            # HELP vigil_target_faults_total Faults found in the target since vigild started: unexpected exits \
-            and heartbeat convictions.
+            # HELP vigil_target_faults_total Failures of the target since vigild started, as vigilctl report \
+            counts them: unexpected exits, heartbeat convictions (a conviction and its exit once) and failed starts.
             # TYPE vigil_target_faults_total counter
             vigil_target_faults_total{target="web"} 4
+            # HELP vigil_recovery_exhausted_total Times the target's recovery ladder ran out of steps since vigild \
+            started.
+            # TYPE vigil_recovery_exhausted_total counter
+            vigil_recovery_exhausted_total{target="web"} 1
             # HELP vigil_heartbeat_level Suspicion level of the target's heartbeat detector (phi, or silence in \
             intervals).
             # TYPE vigil_heartbeat_level gauge
             vigil_heartbeat_level{target="web"} 0.25
+            # HELP vigil_heartbeat_suspicions_total Times the target's heartbeat detector suspected it since vigild \
+            started.
+            # TYPE vigil_heartbeat_suspicions_total counter
+            vigil_heartbeat_suspicions_total{target="web"} 6
+            # HELP vigil_heartbeat_false_suspicions_total Heartbeat suspicions of the target that a heartbeat \
+            cleared (alarms that were not failures).
+            # TYPE vigil_heartbeat_false_suspicions_total counter
+            vigil_heartbeat_false_suspicions_total{target="web"} 5
             # HELP vigil_heartbeat_dropped_total Heartbeat datagrams dropped, by reason.
             # TYPE vigil_heartbeat_dropped_total counter
             vigil_heartbeat_dropped_total{reason="truncated"} 0
@@ -174,17 +195,27 @@ import VigilCore
             .idle, .spawning, .starting(pid: 1, since: now), .running(pid: 1, since: now), .backingOff(until: now),
             .recovering(pid: 1, since: now, evidence: Evidence(.check, "x")),
             .stopping(pid: 1, deadline: now, escalated: false),
-            .failed(since: now), .finished(status: .exited(code: 0)),
+            .failed(since: now), .finished(status: .exited(code: 0)), .waiting(since: now, reason: "x"),
         ]
         for state in states {
             #expect(MetricsSnapshot.knownStates.contains(state.word), "\(state.word)")
         }
     }
 
-    @Test func aTargetWithoutHeartbeatsHasNoLevelSeries() {
+    @Test func aTargetWithoutHeartbeatsHasNoLevelOrSuspicionSeries() {
         var snapshot = Self.small
         snapshot.targets[0].heartbeatLevel = nil
         let text = PrometheusText.render(snapshot)
-        #expect(text.contains("# TYPE vigil_heartbeat_level gauge\n# HELP vigil_heartbeat_dropped_total"))
+        #expect(text.contains("# TYPE vigil_heartbeat_level gauge\n# HELP vigil_heartbeat_suspicions_total"))
+        #expect(!text.contains("vigil_heartbeat_suspicions_total{"))
+        #expect(!text.contains("vigil_heartbeat_false_suspicions_total{"))
+    }
+
+    @Test func theStateFileSeriesIsWrittenOnlyWhenVigildKeepsAStateFile() {
+        var snapshot = Self.small
+        snapshot.stateFileWritable = true
+        #expect(PrometheusText.render(snapshot).contains("\nvigil_state_file_writable 1\n"))
+        snapshot.stateFileWritable = nil
+        #expect(!PrometheusText.render(snapshot).contains("vigil_state_file_writable"))
     }
 }

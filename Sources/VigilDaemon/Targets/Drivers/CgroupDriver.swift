@@ -73,7 +73,8 @@ final class CgroupDriver: TargetDriver {
             return
         }
         guard let launch else {
-            supervisor.startFailed("\(described) has no processes and the target has no start command")
+            // Watched only: nothing to start, so an empty (or missing) cgroup is waited on, not a failed start.
+            supervisor.waitForInstance("\(described) \(watched == nil ? "does not exist" : "has no processes")")
             return
         }
         guard startCommand == nil, reclaim() else { return }
@@ -131,7 +132,7 @@ final class CgroupDriver: TargetDriver {
 
     /// Takes the cgroup's processes as the running instance; the first listed is the main process.
     private func adopt(now: MonotonicInstant) {
-        guard let watched, supervisor.isSpawning, let pid = watched.followMainProcess() else { return }
+        guard let watched, supervisor.awaitsInstance, let pid = watched.followMainProcess() else { return }
         watched.instancePID = pid
         watched.populated = true
         watched.oomKillsAtAdoption = watched.readOOMKills() ?? watched.oomKills
@@ -143,6 +144,13 @@ final class CgroupDriver: TargetDriver {
     /// Each tick: a target waiting for its cgroup finds it, or gives up after `start_timeout`; without inotify
     /// (no cgroup v2) the cgroup's emptiness is polled.
     func poll(now: MonotonicInstant) {
+        if case .waiting = supervisor.machine.state {
+            attachCgroup()
+            if let watched, watched.readPopulated() {
+                adopt(now: now)
+            }
+            return
+        }
         if supervisor.isSpawning, let launched = startLaunchedAt {
             attachCgroup()
             if let watched, watched.readPopulated() {
@@ -235,7 +243,7 @@ final class CgroupDriver: TargetDriver {
         guard populated != watched.populated else { return }
         watched.populated = populated
         if populated {
-            if supervisor.isSpawning {
+            if supervisor.awaitsInstance {
                 adopt(now: now)
             }
             return
