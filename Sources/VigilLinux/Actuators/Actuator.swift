@@ -15,39 +15,39 @@ public protocol Actuator: Sendable {
     /// Whether this actuator can perform `operation` on its target; `perform` answers `unsupported` otherwise.
     func supports(_ operation: ActuatorOperation) -> Bool
 
-    /// Starts `operation`.
+    /// Where outcomes are delivered: the context's completion queue (the engine queue).
+    var completionQueue: DispatchQueue { get }
+
+    /// Does `operation`, which `supports` accepted, reporting its outcome exactly once through `done`. Called by
+    /// `perform` only.
+    /// - Parameters:
+    ///   - operation: what to do.
+    ///   - timeout: how long the whole operation may take, escalations included.
+    ///   - done: reports the outcome once, on the completion queue.
+    /// - Returns: a handle whose `cancel()` stops the work and reports `cancelled` (if no outcome was reported yet).
+    func run(_ operation: ActuatorOperation, timeout: Duration, done: ActuatorCompletion) -> ActuatorCancellation
+}
+
+extension Actuator {
+    /// Starts `operation`: `unsupported` is reported at once for one this actuator does not do; otherwise the
+    /// actuator's `run` does it.
     /// - Parameters:
     ///   - operation: what to do.
     ///   - timeout: how long the whole operation may take, escalations included.
     ///   - completion: called once with the outcome, on the context's completion queue.
     /// - Returns: a handle whose `cancel()` stops the work and reports `cancelled` (if no outcome was reported yet).
     @discardableResult
-    func perform(
+    public func perform(
         _ operation: ActuatorOperation,
         timeout: Duration,
         completion: @escaping @Sendable (ActuatorOutcome) -> Void
-    ) -> ActuatorCancellation
-}
-
-extension Actuator {
-    /// The opening of every `perform`: the completion that reports once on `queue`, and `unsupported` reported
-    /// through it for an operation this actuator does not do.
-    /// - Parameters:
-    ///   - operation: what `perform` was asked for.
-    ///   - queue: the context's completion queue.
-    ///   - completion: `perform`'s completion.
-    /// - Returns: the completion to report through, or `nil` when the operation is unsupported (already reported).
-    func accept(
-        _ operation: ActuatorOperation,
-        on queue: DispatchQueue,
-        _ completion: @escaping @Sendable (ActuatorOutcome) -> Void
-    ) -> ActuatorCompletion? {
-        let done = ActuatorCompletion(queue: queue, handler: completion)
+    ) -> ActuatorCancellation {
+        let done = ActuatorCompletion(queue: completionQueue, handler: completion)
         guard supports(operation) else {
             done.deliver(.unsupported(operation))
-            return nil
+            return .none
         }
-        return done
+        return run(operation, timeout: timeout, done: done)
     }
 }
 

@@ -4,25 +4,25 @@ import VigilCore
 
 /// Delivers an operation's outcome exactly once on the completion queue, however many paths race to report it
 /// (the work finishing, its time limit, a cancellation).
-final class ActuatorCompletion: Sendable {
+public final class ActuatorCompletion: Sendable {
     private let delivered = Mutex(false)
     private let queue: DispatchQueue
     private let handler: @Sendable (ActuatorOutcome) -> Void
 
-    init(queue: DispatchQueue, handler: @escaping @Sendable (ActuatorOutcome) -> Void) {
+    public init(queue: DispatchQueue, handler: @escaping @Sendable (ActuatorOutcome) -> Void) {
         self.queue = queue
         self.handler = handler
     }
 
     /// Whether an outcome has been reported.
-    var isDone: Bool {
+    public var isDone: Bool {
         delivered.withLock { $0 }
     }
 
     /// Reports `outcome` unless one was reported before.
     /// - Returns: whether this call was the one that reported.
     @discardableResult
-    func deliver(_ outcome: ActuatorOutcome) -> Bool {
+    public func deliver(_ outcome: ActuatorOutcome) -> Bool {
         let first = delivered.withLock { done -> Bool in
             defer { done = true }
             return !done

@@ -1,3 +1,4 @@
+import Dispatch
 import VigilCore
 
 /// Runs operator-supplied programs (hooks) as a target's operations: starting and stopping a daemon that has its
@@ -126,15 +127,14 @@ public struct ExecActuator: Actuator {
         return variables.map { "\($0.key)=\($0.value)" }.sorted()
     }
 
-    @discardableResult
-    public func perform(
-        _ operation: ActuatorOperation,
-        timeout: Duration,
-        completion: @escaping @Sendable (ActuatorOutcome) -> Void
-    ) -> ActuatorCancellation {
-        guard let done = accept(operation, on: context.completionQueue, completion),
-            let argv = hooks[operation.name] ?? command
-        else { return .none }
+    public var completionQueue: DispatchQueue { context.completionQueue }
+
+    public func run(_ operation: ActuatorOperation, timeout: Duration, done: ActuatorCompletion) -> ActuatorCancellation
+    {
+        guard let argv = hooks[operation.name] ?? command else {
+            done.deliver(.unsupported(operation))
+            return .none
+        }
         let hook = HookCommand(
             arguments: argv,
             environment: hookEnvironment(operation, timeout: timeout),

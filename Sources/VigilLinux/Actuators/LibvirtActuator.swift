@@ -1,3 +1,4 @@
+import Dispatch
 import VigilCore
 
 /// Drives a libvirt domain with `virsh -c URI` (so it works with any driver, the test driver included), each
@@ -79,13 +80,10 @@ public struct LibvirtActuator: Actuator {
         }
     }
 
-    @discardableResult
-    public func perform(
-        _ operation: ActuatorOperation,
-        timeout: Duration,
-        completion: @escaping @Sendable (ActuatorOutcome) -> Void
-    ) -> ActuatorCancellation {
-        guard let done = accept(operation, on: context.completionQueue, completion) else { return .none }
+    public var completionQueue: DispatchQueue { context.completionQueue }
+
+    public func run(_ operation: ActuatorOperation, timeout: Duration, done: ActuatorCompletion) -> ActuatorCancellation
+    {
         let script = VirshScript(actuator: self, timeout: timeout, done: done)
         script.begin(operation)
         return ActuatorCancellation { @Sendable in script.cancel() }

@@ -105,13 +105,10 @@ public final class ProcessActuator: Actuator {
         }
     }
 
-    @discardableResult
-    public func perform(
-        _ operation: ActuatorOperation,
-        timeout: Duration,
-        completion: @escaping @Sendable (ActuatorOutcome) -> Void
-    ) -> ActuatorCancellation {
-        guard let done = accept(operation, on: context.completionQueue, completion) else { return .none }
+    public var completionQueue: DispatchQueue { context.completionQueue }
+
+    public func run(_ operation: ActuatorOperation, timeout: Duration, done: ActuatorCompletion) -> ActuatorCancellation
+    {
         queue.async { @Sendable in
             switch operation {
             case .start:

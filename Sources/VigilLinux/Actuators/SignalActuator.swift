@@ -82,13 +82,10 @@ public struct SignalActuator: Actuator {
         }
     }
 
-    @discardableResult
-    public func perform(
-        _ operation: ActuatorOperation,
-        timeout: Duration,
-        completion: @escaping @Sendable (ActuatorOutcome) -> Void
-    ) -> ActuatorCancellation {
-        guard let done = accept(operation, on: context.completionQueue, completion) else { return .none }
+    public var completionQueue: DispatchQueue { context.completionQueue }
+
+    public func run(_ operation: ActuatorOperation, timeout: Duration, done: ActuatorCompletion) -> ActuatorCancellation
+    {
         let queue = DispatchQueue(label: "vigil.signal")
         queue.async { @Sendable in
             switch operation {

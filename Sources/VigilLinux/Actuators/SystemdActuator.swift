@@ -48,13 +48,10 @@ public struct SystemdActuator: Actuator {
         return true
     }
 
-    @discardableResult
-    public func perform(
-        _ operation: ActuatorOperation,
-        timeout: Duration,
-        completion: @escaping @Sendable (ActuatorOutcome) -> Void
-    ) -> ActuatorCancellation {
-        guard let done = accept(operation, on: context.completionQueue, completion) else { return .none }
+    public var completionQueue: DispatchQueue { context.completionQueue }
+
+    public func run(_ operation: ActuatorOperation, timeout: Duration, done: ActuatorCompletion) -> ActuatorCancellation
+    {
         let bus: SystemdBus
         do {
             bus = try context.systemdBus()
