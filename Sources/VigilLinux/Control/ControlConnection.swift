@@ -62,15 +62,19 @@ public final class ControlConnection: Sendable {
 
     private func readAvailable(onRequest: @Sendable (ControlConnection, ControlRequest) -> Void) {
         var buffer = [UInt8](repeating: 0, count: 4096)
-        while !state.value.closed {
-            let count = read(fd, &buffer, buffer.count)
-            if count == 0 {
-                close()
+        // At most 64 KiB per wake-up: a client that keeps writing after its request (which is read and dropped)
+        // must not hold the engine queue. The read source fires again for what is left.
+        for _ in 0..<16 where !state.value.closed {
+            let count: Int
+            do throws(SystemError) {
+                count = try valueOrErrno("read", "control client") { read(fd, &buffer, buffer.count) }
+            } catch {
+                // EAGAIN: all read for now. ECONNRESET and the like: the client is gone.
+                if error.errno != EAGAIN { close() }
                 return
             }
-            if count < 0 {
-                if errno == EINTR { continue }
-                if errno != EAGAIN { close() }
+            if count == 0 {
+                close()
                 return
             }
             guard !state.value.requestSeen else { continue }
@@ -120,20 +124,23 @@ public final class ControlConnection: Sendable {
         send(.failure(message), last: true)
     }
 
+    /// Writes what the socket takes now. `MSG_NOSIGNAL`: a client that hung up gives `EPIPE` (or `ECONNRESET`),
+    /// which closes the connection, instead of a SIGPIPE.
     private func flush() {
         while !state.value.output.isEmpty {
-            let written = state.value.output.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if written > 0 {
+            do throws(SystemError) {
+                let written = try valueOrErrno("send", "control client") {
+                    state.value.output.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                }
                 state.value.output.removeFirst(written)
-                continue
-            }
-            if written < 0, errno == EINTR { continue }
-            if written < 0, errno == EAGAIN {
-                waitForWritable()
+            } catch {
+                if error.errno == EAGAIN {
+                    waitForWritable()
+                } else {
+                    close()
+                }
                 return
             }
-            close()
-            return
         }
         if state.value.closeWhenFlushed {
             close()

@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+import VigilCore
+import VigilTestSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Control clients that hang up early must not take vigild down (issue 15: SIGPIPE killed it).
+@Suite struct HostileControlClientTests {
+    static let twoSleepers = """
+        [[target]]
+        name = "a"
+        exec = ["/bin/sleep", "1000"]
+        restart = { backoff = "0..1s", start_grace = "100ms" }
+
+        [[target]]
+        name = "b"
+        exec = ["/bin/sleep", "1000"]
+        restart = { backoff = "0..1s", start_grace = "100ms" }
+        """
+
+    /// How vigild ended, for a failure message.
+    static func death(of vigild: VigildProcess) -> String {
+        guard !vigild.process.isRunning else { return "running" }
+        let how = vigild.process.terminationReason == .uncaughtSignal ? "killed by signal" : "exited with status"
+        return "vigild \(how) \(vigild.process.terminationStatus)"
+    }
+
+    @Test func clientsThatHangUpWithoutReadingTheReplyLeaveVigildRunningAndAnswering() async throws {
+        let vigild = try VigildProcess(config: Self.twoSleepers)
+        try await vigild.waitForEvent(.daemonReady)
+        let pids = vigild.events(.targetStarted).compactMap(\.pid)
+        let status = Array(#"{"command":"status","version":1}"#.utf8) + [10]
+        let requests: [(String, [UInt8])] = [
+            ("status", status),
+            ("a garbage line", Array("garbage\n".utf8)),
+            ("version 99", Array(#"{"version":99,"command":"status"}"#.utf8) + [10]),
+            ("a 70 KB line", [UInt8](repeating: UInt8(ascii: "x"), count: 70_000)),
+            ("events --follow", Array(#"{"command":"events","follow":true,"version":1}"#.utf8) + [10]),
+        ]
+        // Each several times: the reply must find the client gone, so the hang-up has to beat vigild's answer.
+        for (what, request) in requests {
+            for _ in 0..<5 {
+                let client = try StreamClient(unixPath: vigild.controlSocket)
+                client.send(request)
+                client.close()
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(vigild.process.isRunning, "after \(what): \(Self.death(of: vigild))")
+            guard vigild.process.isRunning else { return }
+        }
+        let answer = try ControlProbe.ask(vigild.controlSocket, ControlRequest(command: .status))
+        #expect(answer.ok && answer.status?.pid == vigild.pid)
+        #expect(answer.status?.targets.compactMap(\.pid).sorted() == pids.sorted())
+    }
+
+    /// The `SigIgn` mask of `/proc/PID/status`.
+    static func ignoredSignals(of pid: Int32) throws -> UInt64 {
+        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("SigIgn:") })
+        return try #require(UInt64(line.dropFirst("SigIgn:".count).trimmingCharacters(in: .whitespaces), radix: 16))
+    }
+
+    @Test func vigildIgnoresSigpipeButItsTargetsStartWithTheDefaultDisposition() async throws {
+        let vigild = try VigildProcess(config: Self.twoSleepers)
+        try await vigild.waitForEvent(.daemonReady)
+        let sigpipe = UInt64(1) << (UInt64(SIGPIPE) - 1)
+        #expect(try Self.ignoredSignals(of: vigild.pid) & sigpipe != 0, "vigild ignores SIGPIPE")
+        for started in vigild.events(.targetStarted) {
+            let pid = try #require(started.pid)
+            #expect(try Self.ignoredSignals(of: pid) == 0, "target \(started.target ?? "?") ignores nothing")
+        }
+        #expect(vigild.events(.targetStarted).count == 2)
+    }
+}
