@@ -87,7 +87,7 @@ extension Engine {
         case .report:
             let now = MonotonicClock.now().microseconds
             let started = startedAt.microseconds
-            let from = request.sinceSeconds.map { max(started, now - Int64($0 * 1e6)) } ?? started
+            let from = ReliabilityReport.windowStart(sinceSeconds: request.sinceSeconds, started: started, now: now)
             let report = ReliabilityReport.compute(events: history, targets: order, from: from, now: now)
             connection.send(ControlResponse(ok: true, report: report, reportWindowSeconds: Double(now - from) / 1e6))
         case .failover:

@@ -56,6 +56,27 @@ import Glibc
         #expect(answer.status?.targets.compactMap(\.pid).sorted() == pids.sorted())
     }
 
+    @Test func extremeNumbersInARequestAreAnsweredInsteadOfTrapping() async throws {
+        let vigild = try VigildProcess(config: Self.twoSleepers)
+        try await vigild.waitForEvent(.daemonReady)
+        // `1e300` seconds overflowed the conversion to microseconds and killed vigild (found by the fuzz test).
+        for since in ["1e300", "-1e300", "1.7976931348623157e308", "9223372036854.775807", "-0", "0"] {
+            let probe = try ControlProbe(path: vigild.controlSocket)
+            probe.send(raw: Array(#"{"command":"report","sinceSeconds":\#(since),"version":1}"#.utf8) + [10])
+            let answer = try probe.next()
+            #expect(
+                answer?.ok == true && answer?.report?.count == 2,
+                "report since \(since): \(String(describing: answer))"
+            )
+        }
+        for limit in ["-9223372036854775808", "9223372036854775807", "0"] {
+            let probe = try ControlProbe(path: vigild.controlSocket)
+            probe.send(raw: Array(#"{"command":"events","limit":\#(limit),"version":1}"#.utf8) + [10])
+            #expect(try probe.next()?.ok == true, "events limit \(limit)")
+        }
+        #expect(vigild.process.isRunning, "\(Self.death(of: vigild))")
+    }
+
     /// The `SigIgn` mask of `/proc/PID/status`.
     static func ignoredSignals(of pid: Int32) throws -> UInt64 {
         let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
