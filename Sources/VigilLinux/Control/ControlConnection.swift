@@ -9,7 +9,7 @@ import Glibc
 
 /// One client of the control socket: reads one request line (at most 64 KiB, within 5 s), hands it to the server's
 /// handler, and writes responses without ever blocking the queue (what the socket cannot take now waits for a write
-/// source; a client that lets more than 1 MiB pile up is dropped). Everything runs on the server's queue.
+/// source; a follower that lets more than 1 MiB pile up is dropped). Everything runs on the server's queue.
 public final class ControlConnection: Sendable {
     public let peer: ControlAccess.Peer
     private let fd: Int32
@@ -113,7 +113,9 @@ public final class ControlConnection: Sendable {
         data.append(UInt8(ascii: "\n"))
         state.value.output.append(contentsOf: data)
         state.value.closeWhenFlushed = last
-        if state.value.output.count > Self.maximumBacklog {
+        // The limit is for a follower that stops reading while events keep coming. A last response goes out whole
+        // however large (a reload's every problem with a garbage file of 10,000 tables is megabytes).
+        if !last && state.value.output.count > Self.maximumBacklog {
             close()
             return
         }
