@@ -77,6 +77,28 @@ import Glibc
         #expect(vigild.process.isRunning, "\(Self.death(of: vigild))")
     }
 
+    @Test func outOfDescriptorsVigildWaitsForOneInsteadOfSpinningAndAnswersOnceClientsLeave() async throws {
+        let vigild = try VigildProcess(config: Self.twoSleepers)
+        try await vigild.waitForEvent(.daemonReady)
+        let pids = vigild.events(.targetStarted).compactMap(\.pid).sorted()
+        // Leave vigild a few descriptors to spare, then take them with connections that say nothing.
+        let open = ControlProtocolFuzzTests.descriptorTargets(of: vigild.pid).count
+        let lowered = try ProcessProbe.run("/usr/bin/prlimit", ["--pid", "\(vigild.pid)", "--nofile=\(open + 8)"])
+        try #require(lowered.status == 0, "\(lowered.err)")
+        var clients = try (0..<20).map { _ in try StreamClient(unixPath: vigild.controlSocket, timeout: .seconds(2)) }
+        try await Task.sleep(for: .milliseconds(500))
+        let before = ControlProtocolFuzzTests.cpuTicks(of: vigild.pid)
+        try await Task.sleep(for: .seconds(1))
+        let ticks = ControlProtocolFuzzTests.cpuTicks(of: vigild.pid) - before
+        #expect(ticks < 30, "vigild used \(ticks) ticks of CPU in a second with clients waiting and no descriptor")
+        clients.removeAll()
+        // The silent clients it did accept are dropped after 5 s; then the waiting one is served.
+        let answer = try await vigild.waitFor("a status answer", timeout: .seconds(20)) { _ in
+            try? ControlProbe.ask(vigild.controlSocket, ControlRequest(command: .status))
+        }
+        #expect(answer.ok && answer.status?.targets.compactMap(\.pid).sorted() == pids)
+    }
+
     /// The `SigIgn` mask of `/proc/PID/status`.
     static func ignoredSignals(of pid: Int32) throws -> UInt64 {
         let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
