@@ -80,7 +80,6 @@ import Glibc
                 exec = ["/bin/sleep", "1000"]
                 notify_socket = true
                 restart = { backoff = "0..1s", start_grace = "200ms" }
-                heartbeat = { interval = "1s", detector = "fixed", suspect = 2, convict = 4 }
                 """
         )
         try await vigild.waitForEvent(.daemonReady)
