@@ -99,6 +99,23 @@ import Glibc
         #expect(answer.ok && answer.status?.targets.compactMap(\.pid).sorted() == pids)
     }
 
+    @Test func aClientThatShutsDownItsSideAfterTheRequestStillGetsAReplyLargerThanTheSocketTakes() async throws {
+        let vigild = try VigildProcess(config: Self.twoSleepers)
+        try await vigild.waitForEvent(.daemonReady)
+        let original = try String(contentsOfFile: vigild.configPath, encoding: .utf8)
+        // 3000 nameless tables: a reply of 6000 problems, some 800 KB, more than a unix socket buffers.
+        try (original + "\n" + String(repeating: "[[target]]\n", count: 3_000))
+            .write(toFile: vigild.configPath, atomically: true, encoding: .utf8)
+        let client = try StreamClient(unixPath: vigild.controlSocket)
+        client.send(Array(#"{"command":"reload","version":1}"#.utf8) + [10])
+        client.shutdownWrite()
+        try await Task.sleep(for: .milliseconds(500))
+        let reply = client.receiveAll()
+        #expect(reply.count > 500_000 && reply.last == 10, "\(reply.count) bytes")
+        let answer = try? JSONDecoder().decode(ControlResponse.self, from: Data(reply.dropLast()))
+        #expect(answer?.problems?.count == 6_000)
+    }
+
     /// The `SigIgn` mask of `/proc/PID/status`.
     static func ignoredSignals(of pid: Int32) throws -> UInt64 {
         let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)

@@ -24,6 +24,8 @@ public final class ControlConnection: Sendable {
         var requestSeen = false
         var closed = false
         var closeWhenFlushed = false
+        /// Reading stopped at the client's end of stream while the last reply is still being written.
+        var readSuspended = false
     }
 
     static let maximumRequest = 64 * 1024
@@ -74,7 +76,14 @@ public final class ControlConnection: Sendable {
                 return
             }
             if count == 0 {
-                close()
+                // The client shut down its side. The rest of a last reply is still written (a half-close after the
+                // request is how `socat` and `nc -N` say "that was all"); a follower or an answered client is done.
+                if state.value.closeWhenFlushed, !state.value.output.isEmpty, let source = state.value.readSource {
+                    source.suspend()
+                    state.value.readSuspended = true
+                } else {
+                    close()
+                }
                 return
             }
             guard !state.value.requestSeen else { continue }
@@ -172,6 +181,10 @@ public final class ControlConnection: Sendable {
         if let readSource = state.value.readSource {
             readSource.setCancelHandler { @Sendable in Glibc.close(fd) }
             readSource.cancel()
+            if state.value.readSuspended {
+                // A suspended source runs no cancel handler, and releasing it would be a crash.
+                readSource.resume()
+            }
         } else {
             Glibc.close(fd)
         }
