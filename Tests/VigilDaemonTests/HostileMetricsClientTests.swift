@@ -62,13 +62,18 @@ import Glibc
                 counts["no reading", default: 0] += 1
             }
         }
-        // Slow loris: ten clients trickling a header one byte at a time. Each is cut off at the 5 s limit.
+        // The connections above are gone first, so that none of the slow ones is refused for want of a slot.
+        try await vigild.waitFor("the first connections closed", timeout: .seconds(20)) { _ in
+            ControlProtocolFuzzTests.openDescriptors(of: vigild.pid) <= descriptorsBefore ? true : nil
+        }
+        // Slow loris: ten clients trickling a header a byte every 200 ms, which would take them 48 s to finish. Each
+        // is cut off 5 s after vigild accepted it (5.2 s on a quiet machine; later when a loaded engine accepts late).
         let loris = try (0..<10).map { _ in try StreamClient(tcpPort: port, timeout: .seconds(15)) }
         let header = Array("GET /metrics HTTP/1.1\r\nHost: slow\r\nX-Pad: ".utf8) + [UInt8](repeating: 97, count: 200)
         let trickleStart = ContinuousClock.now
         var cutOff: [Duration] = []
         var index = 0
-        while cutOff.count < loris.count && ContinuousClock.now - trickleStart < .seconds(12) {
+        while cutOff.count < loris.count && ContinuousClock.now - trickleStart < .seconds(20) {
             for client in loris where client.fd >= 0 {
                 if !client.send([header[index % header.count]]) {
                     cutOff.append(ContinuousClock.now - trickleStart)
@@ -83,7 +88,10 @@ import Glibc
                 + "\(cutOff.map { "\($0)" }.joined(separator: ", "))"
         )
         #expect(cutOff.count == loris.count, "every slow client dropped")
-        #expect(cutOff.allSatisfy { $0 < .seconds(8) }, "within the 5 s limit: \(cutOff)")
+        #expect(
+            cutOff.allSatisfy { $0 > .seconds(4) && $0 < .seconds(20) },
+            "at the limit, long before the header could end: \(cutOff)"
+        )
 
         #expect(vigild.process.isRunning, "\(HostileControlClientTests.death(of: vigild))")
         guard vigild.process.isRunning else { return }
