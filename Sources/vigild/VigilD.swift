@@ -35,6 +35,11 @@ struct VigilD: ParsableCommand {
     var logTarget: LogTarget?
 
     func run() throws {
+        // A peer that hangs up (a control client, a metrics scraper, journald, whoever reads stderr) makes a write
+        // fail with EPIPE, which every writer handles; the default SIGPIPE would kill vigild and supervision with it.
+        // systemd sets this for its services (IgnoreSIGPIPE=yes); vigild also runs by hand and under other inits.
+        // Children start with the default disposition again: the spawner resets every signal.
+        signal(SIGPIPE, SIG_IGN)
         // One malloc arena: vigild's threads are few and mostly idle, and the engine thread reusing what the
         // configuration parse freed on the main thread (instead of a second arena) saves ~3.5 MB at 1000 targets.
         _ = vigil_malloc_single_arena()

@@ -136,6 +136,66 @@ func configProblem(_ text: String) throws -> ConfigProblem {
         #expect(problem.message.hasPrefix("invalid TOML at column"))
     }
 
+    /// toml++ asserts (and aborts vigild, in a debug build) on these: they must be refused before it sees them.
+    @Test func tableHeadersWithoutANameAreSyntaxErrorsOnTheirLineNotACrash() throws {
+        for (text, line, column) in [
+            ("[\n", 1, 2), ("[[\n", 1, 3), ("[daemon]\n[ \n", 2, 3), ("[[ =", 1, 4), ("[#", 1, 2), ("[.a]", 1, 2),
+            ("[=a]", 1, 2), ("a = 1\n  [[target]]\n\t[\t#\n", 3, 4),
+        ] {
+            let problem = try configProblem(text)
+            #expect(problem.key == ConfigParser.syntaxKey, "\(text)")
+            #expect(problem.line == line, "\(text)")
+            #expect(
+                problem.message == "invalid TOML at column \(column): a table header needs a name after '[' or '[['",
+                "\(text)"
+            )
+        }
+    }
+
+    @Test func aLogEntrysProblemLinesStopAtTheLimitAndSayHowManyMore() {
+        let error = ConfigError(
+            file: "f.toml",
+            problems: (1...5).map { ConfigProblem(line: $0, key: "k", message: "bad") }
+        )
+        #expect(error.lines(limit: 5) == error.lines)
+        #expect(
+            error.lines(limit: 2) == [
+                "f.toml:1: k: bad", "f.toml:2: k: bad", "… and 3 more (vigild --check-config f.toml lists them all)",
+            ]
+        )
+    }
+
+    @Test func aNulByteIsASyntaxErrorInsteadOfTheEndOfTheFile() throws {
+        // toml++ reads a C string: without the check, everything after the NUL vanished and the file was "valid".
+        let problem = try configProblem("[daemon]\nlog_level = \"info\"\nab\u{0}c = [[[\n")
+        #expect(problem.key == ConfigParser.syntaxKey && problem.line == 3)
+        #expect(problem.message == "invalid TOML at column 3: a NUL byte (the file is binary or damaged)")
+    }
+
+    @Test func bracketsInsideStringsArraysAndCommentsAreNotTableHeaders() throws {
+        let config = try ConfigParser.parse(
+            #"""
+            # [ not a header
+            [[target]]
+            name = "a"
+            exec = [
+              "/bin/sh",
+              "-c",
+              """
+            [
+            [[ \""" ]
+            """,
+              '''
+            [=
+            ''',
+            ]
+            env = { X = "[", Y = '[#' }
+            """#,
+            file: "f.toml"
+        )
+        #expect(config.targets.first?.exec.count == 4)
+    }
+
     @Test func duplicateKeyIsASyntaxErrorOnItsLine() throws {
         let problem = try configProblem("[daemon]\nlog_level = \"info\"\nlog_level = \"debug\"\n")
         #expect(problem.key == "syntax")

@@ -115,4 +115,18 @@ import VigilCore
                 """
         )
     }
+
+    @Test func windowStartTurnsAnyClientNumberIntoAWindowWithinVigildsLifetime() {
+        let started: Int64 = 1_000_000
+        let now: Int64 = 61_000_000
+        #expect(ReliabilityReport.windowStart(sinceSeconds: nil, started: started, now: now) == started)
+        #expect(ReliabilityReport.windowStart(sinceSeconds: 10, started: started, now: now) == 51_000_000)
+        #expect(ReliabilityReport.windowStart(sinceSeconds: 0.5, started: started, now: now) == 60_500_000)
+        for whole in [60.0, 3_600, 1e300, .greatestFiniteMagnitude, .infinity, .nan] {
+            #expect(ReliabilityReport.windowStart(sinceSeconds: whole, started: started, now: now) == started)
+        }
+        for empty in [0.0, -0.0, -1, -1e300, -.infinity, .leastNonzeroMagnitude] {
+            #expect(ReliabilityReport.windowStart(sinceSeconds: empty, started: started, now: now) == now)
+        }
+    }
 }

@@ -127,6 +127,33 @@ import Glibc
         }
     }
 
+    @Test func descriptorsOversizedAndRandomDatagramsOnTheHeartbeatSocketLeaveNothingBehind() async throws {
+        let setup = try Setup()
+        defer { try? FileManager.default.removeItem(atPath: setup.directory) }
+        let vigild = try VigildProcess(config: setup.config())
+        let pid = try #require(try await vigild.waitForEvent(.targetStarted, target: "hb").pid)
+        try await vigild.waitForEvent(.daemonReady)
+        let devNullBefore = HostileNotifyTests.devNull(of: vigild.pid)
+        var input = FuzzInput()
+        var delivered = 0
+        for round in 0..<200 {
+            let descriptors = (0..<input.pick([0, 1, 16, 40])).map { _ in open("/dev/null", O_RDONLY) }
+            let size = round % 2 == 0 ? input.int(0...200) : input.int(1_000...200_000)
+            if HostileNotifyTests.send(input.bytes(size), to: setup.socket, descriptors: descriptors) {
+                delivered += 1
+            }
+            for descriptor in descriptors { close(descriptor) }
+        }
+        print(
+            "heartbeat socket sweep seed \(input.seed): \(delivered) of 200 datagrams taken, some with 40 descriptors"
+        )
+        #expect(delivered > 100)
+        try await Task.sleep(for: .seconds(1))
+        #expect(vigild.process.isRunning, "\(HostileControlClientTests.death(of: vigild))")
+        #expect(HostileNotifyTests.devNull(of: vigild.pid) == devNullBefore, "no descriptor passed along was kept")
+        #expect(vigild.events(.targetFaulted).isEmpty && ProcessProbe.isRunning(pid), "the sender still trusted")
+    }
+
     @Test func programWrittenForTheSystemdWatchdogIsSupervisedUnchanged() async throws {
         let directory = try VigildProcess.makeDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

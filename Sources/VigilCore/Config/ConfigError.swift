@@ -71,4 +71,13 @@ public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         lines.joined(separator: "\n")
     }
+
+    /// The first `limit` of `lines`, and one more saying how many were left out: what a log entry carries, so that
+    /// a garbage file of thousands of lines does not make an entry of megabytes (which stalled the engine queue on
+    /// a slow standard error). `vigild --check-config` and the reply to `vigilctl reload` still list them all.
+    public func lines(limit: Int) -> [String] {
+        let all = lines
+        guard all.count > limit else { return all }
+        return all.prefix(limit) + ["… and \(all.count - limit) more (vigild --check-config \(file) lists them all)"]
+    }
 }

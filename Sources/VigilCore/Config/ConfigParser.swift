@@ -58,6 +58,9 @@ public enum ConfigParser {
     public static func parseAll(_ text: String) -> ParsedConfig {
         let sourceMap = ConfigSourceMap(text: text)
         let root: TOMLTable
+        if let problem = TOMLPreflight.problem(in: text) {
+            return ParsedConfig(config: VigilConfig(), entries: [], problems: [problem], sourceMap: sourceMap)
+        }
         do {
             root = try TOMLTable(string: text)
         } catch let error as TOMLParseError {

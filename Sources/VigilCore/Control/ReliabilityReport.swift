@@ -45,6 +45,23 @@ public struct TargetReliability: Codable, Sendable, Equatable {
 
 /// Computes `TargetReliability` from the event history: pure, so it is tested on hand-made histories.
 public enum ReliabilityReport {
+    /// The start of a report's window, `sinceSeconds` back from `now` and never before `started`.
+    ///
+    /// The value comes from a control client as any JSON number: one too large for microseconds in 64 bits
+    /// (`1e300`) is the whole history, zero or a negative one an empty window, instead of a trap that would take
+    /// vigild down.
+    /// - Parameters:
+    ///   - sinceSeconds: the window the client asked for; the whole history when absent.
+    ///   - started: when vigild started (monotonic µs).
+    ///   - now: the end of the window (monotonic µs).
+    public static func windowStart(sinceSeconds: Double?, started: Int64, now: Int64) -> Int64 {
+        guard let seconds = sinceSeconds, !seconds.isNaN else { return started }
+        let microseconds = seconds * 1e6
+        if microseconds <= 0 { return max(started, now) }
+        guard microseconds < Double(now - started) else { return started }
+        return now - Int64(microseconds)
+    }
+
     /// - Parameters:
     ///   - events: the history, oldest first (monotonic times).
     ///   - targets: the targets to report on, in order.

@@ -25,9 +25,18 @@ public struct NotifyMessage: Sendable, Equatable {
     /// `STATUS=…`.
     public var status: String? { value(of: "STATUS") }
     /// `WATCHDOG_USEC=…`: the program changes its watchdog timeout.
+    ///
+    /// Values above `maximumWatchdogTimeout` (systemd's "infinity", 2^64-1, among them) are ignored like 0 and
+    /// text: the timeout stays as it was. They would overflow the 64-bit microseconds of the deadlines.
     public var watchdogTimeout: Duration? {
-        value(of: "WATCHDOG_USEC").flatMap(UInt64.init).flatMap { $0 > 0 ? .microseconds(Int64($0)) : nil }
+        guard let text = value(of: "WATCHDOG_USEC"), let microseconds = UInt64(text), microseconds > 0,
+            microseconds <= Self.maximumWatchdogTimeoutMicroseconds
+        else { return nil }
+        return .microseconds(Int64(microseconds))
     }
+
+    /// The longest watchdog timeout a program may set: one year.
+    public static let maximumWatchdogTimeoutMicroseconds: UInt64 = 365 * 86_400 * 1_000_000
 
     public static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.assignments.elementsEqual(rhs.assignments) { $0.key == $1.key && $0.value == $1.value }

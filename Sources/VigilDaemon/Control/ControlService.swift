@@ -68,7 +68,7 @@ final class ControlService {
         case .report:
             let now = engine.now.microseconds
             let started = engine.settings.startedAt.microseconds
-            let from = request.sinceSeconds.map { max(started, now - Int64($0 * 1e6)) } ?? started
+            let from = ReliabilityReport.windowStart(sinceSeconds: request.sinceSeconds, started: started, now: now)
             let report = ReliabilityReport.compute(
                 events: engine.events.history,
                 targets: engine.targets.order,

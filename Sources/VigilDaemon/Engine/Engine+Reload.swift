@@ -28,8 +28,8 @@ extension Engine {
                 Event(
                     kind: .reloadRejected,
                     message: "reload rejected, configuration unchanged: \(error.problems.count) problem(s)\n"
-                        + error.description,
-                    fields: ["CONFIG_FILE": error.file, "PROBLEMS": error.lines.joined(separator: "\n")],
+                        + error.lines(limit: 50).joined(separator: "\n"),
+                    fields: ["CONFIG_FILE": error.file, "PROBLEMS": error.lines(limit: 50).joined(separator: "\n")],
                     time: now
                 )
             )

@@ -9,7 +9,7 @@ import Glibc
 
 /// One client of the control socket: reads one request line (at most 64 KiB, within 5 s), hands it to the server's
 /// handler, and writes responses without ever blocking the queue (what the socket cannot take now waits for a write
-/// source; a client that lets more than 1 MiB pile up is dropped). Everything runs on the server's queue.
+/// source; a follower that lets more than 1 MiB pile up is dropped). Everything runs on the server's queue.
 public final class ControlConnection: Sendable {
     public let peer: ControlAccess.Peer
     private let fd: Int32
@@ -24,6 +24,8 @@ public final class ControlConnection: Sendable {
         var requestSeen = false
         var closed = false
         var closeWhenFlushed = false
+        /// Reading stopped at the client's end of stream while the last reply is still being written.
+        var readSuspended = false
     }
 
     static let maximumRequest = 64 * 1024
@@ -62,15 +64,26 @@ public final class ControlConnection: Sendable {
 
     private func readAvailable(onRequest: @Sendable (ControlConnection, ControlRequest) -> Void) {
         var buffer = [UInt8](repeating: 0, count: 4096)
-        while !state.value.closed {
-            let count = read(fd, &buffer, buffer.count)
-            if count == 0 {
-                close()
+        // At most 64 KiB per wake-up: a client that keeps writing after its request (which is read and dropped)
+        // must not hold the engine queue. The read source fires again for what is left.
+        for _ in 0..<16 where !state.value.closed {
+            let count: Int
+            do throws(SystemError) {
+                count = try valueOrErrno("read", "control client") { read(fd, &buffer, buffer.count) }
+            } catch {
+                // EAGAIN: all read for now. ECONNRESET and the like: the client is gone.
+                if error.errno != EAGAIN { close() }
                 return
             }
-            if count < 0 {
-                if errno == EINTR { continue }
-                if errno != EAGAIN { close() }
+            if count == 0 {
+                // The client shut down its side. The rest of a last reply is still written (a half-close after the
+                // request is how `socat` and `nc -N` say "that was all"); a follower or an answered client is done.
+                if state.value.closeWhenFlushed, !state.value.output.isEmpty, let source = state.value.readSource {
+                    source.suspend()
+                    state.value.readSuspended = true
+                } else {
+                    close()
+                }
                 return
             }
             guard !state.value.requestSeen else { continue }
@@ -109,7 +122,9 @@ public final class ControlConnection: Sendable {
         data.append(UInt8(ascii: "\n"))
         state.value.output.append(contentsOf: data)
         state.value.closeWhenFlushed = last
-        if state.value.output.count > Self.maximumBacklog {
+        // The limit is for a follower that stops reading while events keep coming. A last response goes out whole
+        // however large (a reload's every problem with a garbage file of 10,000 tables is megabytes).
+        if !last && state.value.output.count > Self.maximumBacklog {
             close()
             return
         }
@@ -120,20 +135,23 @@ public final class ControlConnection: Sendable {
         send(.failure(message), last: true)
     }
 
+    /// Writes what the socket takes now. `MSG_NOSIGNAL`: a client that hung up gives `EPIPE` (or `ECONNRESET`),
+    /// which closes the connection, instead of a SIGPIPE.
     private func flush() {
         while !state.value.output.isEmpty {
-            let written = state.value.output.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if written > 0 {
+            do throws(SystemError) {
+                let written = try valueOrErrno("send", "control client") {
+                    state.value.output.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                }
                 state.value.output.removeFirst(written)
-                continue
-            }
-            if written < 0, errno == EINTR { continue }
-            if written < 0, errno == EAGAIN {
-                waitForWritable()
+            } catch {
+                if error.errno == EAGAIN {
+                    waitForWritable()
+                } else {
+                    close()
+                }
                 return
             }
-            close()
-            return
         }
         if state.value.closeWhenFlushed {
             close()
@@ -163,6 +181,10 @@ public final class ControlConnection: Sendable {
         if let readSource = state.value.readSource {
             readSource.setCancelHandler { @Sendable in Glibc.close(fd) }
             readSource.cancel()
+            if state.value.readSuspended {
+                // A suspended source runs no cancel handler, and releasing it would be a crash.
+                readSource.resume()
+            }
         } else {
             Glibc.close(fd)
         }

@@ -10,7 +10,13 @@ import Glibc
 /// `docs/control-protocol.md`). Accepting, reading and writing all run on the given queue, never blocking it.
 public final class ControlServer: Sendable {
     public let path: String
-    private let listener: QueueConfined<(any DispatchSourceRead)?>
+    private let listener: QueueConfined<Listener>
+
+    /// The accepting source, and whether it is paused for want of descriptors.
+    struct Listener {
+        var source: (any DispatchSourceRead)?
+        var paused = false
+    }
 
     /// Creates the socket (replacing a stale file, refusing one another process still listens on) and starts
     /// accepting.
@@ -58,12 +64,19 @@ public final class ControlServer: Sendable {
             throw error
         }
         let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-        listener = QueueConfined(source, queue: queue)
+        let listener = QueueConfined(Listener(source: source), queue: queue)
+        self.listener = listener
         source.setEventHandler { @Sendable in
             while true {
-                let client = vigil_accept(fd)
-                if client < 0 {
-                    if errno == EINTR || errno == ECONNABORTED { continue }
+                let client: Int32
+                do throws(SystemError) {
+                    client = try valueOrErrno("accept", path) { vigil_accept(fd) }
+                } catch {
+                    switch error.errno {
+                    case ECONNABORTED: continue
+                    case EMFILE, ENFILE, ENOBUFS, ENOMEM: Self.pauseAccepting(listener)
+                    default: break  // EAGAIN: nobody else is waiting.
+                    }
                     return
                 }
                 guard let peer = ControlConnection.peer(of: client) else {
@@ -77,6 +90,19 @@ public final class ControlServer: Sendable {
             Glibc.close(fd)
         }
         source.activate()
+    }
+
+    /// Out of descriptors: the waiting client stays in the backlog, and the source would fire again at once and
+    /// spin the engine queue. Stop watching for 100 ms instead (the metrics server does the same).
+    private static func pauseAccepting(_ listener: QueueConfined<Listener>) {
+        guard !listener.value.paused, let source = listener.value.source else { return }
+        source.suspend()
+        listener.value.paused = true
+        listener.queue.asyncAfter(deadline: .now() + .milliseconds(100)) { @Sendable in
+            guard listener.value.paused else { return }
+            listener.value.paused = false
+            listener.value.source?.resume()
+        }
     }
 
     /// A socket file nobody accepts on is left over from a vigild that died: remove it. One that answers belongs to
@@ -103,8 +129,13 @@ public final class ControlServer: Sendable {
 
     /// Stops accepting and removes the socket file. Connections already accepted finish. Only on the queue.
     public func cancel() {
-        listener.value?.cancel()
-        listener.value = nil
+        if listener.value.paused {
+            // A suspended source would never run its cancel handler (nor close the socket).
+            listener.value.source?.resume()
+            listener.value.paused = false
+        }
+        listener.value.source?.cancel()
+        listener.value.source = nil
         unlink(path)
     }
 }

@@ -31,6 +31,9 @@ public enum StateFileFormat {
         func corrupt(_ message: String) -> StateStoreError {
             StateStoreError(code: .corrupt, path: path, message: message)
         }
+        guard bytes.count <= StateStore.maximumSize else {
+            throw corrupt("larger than \(StateStore.maximumSize >> 20) MiB (not a state file)")
+        }
         guard let newline = bytes.firstIndex(of: UInt8(ascii: "\n")) else {
             throw corrupt(bytes.isEmpty ? "empty file (truncated)" : "no header line (truncated or not a state file)")
         }
@@ -60,7 +63,14 @@ public enum StateFileFormat {
             )
         }
         do {
-            return try JSONDecoder().decode(PersistedState.self, from: payload)
+            var state = try JSONDecoder().decode(PersistedState.self, from: payload)
+            // No target ever had PID 0, 1 or a negative one; adopting one would make stopping the target signal
+            // init's group or, through kill(-1), every process on the host.
+            for (name, target) in state.targets where (target.pid ?? 2) <= 1 {
+                state.targets[name]?.pid = nil
+                state.targets[name]?.pidStartTime = nil
+            }
+            return state
         } catch {
             throw corrupt("checksum matches but the content does not decode: \(error)")
         }

@@ -99,11 +99,19 @@ public struct StateStore: Sendable {
     // MARK: Files
 
     /// The whole file, or nil if it (or its directory) does not exist.
+    /// The largest state file read: far above what a thousand targets with their recent events write, and a
+    /// bound on the memory a damaged or foreign file can take.
+    public static let maximumSize = 64 << 20
+
+    /// The file's bytes, at most `maximumSize + 1` of them (more is not a state file); `nil` when there is none.
+    ///
+    /// Opened non-blocking and checked to be a regular file: a FIFO at the path would otherwise block vigild's
+    /// start forever, waiting for a writer.
     private func readFile() throws(SystemError) -> [UInt8]? {
         let file = path
         let fd: Int32
         do throws(SystemError) {
-            fd = try valueOrErrno("open", file) { open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) }
+            fd = try valueOrErrno("open", file) { open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK) }
         } catch {
             if error.errno == ENOENT {
                 return nil
@@ -111,9 +119,15 @@ public struct StateStore: Sendable {
             throw error
         }
         defer { close(fd) }
+        var info = stat()
+        try valueOrErrno("fstat", file) { fstat(fd, &info) }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            // EISDIR for a directory, EINVAL for a FIFO, socket or device: no state file can be read from it.
+            throw SystemError(call: "read", subject: file, errno: info.st_mode & S_IFMT == S_IFDIR ? EISDIR : EINVAL)
+        }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
+        while bytes.count <= Self.maximumSize {
             let count = try valueOrErrno("read", file) {
                 chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             }
@@ -122,6 +136,7 @@ public struct StateStore: Sendable {
             }
             bytes += chunk[..<count]
         }
+        return bytes
     }
 
     private static func writeAll(_ fd: Int32, _ bytes: [UInt8], subject: String) throws(SystemError) {

@@ -171,4 +171,32 @@ import Glibc
             #expect(throws: StateStoreError.self) { try store.save(Self.sample()) }
         }
     }
+
+    @Test func aFIFOAtThePathIsAReadErrorInsteadOfAHang() throws {
+        try withDirectory { directory in
+            let store = StateStore(directory: directory)
+            #expect(mkfifo(store.path, 0o600) == 0)
+            let load = store.load()
+            #expect(load.state == nil && load.problem?.code == .io && load.problem?.path == store.path)
+        }
+    }
+
+    @Test func aFileLargerThanTheLimitIsSetAsideUnread() throws {
+        let (load, _) = try loadDamaged { bytes in bytes + [UInt8](repeating: 32, count: StateStore.maximumSize) }
+        #expect(load.state == nil)
+        #expect(load.problem?.message.hasPrefix("larger than 64 MiB") == true)
+    }
+
+    @Test func pidsNoTargetCanHaveAreDroppedWhenTheFileIsRead() throws {
+        var state = PersistedState(generation: 3)
+        for (name, pid) in [("zero", Int32(0)), ("init", 1), ("negative", -1), ("fine", 4242)] {
+            state.targets[name] = PersistedTargetState(pid: pid, pidStartTime: 77, restarts: 2)
+        }
+        let decoded = try StateFileFormat.decode(try StateFileFormat.encode(state), path: "state.json")
+        for name in ["zero", "init", "negative"] {
+            #expect(decoded.targets[name]?.pid == nil && decoded.targets[name]?.pidStartTime == nil, "\(name)")
+            #expect(decoded.targets[name]?.restarts == 2)
+        }
+        #expect(decoded.targets["fine"]?.pid == 4242 && decoded.targets["fine"]?.pidStartTime == 77)
+    }
 }
