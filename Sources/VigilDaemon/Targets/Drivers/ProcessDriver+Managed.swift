@@ -14,13 +14,16 @@ extension ProcessDriver {
             return
         }
         let startedAt = engine.now
-        operation = actuator.perform(.start, timeout: config.startTimeout) { @Sendable [weak engine, name] outcome in
-            engine?.handle(.target(name, .driver(.managedStartEnded(outcome, startedAt: startedAt))))
-        }
+        instance = .starting(
+            actuator.perform(.start, timeout: config.startTimeout) { @Sendable [weak engine, name] outcome in
+                engine?.handle(.target(name, .driver(.managedStartEnded(outcome, startedAt: startedAt))))
+            }
+        )
     }
 
     func managedStartEnded(_ outcome: ActuatorOutcome, startedAt: MonotonicInstant) {
-        operation = nil
+        guard case .starting = instance else { return }
+        instance = .none(found: nil)
         guard supervisor.isSpawning else { return }
         guard outcome.succeeded else {
             var reason = "\(actuator?.name ?? "actuator") start \(outcome)"
@@ -50,9 +53,11 @@ extension ProcessDriver {
         }
         // While it waits, the start counts as under way; letting the target go cancels the wait.
         let cancelled = QueueConfined(false, queue: engine.queue)
-        operation = ActuatorCancellation { @Sendable in
-            cancelled.queue.async { @Sendable in cancelled.value = true }
-        }
+        instance = .starting(
+            ActuatorCancellation { @Sendable in
+                cancelled.queue.async { @Sendable in cancelled.value = true }
+            }
+        )
         engine.after(
             Self.pidFilePoll,
             post: .target(name, .driver(.pidFilePoll(deadline: deadline, cancelled: cancelled)))
@@ -61,8 +66,8 @@ extension ProcessDriver {
 
     /// The next look at the PID file is due, unless the wait was cancelled.
     func pidFilePolled(deadline: MonotonicInstant, cancelled: QueueConfined<Bool>) {
-        guard !cancelled.value else { return }
-        operation = nil
+        guard !cancelled.value, case .starting = instance else { return }
+        instance = .none(found: nil)
         awaitPidFile(deadline: deadline)
     }
 

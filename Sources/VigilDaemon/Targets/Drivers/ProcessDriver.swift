@@ -14,18 +14,8 @@ final class ProcessDriver: TargetDriver {
     /// What starts, stops and signals it: the built-in `ProcessActuator`, or the one its config names (`nil` when
     /// that one could not be built: the target cannot start, and vigild signals what it finds itself).
     let actuator: (any Actuator)?
-    /// The watcher of vigild's child, if one runs. Holding it keeps its DispatchSource alive.
-    private var watcher: PidfdWatcher?
-    /// A process found running (from before vigild restarted, or named by a PID file): not vigild's child, so it
-    /// is observed rather than reaped.
-    private var observed: ProcessExitObserver?
-    /// A PID to adopt at the next start instead of starting a second instance.
-    private var adoptPID: Int32?
-    /// The running process's start time in clock ticks after boot, which with its PID names it for good.
-    private(set) var startTicks: UInt64?
-    /// When vigild last sent `SIGKILL` to the process group itself: an upper bound of the exit time when the
-    /// kernel's exit timestamps are not available.
-    private var killSentAt: MonotonicInstant?
+    /// The instance, and what exists only in each of its states.
+    var instance: Instance = .none(found: nil)
     /// The target's own cgroup directory, once made; its processes start there.
     private var cgroupDirectory: String?
     /// Whether that cgroup may have been killed (by this vigild or, for one found at start, an earlier one): it is
@@ -33,12 +23,25 @@ final class ProcessDriver: TargetDriver {
     private var cgroupKilled = false {
         didSet { updateKilledMark() }
     }
-    /// Leftovers of the last instance being killed before the next start.
-    private var reclamation: Reclamation?
-    /// The start under way: the spawn, an exec start hook, then the wait for its PID file.
-    var operation: ActuatorCancellation?
     /// Children started for an instance that is no longer wanted (stopped meanwhile): killed, watched until reaped.
     private var strays: [PidfdWatcher] = []
+
+    /// Where the instance is. Holding a watcher, observer or reclamation keeps its sources alive.
+    enum Instance {
+        /// Nothing runs. `found`: a process from before vigild restarted, adopted at the next start instead of
+        /// starting a second instance.
+        case none(found: (pid: Int32, startTicks: UInt64)?)
+        /// What the last instance left in the target's cgroup is being killed; the start goes on once it is empty.
+        case reclaiming(Reclamation)
+        /// A start under way: the spawn, an exec start hook, or the wait for the daemon's PID file.
+        case starting(ActuatorCancellation)
+        /// vigild's child, watched by its pidfd and reaped. `killSentAt`: when vigild last sent `SIGKILL` to its
+        /// group, an upper bound of the exit time when the kernel's exit timestamps are not available.
+        case child(PidfdWatcher, startTicks: UInt64?, killSentAt: MonotonicInstant?)
+        /// A process vigild did not start (from before vigild restarted, or named by a PID file): observed by its
+        /// pidfd, not reaped.
+        case observed(ProcessExitObserver, startTicks: UInt64?)
+    }
 
     /// How often a started daemon's PID file is looked at until it names a running process.
     static let pidFilePoll: Duration = .milliseconds(50)
@@ -78,7 +81,18 @@ final class ProcessDriver: TargetDriver {
     var processActuator: ProcessActuator? { actuator as? ProcessActuator }
 
     var holdsProcess: Bool {
-        watcher != nil || observed != nil || operation != nil || !strays.isEmpty
+        switch instance {
+        case .starting, .child, .observed: true
+        case .none, .reclaiming: !strays.isEmpty
+        }
+    }
+
+    /// The running process's start time in clock ticks after boot, which with its PID names it for good.
+    var startTicks: UInt64? {
+        switch instance {
+        case .child(_, let ticks, _), .observed(_, let ticks): ticks
+        case .none, .reclaiming, .starting: nil
+        }
     }
 
     var hasInstance: Bool { holdsProcess }
@@ -89,9 +103,9 @@ final class ProcessDriver: TargetDriver {
     // MARK: - Starting
 
     func start() {
-        if let pid = adoptPID {
-            adoptPID = nil
-            if adopt(pid: pid) {
+        if case .none(let found?) = instance {
+            instance = .none(found: nil)
+            if adopt(pid: found.pid, startTicks: found.startTicks) {
                 return
             }
         }
@@ -114,14 +128,18 @@ final class ProcessDriver: TargetDriver {
             // Into the target's own cgroup, made (afresh if it was killed) by the reclamation just before.
             actuator.update(launch: launch.starting(inCgroup: cgroupDirectory))
         }
-        operation = actuator.perform(.start, timeout: config.startTimeout) { @Sendable [weak engine, name] outcome in
-            engine?.handle(.target(name, .driver(.spawnEnded(outcome))))
-        }
+        instance = .starting(
+            actuator.perform(.start, timeout: config.startTimeout) { @Sendable [weak engine, name] outcome in
+                engine?.handle(.target(name, .driver(.spawnEnded(outcome))))
+            }
+        )
     }
 
     private func spawnEnded(_ outcome: ActuatorOutcome) {
         guard let actuator = processActuator else { return }
-        operation = nil
+        if case .starting = instance {
+            instance = .none(found: nil)
+        }
         let process = outcome.report?.pid.flatMap(actuator.claim)
         guard supervisor.isSpawning else {
             // Stopped while the spawn was under way: the new process is not wanted.
@@ -139,12 +157,11 @@ final class ProcessDriver: TargetDriver {
             supervisor.startFailed(reason)
             return
         }
-        killSentAt = nil
         engine.targets.exitTimestamps?.watch(process.pid)
-        watcher = PidfdWatcher(process: process, queue: engine.queue) { @Sendable [weak engine, name] exit in
+        let watcher = PidfdWatcher(process: process, queue: engine.queue) { @Sendable [weak engine, name] exit in
             engine?.handle(.target(name, .driver(.processExited(exit))))
         }
-        startTicks = (try? CgroupProcess.stat(of: process.pid))?.startTicks
+        instance = .child(watcher, startTicks: (try? CgroupProcess.stat(of: process.pid))?.startTicks, killSentAt: nil)
         supervisor.sampler = engine.health.processSampler(pid: process.pid)
         // A member of a service with a ladder: its PID is on disk before anything else happens.
         supervisor.instanceStarted(
@@ -193,8 +210,8 @@ final class ProcessDriver: TargetDriver {
     }
 
     private func exited(_ exit: PidfdWatcher.Exit) {
-        guard watcher?.pid == exit.pid else { return }
-        watcher = nil
+        guard case .child(let watcher, _, let killSentAt) = instance, watcher.pid == exit.pid else { return }
+        instance = .none(found: nil)
         processActuator?.forget(exit.pid)
         // The kernel's own exit time where vigild can read it; else the SIGKILL vigild sent, if it sent one. The
         // kernel stamps the exit after waking pidfd readers, so a difference below zero means no delay at all.
@@ -211,7 +228,9 @@ final class ProcessDriver: TargetDriver {
     func signal(_ signal: VigilCore.Signal) {
         guard let pid = supervisor.machine.state.pid, holdsProcess else { return }
         if signal == .kill {
-            killSentAt = engine.now
+            if case .child(let watcher, let ticks, _) = instance {
+                instance = .child(watcher, startTicks: ticks, killSentAt: engine.now)
+            }
             killCgroup()
         }
         let operation: ActuatorOperation =
@@ -238,7 +257,9 @@ final class ProcessDriver: TargetDriver {
     /// - Returns: `true` when the start may go on now; `false` when it waits for the cgroup to empty (it is called
     ///   again then) or failed (the state machine has heard so).
     private func reclaim() -> Bool {
-        guard reclamation == nil else { return false }
+        if case .reclaiming = instance {
+            return false
+        }
         guard let cgroups = engine.targets.processCgroups.prepare() else { return true }
         let exists = cgroups.exists(name)
         if exists {
@@ -250,7 +271,7 @@ final class ProcessDriver: TargetDriver {
             ) {
             case .empty: break
             case .waiting(let pending):
-                reclamation = pending
+                instance = .reclaiming(pending)
                 return false
             }
         }
@@ -270,13 +291,13 @@ final class ProcessDriver: TargetDriver {
     }
 
     private func reclaimCheck() {
-        guard let pending = reclamation, let left = pending.check() else { return }
-        reclamation = nil
+        guard case .reclaiming(let pending) = instance, let left = pending.check() else { return }
+        instance = .none(found: nil)
         reclamationEnded(pending, left: left)
     }
 
     func fileChanged(watch: Int32, now: MonotonicInstant) {
-        if reclamation?.watch == watch {
+        if case .reclaiming(let pending) = instance, pending.watch == watch {
             reclaimCheck()
         }
     }
@@ -335,23 +356,27 @@ final class ProcessDriver: TargetDriver {
     func prepareAdoption(restored: PersistedTargetState?) -> Bool {
         guard engine.persistence.readAtStart else { return false }
         if let found = cgroupAdoption(saved: restored) {
-            adoptPID = found.pid
-            startTicks = found.startTicks
+            instance = .none(found: found)
             return true
         }
         guard let saved = restored, let pid = saved.pid, let ticks = saved.pidStartTime,
             let stat = try? CgroupProcess.stat(of: pid), stat.startTicks == ticks, stat.state != .zombie
         else { return false }
-        adoptPID = pid
-        startTicks = ticks
+        instance = .none(found: (pid, ticks))
         return true
     }
 
     /// Takes a running process as the target's instance. Returns false if it is gone after all.
     /// - Parameters:
+    ///   - startTicks: its start time, when known (else read now).
     ///   - found: how vigild came to know it, for the log.
     ///   - adopted: vigild did not start it (`target-adopted`); false for a daemon its actuator just started.
-    func adopt(pid: Int32, found: String = "still running from before vigild restarted", adopted: Bool = true) -> Bool {
+    func adopt(
+        pid: Int32,
+        startTicks: UInt64? = nil,
+        found: String = "still running from before vigild restarted",
+        adopted: Bool = true
+    ) -> Bool {
         guard
             let observer = try? ProcessExitObserver(
                 pid: pid,
@@ -361,7 +386,7 @@ final class ProcessDriver: TargetDriver {
                 }
             )
         else { return false }
-        observed = observer
+        instance = .observed(observer, startTicks: startTicks ?? (try? CgroupProcess.stat(of: pid))?.startTicks)
         processActuator?.track(pid)
         engine.logger.notice(
             "\(name): adopted pid \(pid), \(found)",
@@ -374,8 +399,8 @@ final class ProcessDriver: TargetDriver {
     /// An adopted process exited. It is not vigild's child: its status is its new parent's to reap, so the exit is
     /// reported without one; what it left in its process group is killed, as for a child.
     private func adoptedExited(pid: Int32, at now: MonotonicInstant) {
-        guard observed?.pid == pid else { return }
-        observed = nil
+        guard case .observed(let observer, _) = instance, observer.pid == pid else { return }
+        instance = .none(found: nil)
         processActuator?.forget(pid)
         _ = try? ProcessLauncher.signalGroup(pid, .kill)
         let status = ExitStatus.lost(cause: "exited (not vigild's child: its exit status is not known)")
@@ -386,12 +411,14 @@ final class ProcessDriver: TargetDriver {
 
     func close(removed: Bool) {
         releaseCgroup(removed: removed)
-        watcher?.cancel()
-        watcher = nil
-        observed?.cancel()
-        observed = nil
-        operation?.cancel()
-        operation = nil
+        switch instance {
+        case .child(let watcher, _, _): watcher.cancel()
+        case .observed(let observer, _): observer.cancel()
+        case .starting(let operation): operation.cancel()
+        case .reclaiming(let pending): pending.cancel()
+        case .none: break
+        }
+        instance = .none(found: nil)
         for stray in strays {
             stray.cancel()
         }
@@ -402,8 +429,6 @@ final class ProcessDriver: TargetDriver {
     /// cgroup killed first, and the cgroup removed once empty; on vigild's stop, a cgroup that still has processes
     /// stays (a restarted vigild adopts them).
     private func releaseCgroup(removed: Bool) {
-        reclamation?.cancel()
-        reclamation = nil
         guard cgroupDirectory != nil, let cgroups = engine.targets.processCgroups.current else { return }
         cgroupDirectory = nil
         if removed {
