@@ -17,12 +17,19 @@ final class CgroupDriver: TargetDriver {
     private let mainProcessIsInstance: Bool
     /// The target's cgroup, while it exists.
     private var watched: CgroupWatch?
-    /// The `start` command while it runs.
+    /// The `start` command while it runs (it may go on as the instance itself; vigild reaps it).
     private var startCommand: PidfdWatcher?
-    /// When the `start` command was launched, while the target waits for its cgroup to fill.
-    private var startLaunchedAt: MonotonicInstant?
-    /// Leftovers being killed before the `start` command runs.
-    private var reclamation: Reclamation?
+    /// Where a start by the `start` command is.
+    private var launching: Launching = .none
+
+    private enum Launching {
+        /// No start by the command is under way (an instance found running is adopted, not started).
+        case none
+        /// Leftovers are being killed before the `start` command runs.
+        case reclaiming(Reclamation)
+        /// The `start` command was launched at `since`; the cgroup has `start_timeout` from then to fill.
+        case launched(since: MonotonicInstant)
+    }
 
     init(launch: LaunchSpec?, mainProcessIsInstance: Bool) {
         self.launch = launch
@@ -90,7 +97,7 @@ final class CgroupDriver: TargetDriver {
             startCommand = PidfdWatcher(process: process, queue: engine.queue) { @Sendable [weak engine, name] exit in
                 engine?.handle(.target(name, .driver(.startCommandExited(exit))))
             }
-            startLaunchedAt = now
+            launching = .launched(since: now)
         } catch {
             supervisor.startFailed("start command: \(error)")
         }
@@ -98,7 +105,9 @@ final class CgroupDriver: TargetDriver {
 
     /// Before the `start` command: whatever is left in the cgroup is killed.
     private func reclaim() -> Bool {
-        guard reclamation == nil else { return false }
+        if case .reclaiming = launching {
+            return false
+        }
         guard let watched else { return true }
         switch Reclamation.begin(
             for: supervisor,
@@ -110,7 +119,7 @@ final class CgroupDriver: TargetDriver {
         case .empty:
             return true
         case .waiting(let pending):
-            reclamation = pending
+            launching = .reclaiming(pending)
             return false
         }
     }
@@ -120,7 +129,7 @@ final class CgroupDriver: TargetDriver {
         startCommand = nil
         guard supervisor.isSpawning else { return }
         guard exit.status.isSuccess else {
-            startLaunchedAt = nil
+            launching = .none
             supervisor.startFailed("start command \(config.exec[0]) ended with \(exit.status)")
             return
         }
@@ -136,8 +145,11 @@ final class CgroupDriver: TargetDriver {
         watched.instancePID = pid
         watched.populated = true
         watched.oomKillsAtAdoption = watched.readOOMKills() ?? watched.oomKills
-        let foundRunning = startLaunchedAt == nil
-        startLaunchedAt = nil
+        var foundRunning = true
+        if case .launched = launching {
+            foundRunning = false
+        }
+        launching = .none
         supervisor.instanceStarted(pid: pid, at: now, adopted: foundRunning)
     }
 
@@ -151,12 +163,12 @@ final class CgroupDriver: TargetDriver {
             }
             return
         }
-        if supervisor.isSpawning, let launched = startLaunchedAt {
+        if supervisor.isSpawning, case .launched(let launched) = launching {
             attachCgroup()
             if let watched, watched.readPopulated() {
                 adopt(now: now)
             } else if now - launched >= config.startTimeout, startCommand == nil {
-                startLaunchedAt = nil
+                launching = .none
                 supervisor.startFailed(
                     "\(described) still has no processes \(config.startTimeout.humanReadable) after the start command"
                 )
@@ -185,16 +197,16 @@ final class CgroupDriver: TargetDriver {
     }
 
     private func reclaimCheck() {
-        guard let pending = reclamation, let left = pending.check() else { return }
-        reclamation = nil
+        guard case .reclaiming(let pending) = launching, let left = pending.check() else { return }
+        launching = .none
         reclamationEnded(pending, left: left)
     }
 
     /// inotify: `cgroup.events` (populated) or `memory.events` (OOM kills) changed.
     func fileChanged(watch: Int32, now: MonotonicInstant) {
-        if let reclamation, reclamation.watch == watch {
+        if case .reclaiming(let pending) = launching, pending.watch == watch {
             reclaimCheck()
-            if reclamation.owns(watch) {
+            if pending.owns(watch) {
                 return
             }
         }
@@ -311,8 +323,10 @@ final class CgroupDriver: TargetDriver {
     }
 
     func close(removed: Bool) {
-        reclamation?.cancel()
-        reclamation = nil
+        if case .reclaiming(let pending) = launching {
+            pending.cancel()
+        }
+        launching = .none
         startCommand?.cancel()
         startCommand = nil
         if watched != nil {
