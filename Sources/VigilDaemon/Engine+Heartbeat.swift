@@ -25,8 +25,8 @@ extension Engine {
                 endpoints: loaded.heartbeatEndpoints,
                 keys: heartbeatKeys(),
                 queue: queue
-            ) { [unowned self] target, _, receivedAt in
-                self.heartbeatArrived(target: target, at: receivedAt)
+            ) { [unowned self] target, packet, receivedAt in
+                self.heartbeatArrived(target: target, at: receivedAt, sequence: packet.sequence)
             } onDrops: { [unowned self] drops in
                 self.reportDrops(drops)
             }
@@ -108,11 +108,14 @@ extension Engine {
         afterChange()
     }
 
-    /// A heartbeat of `name` was received at `time`.
-    func heartbeatArrived(target name: String, at time: MonotonicInstant) {
+    /// A heartbeat of `name` was received at `time`, with its wire sequence number if it had one.
+    func heartbeatArrived(target name: String, at time: MonotonicInstant, sequence: UInt64? = nil) {
         guard let runtime = targets[name], runtime.judge != nil else { return }
-        let transitions = runtime.judge!.heartbeat(at: time)
+        let transitions = runtime.judge!.heartbeat(at: time, sequence: sequence)
         record(transitions, of: runtime)
+        if let change = runtime.judge!.reviewQoS(at: time) {
+            record(change.event(target: name))
+        }
         runtime.armHeartbeat(now: time)
     }
 
@@ -188,7 +191,7 @@ extension Engine {
     /// The (re)started process gets a fresh judge; one that is gone, none.
     func heartbeatProcessChanged(_ runtime: TargetRuntime, now: MonotonicInstant) {
         if runtime.hasInstance, let config = runtime.heartbeatConfig {
-            runtime.judge = HeartbeatJudge(config: config, start: now)
+            runtime.judge = HeartbeatJudge(config: config, start: now, previous: runtime.judge)
         } else {
             runtime.judge = nil
         }
@@ -236,7 +239,7 @@ extension Engine {
                     )
                 )
             case .convicted:
-                let reason = "heartbeat: \(evidence) (convict at \(format3(judge.config.convict)))"
+                let reason = "heartbeat: \(evidence) (convict at \(format3(judge.convict)))"
                 perform(runtime.machine.fault(now: transition.at, reason: reason), for: runtime)
             }
         }

@@ -42,7 +42,7 @@ public enum DetectorEvaluation {
         let order = thresholds.indices.sorted { thresholds[$0] < thresholds[$1] }
         var tallies = [Tally](repeating: Tally(), count: thresholds.count)
 
-        for arrival in trace.arrivals.map(instant) {
+        for (number, arrival) in trace.arrivals.map(instant).enumerated() {
             let top = detector.level(at: arrival)
             for index in order {
                 guard thresholds[index] - 1e-9 <= top else { break }
@@ -51,7 +51,7 @@ public enum DetectorEvaluation {
                 else { continue }
                 tallies[index].mistake(from: conviction, until: arrival, upUntil: up)
             }
-            detector.heartbeat(at: arrival)
+            detector.heartbeat(at: arrival, sequence: trace.sequences?[number])
         }
 
         let crash = trace.crash.map(instant)
