@@ -12,8 +12,10 @@
 ///
 /// - `G`: a burst starts after an arrival with probability `b` (bursts per arrival over the last 64 bursts); its
 ///   length is geometric with the observed mean `m` (what a Gilbert–Elliott channel produces; independent loss is
-///   the case `m ≈ 1`). Weak priors (one burst of one or two in a hundred arrivals) keep a new detector from believing that
-///   nothing is ever lost; they wash out within minutes.
+///   the case `m ≈ 1`). Priors (one burst of three in a hundred arrivals) keep a new detector from believing that
+///   nothing is ever lost: on a lossy link they wash out within minutes, but a link that never loses anything leaves
+///   the burst length at its prior, so the detector stays cautious there (one in 1/b heartbeats could still start
+///   a burst it has no evidence against). That caution is the price of not convicting on the first long burst.
 /// - `R`: the empirical distribution over the window, with an exponential tail fitted above its 90th percentile
 ///   (peaks over a threshold), its scale floored at `minStandardDeviation` so that a very regular sender is not
 ///   taken for one that can never be late.
@@ -25,7 +27,7 @@ struct LossBurstModel: Sendable {
     static let burstMemory = 64
     private static let priorBursts = 1.0
     private static let priorArrivals = 100.0
-    private static let priorBurstLength = 1.5
+    private static let priorBurstLength = 3.0
     /// Residual samples needed before their distribution is trusted over the prior.
     private static let minimumResiduals = 10
 
