@@ -10,7 +10,8 @@
 ///
 ///     P(silence ≥ t | alive) = Σ_g P(G = g) · P(R ≥ t − (g + 1)·P)
 ///
-/// - `G`: a burst starts after an arrival with probability `b` (bursts per arrival over the last 64 bursts); its
+/// - `G`: a burst starts after an arrival with probability `b` (bursts per arrival over the last 64 bursts, none
+///   older than ten windows of arrivals, so that a link that got better is believed within that time); its
 ///   length is geometric with the observed mean `m` (what a Gilbert–Elliott channel produces; independent loss is
 ///   the case `m ≈ 1`). Priors (one burst of three in a hundred arrivals) keep a new detector from believing that
 ///   nothing is ever lost: on a lossy link they wash out within minutes, but a link that never loses anything leaves
@@ -34,6 +35,8 @@ struct LossBurstModel: Sendable {
     private let interval: Double
     private let floor: Double
     private let window: Int
+    /// Arrivals after which a burst is forgotten: ten windows.
+    private let horizon: Int
     private var lastArrival: Int64?
     private var lastSequence: UInt64?
     /// Inter-arrival times and the sequence steps they spanned: their ratio is the sender's period.
@@ -45,7 +48,6 @@ struct LossBurstModel: Sendable {
     private var sorted: [Double] = []
     /// The last bursts: at which arrival, how many heartbeats lost.
     private var bursts: [(arrival: Int, lost: Int)] = []
-    private var burstHead = 0
     /// Heartbeats lost in the remembered bursts.
     private var lostInMemory = 0
     /// The sequences taken for lost in the latest burst: a late one among them was only delayed.
@@ -81,6 +83,7 @@ struct LossBurstModel: Sendable {
         self.interval = interval
         self.floor = max(1, floor)
         self.window = max(2, window)
+        self.horizon = 10 * max(2, window)
         gaps = SlidingWindow(capacity: window)
         steps = SlidingWindow(capacity: window)
         tail = priorTail
@@ -108,7 +111,7 @@ struct LossBurstModel: Sendable {
 
     /// Bursts per arrival.
     var burstRate: Double {
-        let span = bursts.count < Self.burstMemory ? samples : samples - bursts[burstHead].arrival
+        let span = bursts.count < Self.burstMemory ? min(samples, horizon) : samples - bursts[0].arrival
         return (Double(bursts.count) + Self.priorBursts) / (Double(max(0, span)) + Self.priorArrivals)
     }
 
@@ -152,6 +155,7 @@ struct LossBurstModel: Sendable {
         gaps.append(arrival - previous)
         steps.append(slots)
         samples += 1
+        forgetOldBursts()
         latestBurst = nil
         if slots > 1 {
             remember(burstOf: Int(slots - 1))
@@ -248,14 +252,10 @@ struct LossBurstModel: Sendable {
 
     /// A heartbeat counted lost in the latest burst arrived after all (overtaken by a later one): one loss fewer.
     private mutating func forgiveOneLoss() {
-        let full = bursts.count == Self.burstMemory
-        let newest = full ? (burstHead + Self.burstMemory - 1) % Self.burstMemory : bursts.count - 1
-        guard newest >= 0, bursts[newest].lost > 0 else { return }
+        guard let newest = bursts.indices.last, bursts[newest].lost > 0 else { return }
         bursts[newest].lost -= 1
         lostInMemory -= 1
-        // No burst at all: drop it while the ring is filling (it is the newest, so the ring stays in order); a full
-        // ring keeps it as a burst of none, which only errs on the side of caution.
-        if bursts[newest].lost == 0, !full {
+        if bursts[newest].lost == 0 {
             bursts.removeLast()
         }
         refresh()
@@ -263,12 +263,17 @@ struct LossBurstModel: Sendable {
 
     private mutating func remember(burstOf lost: Int) {
         lostInMemory += lost
-        if bursts.count < Self.burstMemory {
-            bursts.append((samples, lost))
-        } else {
-            lostInMemory -= bursts[burstHead].lost
-            bursts[burstHead] = (samples, lost)
-            burstHead = (burstHead + 1) % Self.burstMemory
+        bursts.append((samples, lost))
+        if bursts.count > Self.burstMemory {
+            lostInMemory -= bursts.removeFirst().lost
+        }
+    }
+
+    /// Drops the bursts older than `horizon` arrivals: a link that got better is believed within that time.
+    private mutating func forgetOldBursts() {
+        while let oldest = bursts.first, samples - oldest.arrival > horizon {
+            lostInMemory -= oldest.lost
+            bursts.removeFirst()
         }
     }
 
