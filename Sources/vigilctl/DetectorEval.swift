@@ -82,6 +82,13 @@ struct DetectorEval: ParsableCommand {
         )
     )
     var equalMistakes: Int?
+    @Option(
+        help: ArgumentHelp(
+            "Also replay the loss detector configured by quality of service (the threshold shown is the last derived).",
+            valueName: "WITHIN,RATE"
+        )
+    )
+    var qos: [String] = []
     @Option(help: "markdown or csv.") var format = "markdown"
 
     func run() throws {
@@ -90,7 +97,7 @@ struct DetectorEval: ParsableCommand {
             print(traces[0].text, terminator: "")
             return
         }
-        var rows: [(kind: HeartbeatDetectorKind, summary: DetectorSummary)] = []
+        var rows: [(name: String, summary: DetectorSummary)] = []
         for kind in try kinds() {
             let config = try config(kind, interval: traces[0].interval)
             let searching = sweep || equalDetection != nil || equalMistakes != nil
@@ -105,7 +112,14 @@ struct DetectorEval: ParsableCommand {
                 let lenient = summaries.reversed().prefix { $0.falseConvictions <= equalMistakes }
                 summaries = lenient.last.map { [$0] } ?? []
             }
-            rows += summaries.map { (kind, $0) }
+            rows += summaries.map { (kind.rawValue, $0) }
+        }
+        for request in qos {
+            let (within, rate) = try parseQoS(request)
+            var config = try config(.loss, interval: traces[0].interval)
+            config.qos = HeartbeatQoS(detectWithin: within, falseConvictions: rate)
+            let runs = traces.map { DetectorEvaluation.evaluateQoS($0, config: config) }
+            rows.append(("loss qos=\(request)", DetectorSummary(runs: runs, threshold: runs.last?.threshold ?? 0)))
         }
         print(DetectorReport(rows: rows, csv: format == "csv").text, terminator: "")
     }
@@ -185,6 +199,18 @@ struct DetectorEval: ParsableCommand {
             copy.seed = seed &+ UInt64(offset)
             return copy.trace()
         }
+    }
+
+    /// `2s,1/week`, `-,1/day` (no bound) or `2s` (the default rate).
+    private func parseQoS(_ text: String) throws -> (Duration?, HeartbeatRate) {
+        let parts = text.split(separator: ",", maxSplits: 1).map(String.init)
+        let within = parts[0] == "-" ? nil : Duration(parsing: parts[0])
+        guard parts[0] == "-" || within != nil else { throw ValidationError("--qos: not a duration: '\(parts[0])'") }
+        guard parts.count == 2 else { return (within, .oncePerWeek) }
+        guard let rate = HeartbeatRate(parsing: parts[1]) else {
+            throw ValidationError("--qos: not a rate: '\(parts[1])' (e.g. 1/week)")
+        }
+        return (within, rate)
     }
 
     private func kinds() throws -> [HeartbeatDetectorKind] {

@@ -193,5 +193,11 @@ import Glibc
         // The bound is the silence after the last heartbeat received; that heartbeat was sent before the hang and
         // crossed the relay's 20 ± 10 ms (rarely 400 ms more), so detection from the hang is within 2 s plus that.
         #expect(detection > 0 && detection < 2.5, "detection took \(detection) s")
+        // The figures bench/RESULTS.md quotes.
+        let unmet = vigild.events(.heartbeatQoSUnmet).map(\.message)
+        print(
+            "bursty relay: forwarded \(forwarded), dropped \(dropped), longest burst \(longest); detection \(detection) s; "
+                + "qos events: \(unmet)"
+        )
     }
 }
