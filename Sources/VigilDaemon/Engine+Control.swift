@@ -257,8 +257,8 @@ extension Engine {
             heartbeat = HeartbeatStatus(
                 detector: judge.config.detector.rawValue,
                 level: level,
-                suspect: judge.config.suspect,
-                convict: judge.config.convict,
+                suspect: judge.suspect,
+                convict: judge.convict,
                 arrivals: detector.arrivals,
                 meanInterArrivalSeconds: detector.meanInterArrival.map(seconds),
                 standardDeviationSeconds: detector.standardDeviation.map(seconds),
