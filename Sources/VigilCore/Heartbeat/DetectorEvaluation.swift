@@ -67,7 +67,9 @@ public enum DetectorEvaluation {
         var judge = HeartbeatJudge(config: config, start: instant(trace.start))
         var tally = Tally()
         for (number, arrival) in trace.arrivals.map(instant).enumerated() {
-            if let conviction = judge.detector.instant(whenLevelReaches: judge.convict), conviction < arrival,
+            // As in `evaluate`: only a gap whose level reached the threshold needs the crossing located.
+            if judge.detector.level(at: arrival) >= judge.convict - 1e-9,
+                let conviction = judge.detector.instant(whenLevelReaches: judge.convict), conviction < arrival,
                 conviction < up
             {
                 tally.mistake(from: conviction, until: arrival, upUntil: up)

@@ -149,6 +149,19 @@ import VigilCore
         #expect(changes.last?.event(target: "web").kind == .heartbeatQoSMet)
     }
 
+    @Test func replayedOnABurstyTraceAQoSJudgeDetectsTheCrashWithinItsBound() throws {
+        var generator = HeartbeatTraceGenerator(interval: 0.1, duration: 600, seed: 8)
+        generator.jitter = 0.01
+        generator.burstLoss = .init(enterBad: 0.005, leaveBad: 0.35)
+        generator.crash = 599.95
+        let qos = HeartbeatQoS(detectWithin: .seconds(2), falseConvictions: .oncePerWeek)
+        let config = HeartbeatConfig(interval: .milliseconds(100), detector: .loss, qos: qos)
+        let result = DetectorEvaluation.evaluateQoS(generator.trace(), config: config)
+        let detection = try #require(result.detectionTime)
+        // From the crash: at most the bound after the last heartbeat, which arrived up to ~50 ms before the crash.
+        #expect(detection > 1 && detection <= 2.0, "\(detection) s")
+    }
+
     @Test func aRestartedTargetKeepsWhatTheJudgeLearntAboutItsLink() {
         let qos = HeartbeatQoS(detectWithin: .seconds(1), falseConvictions: .oncePerWeek)
         let (learnt, _) = judge(qos, burstEnter: 0.005)
