@@ -119,7 +119,9 @@ struct DetectorEval: ParsableCommand {
             var config = try config(.loss, interval: traces[0].interval)
             config.qos = HeartbeatQoS(detectWithin: within, falseConvictions: rate)
             let runs = traces.map { DetectorEvaluation.evaluateQoS($0, config: config) }
-            rows.append(("loss qos=\(request)", DetectorSummary(runs: runs, threshold: runs.last?.threshold ?? 0)))
+            // No comma in the name: it is a CSV cell.
+            let name = "loss qos " + request.split(separator: ",").joined(separator: " ")
+            rows.append((name, DetectorSummary(runs: runs, threshold: runs.last?.threshold ?? 0)))
         }
         print(DetectorReport(rows: rows, csv: format == "csv").text, terminator: "")
     }

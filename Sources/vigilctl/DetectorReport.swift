@@ -2,7 +2,7 @@ import VigilCore
 
 /// The table `vigilctl detector-eval` prints: one row per detector and threshold, as Markdown or CSV.
 struct DetectorReport {
-    /// Each row's detector name (or `loss qos=…` for a judge configured by quality of service) and summary.
+    /// Each row's detector name (or `loss qos WITHIN RATE` for a judge configured by quality of service) and summary.
     var rows: [(name: String, summary: DetectorSummary)]
     var csv: Bool
 
