@@ -22,9 +22,14 @@ import Glibc
         /// Delay spikes: probability, least and most extra seconds.
         var spikes: (probability: Double, minimum: Double, maximum: Double)?
 
+        /// The relay's random stream. Its draws depend only on how many datagrams pass, so a seed fixes the link's
+        /// realisation: the bursty one's was picked (by replaying the draws) to be typical of its parameters over
+        /// ~1800 datagrams: about 27 lost in 9 bursts, the longest 7, and 6 spikes.
+        var seed: UInt64 = 7
+
         static let independent = Impairment(loss: 0.01)
         /// The relay: 1.4 % lost on average in bursts of 2.9, and 0.2 % of datagrams 100–400 ms late.
-        static let bursty = Impairment(burst: (0.005, 0.35), spikes: (0.002, 0.1, 0.4))
+        static let bursty = Impairment(burst: (0.005, 0.35), spikes: (0.002, 0.1, 0.4), seed: 29)
     }
 
     /// Forwards each datagram after 20 ms ± 10 ms (Gaussian), losing and delaying as `impairment` says.
@@ -34,7 +39,7 @@ import Glibc
         let queue = DispatchQueue(label: "relay")
         let impairment: Impairment
         var source: (any DispatchSourceRead)?
-        var random = SplitMix64(seed: 7)
+        var random: SplitMix64
         var bad = false
         var forwarded = 0
         var dropped = 0
@@ -43,6 +48,7 @@ import Glibc
 
         init(listenOn host: String, forwardTo port: UInt16, impairment: Impairment = .independent) throws {
             self.impairment = impairment
+            random = SplitMix64(seed: impairment.seed)
             listener = try DatagramListener(endpoint: .udp(host: host, port: 0))
             forward = try HeartbeatSender(to: .udp(host: "127.0.0.1", port: port))
             let source = DispatchSource.makeReadSource(fileDescriptor: listener.fileDescriptor, queue: queue)
@@ -182,7 +188,7 @@ import Glibc
         #expect(vigild.events(.targetFaulted).isEmpty, "no false conviction in three minutes of bursty loss")
         let (forwarded, dropped, longest) = relay.queue.sync { (relay.forwarded, relay.dropped, relay.longestBurst) }
         #expect(forwarded > 1_500, "heartbeats crossed the relay: \(forwarded)")
-        #expect(dropped > 0 && longest >= 2, "the link lost heartbeats in bursts: \(dropped), longest \(longest)")
+        #expect(dropped >= 15 && longest >= 5, "the link lost heartbeats in bursts: \(dropped), longest \(longest)")
 
         var hungAt = timespec()
         clock_gettime(CLOCK_MONOTONIC, &hungAt)
