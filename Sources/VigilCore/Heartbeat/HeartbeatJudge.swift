@@ -141,8 +141,14 @@ public struct HeartbeatJudge: Sendable {
         )
     }
 
+    /// Before the first heartbeat the level counts intervals past the first-heartbeat grace, not a probability:
+    /// the configured thresholds apply until there is a link to derive from.
     private mutating func derive() {
         guard let qos = config.qos else { return }
+        guard detector.lastArrival != nil else {
+            (suspect, convict) = (config.suspect, config.convict)
+            return
+        }
         let derived = qos.thresholds(for: detector)
         derivation = derived
         suspect = derived.suspect

@@ -162,6 +162,18 @@ import VigilCore
         #expect(detection > 1 && detection <= 2.0, "\(detection) s")
     }
 
+    @Test func beforeTheFirstHeartbeatAQoSJudgeWaitsOutTheGraceLikeAnyOther() throws {
+        let qos = HeartbeatQoS(detectWithin: .seconds(1), falseConvictions: .oncePerWeek)
+        let config = HeartbeatConfig(interval: .milliseconds(100), detector: .loss, qos: qos)
+        var judge = HeartbeatJudge(config: config, start: .zero)
+        // The grace is 10 intervals (1 s), then the loss detector's default suspect (5) and convict (8) intervals.
+        #expect(judge.nextDeadline() == .zero + .milliseconds(1_500))
+        #expect(judge.evaluate(at: .zero + .milliseconds(1_500)).map(\.to) == [.suspected])
+        #expect(judge.nextDeadline() == .zero + .milliseconds(1_800))
+        _ = judge.heartbeat(at: .zero + .milliseconds(100), sequence: 1)
+        #expect(try #require(judge.derivation).budgetLevel != nil)
+    }
+
     @Test func aRestartedTargetKeepsWhatTheJudgeLearntAboutItsLink() {
         let qos = HeartbeatQoS(detectWithin: .seconds(1), falseConvictions: .oncePerWeek)
         let (learnt, _) = judge(qos, burstEnter: 0.005)
