@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import VigilCore
 import VigilLinux
 
@@ -29,6 +30,20 @@ struct DetectorEval: ParsableCommand {
     var burstLoss: String?
     @Option(help: ArgumentHelp("Pareto extra delay: scale, shape (e.g. 5ms,2.5).", valueName: "SCALE,SHAPE"))
     var pareto: String?
+    @Option(
+        help: ArgumentHelp(
+            "Rare delay spikes: probability per heartbeat, least and most extra delay (e.g. 0.002,150ms,400ms).",
+            valueName: "P,MIN,MAX"
+        )
+    )
+    var spikes: String?
+    @Option(
+        help: ArgumentHelp(
+            "A slowly changing link: jitter, spikes and loss scaled from 1 to PEAK and back every PERIOD.",
+            valueName: "PERIOD,PEAK"
+        )
+    )
+    var drift: String?
     @Option(help: ArgumentHelp("A sender pause: start and length (e.g. 5m:2s).", valueName: "START:LENGTH"))
     var pause: [String] = []
     @Option(help: "Trace length.") var duration = "10m"
@@ -37,16 +52,22 @@ struct DetectorEval: ParsableCommand {
     @Option(help: "Number of generated traces (seeds).") var seeds = 1
     @Flag(help: "Print the (first) generated trace as CSV and exit.") var printTrace = false
 
-    @Option(help: ArgumentHelp("Detectors to measure.", valueName: "KIND,…")) var detectors = "phi,chen,fixed"
+    @Option(help: ArgumentHelp("Detectors to measure.", valueName: "KIND,…")) var detectors = "phi,chen,fixed,loss"
     @Option(help: ArgumentHelp("φ thresholds.", valueName: "T,…")) var phi = "8"
     @Option(help: ArgumentHelp("chen thresholds (α / interval).", valueName: "T,…")) var chen = "2"
     @Option(help: ArgumentHelp("fixed thresholds (intervals of silence).", valueName: "T,…")) var fixed = "3"
+    @Option(help: ArgumentHelp("loss thresholds (−log₁₀ P(silence | alive)).", valueName: "T,…"))
+    var lossLevels = "8"
     @Option(help: "Inter-arrival samples kept (phi, chen).") var window = 1000
     @Option(help: "φ's floor for the standard deviation (default interval/10).") var minStd: String?
     @Option(help: "φ's acceptable pause.") var acceptablePause = "0"
 
     @Flag(help: "Sweep each detector's threshold range instead of the given thresholds.") var sweep = false
     @Option(help: "Thresholds per detector in a sweep.") var points = 50
+    @Flag(
+        help: "Sweep wider ranges, spaced geometrically (for lossy links, where thresholds reach many intervals)."
+    )
+    var wide = false
     @Option(
         help: ArgumentHelp(
             "Per detector, the threshold with the largest median detection time not above this.",
@@ -54,6 +75,20 @@ struct DetectorEval: ParsableCommand {
         )
     )
     var equalDetection: String?
+    @Option(
+        help: ArgumentHelp(
+            "Per detector, the lowest threshold from which on there are at most N false convictions (all seeds).",
+            valueName: "N"
+        )
+    )
+    var equalMistakes: Int?
+    @Option(
+        help: ArgumentHelp(
+            "Also replay the loss detector configured by quality of service (the threshold shown is the last derived).",
+            valueName: "WITHIN,RATE"
+        )
+    )
+    var qos: [String] = []
     @Option(help: "markdown or csv.") var format = "markdown"
 
     func run() throws {
@@ -62,29 +97,56 @@ struct DetectorEval: ParsableCommand {
             print(traces[0].text, terminator: "")
             return
         }
-        var rows: [(kind: HeartbeatDetectorKind, summary: DetectorSummary)] = []
+        var rows: [(name: String, summary: DetectorSummary)] = []
         for kind in try kinds() {
             let config = try config(kind, interval: traces[0].interval)
-            let thresholds = sweep || equalDetection != nil ? Self.range(kind, points: points) : try given(kind)
+            let searching = sweep || equalDetection != nil || equalMistakes != nil
+            let thresholds = searching ? Self.range(kind, points: points, wide: wide) : try given(kind)
             var summaries = DetectorEvaluation.summarize(traces, config: config, thresholds: thresholds)
             if let equalDetection {
                 let target = try seconds(equalDetection, "--equal-detection")
                 summaries = summaries.filter { ($0.medianDetectionTime ?? .infinity) <= target + 1e-12 }.suffix(1)
             }
-            rows += summaries.map { (kind, $0) }
+            if let equalMistakes {
+                // The lowest threshold with at most N mistakes at it and at every more lenient one.
+                let lenient = summaries.reversed().prefix { $0.falseConvictions <= equalMistakes }
+                summaries = lenient.last.map { [$0] } ?? []
+            }
+            rows += summaries.map { (kind.rawValue, $0) }
+        }
+        for request in qos {
+            let (within, rate) = try parseQoS(request)
+            var config = try config(.loss, interval: traces[0].interval)
+            config.qos = HeartbeatQoS(detectWithin: within, falseConvictions: rate)
+            let runs = traces.map { DetectorEvaluation.evaluateQoS($0, config: config) }
+            // No comma in the name: it is a CSV cell.
+            let name = "loss qos " + request.split(separator: ",").joined(separator: " ")
+            rows.append((name, DetectorSummary(runs: runs, threshold: runs.last?.threshold ?? 0)))
         }
         print(DetectorReport(rows: rows, csv: format == "csv").text, terminator: "")
     }
 
-    /// Default sweep ranges, in each detector's own level, from aggressive to lenient.
-    static func range(_ kind: HeartbeatDetectorKind, points: Int) -> [Double] {
+    /// Default sweep ranges, in each detector's own level, from aggressive to lenient. Wide ones reach detection
+    /// times of seconds at 100 ms and are spaced geometrically, so that every part of the curve gets points.
+    static func range(_ kind: HeartbeatDetectorKind, points: Int, wide: Bool = false) -> [Double] {
+        let count = max(2, points)
+        if wide {
+            let (low, high): (Double, Double) =
+                switch kind {
+                case .phi: (1, 20_000)
+                case .chen: (0.2, 60)
+                case .fixed: (1.2, 60)
+                case .loss: (1, 40)
+                }
+            return (0..<count).map { low * pow(high / low, Double($0) / Double(count - 1)) }
+        }
         let (low, high): (Double, Double) =
             switch kind {
             case .phi: (1, 60)
             case .chen: (0.2, 6)
             case .fixed: (1.2, 7)
+            case .loss: (1, 20)
             }
-        let count = max(2, points)
         return (0..<count).map { low + (high - low) * Double($0) / Double(count - 1) }
     }
 
@@ -117,6 +179,19 @@ struct DetectorEval: ParsableCommand {
             let p = try pair(pareto, separator: ",", "--pareto")
             generator.heavyTail = .pareto(scale: try seconds(p.0, "--pareto"), shape: try number(p.1, "--pareto"))
         }
+        if let spikes {
+            let parts = spikes.split(separator: ",").map(String.init)
+            guard parts.count == 3 else { throw ValidationError("--spikes: expected P,MIN,MAX, got '\(spikes)'") }
+            generator.delaySpikes = .init(
+                probability: try number(parts[0], "--spikes"),
+                minimum: try seconds(parts[1], "--spikes"),
+                maximum: try seconds(parts[2], "--spikes")
+            )
+        }
+        if let drift {
+            let p = try pair(drift, separator: ",", "--drift")
+            generator.drift = .init(period: try seconds(p.0, "--drift"), peak: try number(p.1, "--drift"))
+        }
         generator.pauses = try pause.map {
             let p = try pair($0, separator: ":", "--pause")
             return .init(start: try seconds(p.0, "--pause"), length: try seconds(p.1, "--pause"))
@@ -128,10 +203,22 @@ struct DetectorEval: ParsableCommand {
         }
     }
 
+    /// `2s,1/week`, `-,1/day` (no bound) or `2s` (the default rate).
+    private func parseQoS(_ text: String) throws -> (Duration?, HeartbeatRate) {
+        let parts = text.split(separator: ",", maxSplits: 1).map(String.init)
+        let within = parts[0] == "-" ? nil : Duration(parsing: parts[0])
+        guard parts[0] == "-" || within != nil else { throw ValidationError("--qos: not a duration: '\(parts[0])'") }
+        guard parts.count == 2 else { return (within, .oncePerWeek) }
+        guard let rate = HeartbeatRate(parsing: parts[1]) else {
+            throw ValidationError("--qos: not a rate: '\(parts[1])' (e.g. 1/week)")
+        }
+        return (within, rate)
+    }
+
     private func kinds() throws -> [HeartbeatDetectorKind] {
         try detectors.split(separator: ",").map {
             guard let kind = HeartbeatDetectorKind(rawValue: String($0)) else {
-                throw ValidationError("--detectors: unknown detector '\($0)' (phi, chen, fixed)")
+                throw ValidationError("--detectors: unknown detector '\($0)' (phi, chen, fixed, loss)")
             }
             return kind
         }
@@ -143,8 +230,10 @@ struct DetectorEval: ParsableCommand {
             case .phi: phi
             case .chen: chen
             case .fixed: fixed
+            case .loss: lossLevels
             }
-        return try text.split(separator: ",").map { try number(String($0), "--\(kind.rawValue)") }
+        let option = kind == .loss ? "--loss-levels" : "--\(kind.rawValue)"
+        return try text.split(separator: ",").map { try number(String($0), option) }
     }
 
     private func config(_ kind: HeartbeatDetectorKind, interval: Double) throws -> HeartbeatConfig {

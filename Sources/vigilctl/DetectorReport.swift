@@ -2,7 +2,8 @@ import VigilCore
 
 /// The table `vigilctl detector-eval` prints: one row per detector and threshold, as Markdown or CSV.
 struct DetectorReport {
-    var rows: [(kind: HeartbeatDetectorKind, summary: DetectorSummary)]
+    /// Each row's detector name (or `loss qos WITHIN RATE` for a judge configured by quality of service) and summary.
+    var rows: [(name: String, summary: DetectorSummary)]
     var csv: Bool
 
     private static let header = [
@@ -18,7 +19,7 @@ struct DetectorReport {
         let cells = rows.map { row -> [String] in
             let s = row.summary
             return [
-                row.kind.rawValue, Self.format(s.threshold, 3), Self.milliseconds(s.medianDetectionTime),
+                row.name, Self.format(s.threshold, 3), Self.milliseconds(s.medianDetectionTime),
                 Self.milliseconds(s.percentile(0.95)), String(s.falseConvictions), Self.format(s.mistakesPerHour, 2),
                 s.mistakeRecurrence.map { Self.format($0, 1) } ?? "", Self.milliseconds(s.mistakeDuration),
                 Self.format(s.queryAccuracy, 6),

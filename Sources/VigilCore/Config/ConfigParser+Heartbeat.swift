@@ -1,14 +1,22 @@
 extension ConfigParser {
     static let heartbeatKeys = [
         "interval", "detector", "suspect", "convict", "window", "min_stddev", "acceptable_pause", "first_grace",
-        "key_file",
+        "key_file", "detect_within", "false_convictions",
     ]
 
-    /// A target's `heartbeat` table. `interval` is required; thresholds default per detector.
+    /// A target's `heartbeat` table. `interval` is required; thresholds default per detector, or are derived from
+    /// `detect_within` and `false_convictions` (which choose the `loss` detector).
     static func parseHeartbeat(_ reader: ConfigTableReader, problems: inout [ConfigProblem]) -> HeartbeatConfig? {
         reader.checkKeys(known: heartbeatKeys, problems: &problems)
-        let detector: HeartbeatDetectorKind =
-            reader.choice("detector", what: "heartbeat detector", problems: &problems) ?? .phi
+        let qos = parseQoS(reader, problems: &problems)
+        let chosen: HeartbeatDetectorKind? = reader.choice("detector", what: "heartbeat detector", problems: &problems)
+        if qos != nil, let chosen, chosen != .loss {
+            let message =
+                "detect_within and false_convictions need detector = \"loss\", found \"\(chosen.rawValue)\" "
+                + "(only its level is a probability a rate can be derived from)"
+            problems.append(reader.problem("detector", message))
+        }
+        let detector = chosen ?? (qos != nil ? .loss : .phi)
         let interval = reader.duration("interval", problems: &problems)
         if reader.value("interval") == nil {
             problems.append(
@@ -49,6 +57,20 @@ extension ConfigParser {
             )
             keyFile = nil
         }
+        if qos != nil {
+            for key in ["suspect", "convict"] where reader.value(key) != nil {
+                let message =
+                    "an explicit threshold and detect_within/false_convictions exclude each other: the thresholds are "
+                    + "derived from the link"
+                problems.append(reader.problem(key, message))
+            }
+        }
+        if let within = qos?.detectWithin, let interval, within <= interval * 2 {
+            let message =
+                "must be longer than two intervals (\((interval * 2).humanReadable)): one lost heartbeat already "
+                + "takes that long"
+            problems.append(reader.problem("detect_within", message))
+        }
         guard let interval, interval > .zero else { return nil }
         return HeartbeatConfig(
             interval: interval,
@@ -59,8 +81,29 @@ extension ConfigParser {
             minStandardDeviation: minimumDeviation,
             acceptablePause: pause,
             firstHeartbeatGrace: grace,
-            keyFile: keyFile
+            keyFile: keyFile,
+            qos: qos
         )
+    }
+
+    /// `detect_within` and `false_convictions`; nil when neither is given.
+    private static func parseQoS(_ reader: ConfigTableReader, problems: inout [ConfigProblem]) -> HeartbeatQoS? {
+        let within = reader.duration("detect_within", problems: &problems)
+        if let within, within <= .zero {
+            problems.append(reader.problem("detect_within", "must be longer than 0"))
+        }
+        var rate: HeartbeatRate?
+        if let text = reader.nonEmptyString("false_convictions", problems: &problems) {
+            rate = HeartbeatRate(parsing: text)
+            if rate == nil {
+                let message =
+                    "not a rate: \(ConfigTableReader.quoted(text)) (a positive count per period: \"1/week\", "
+                    + "\"2/day\", \"1/12h\"; no detector can promise none)"
+                problems.append(reader.problem("false_convictions", message))
+            }
+        }
+        guard reader.value("detect_within") != nil || reader.value("false_convictions") != nil else { return nil }
+        return HeartbeatQoS(detectWithin: within, falseConvictions: rate ?? .oncePerWeek)
     }
 
     private static func positive(

@@ -19,6 +19,8 @@ public enum EventKind: String, Sendable, CaseIterable {
     case targetFaulted = "target-faulted"
     case heartbeatSuspected = "heartbeat-suspected"
     case heartbeatCleared = "heartbeat-cleared"
+    case heartbeatQoSUnmet = "heartbeat-qos-unmet"
+    case heartbeatQoSMet = "heartbeat-qos-met"
     case cgroupEmptied = "cgroup-emptied"
     case cgroupOOMKill = "cgroup-oom-kill"
     case checkRaised = "check-raised"
@@ -61,6 +63,8 @@ public enum EventKind: String, Sendable, CaseIterable {
         case .targetFaulted: "e4ed23bfbd7e40a1802e28d1e4aab4e4"
         case .heartbeatSuspected: "39df0750c117467d83f18506e7998466"
         case .heartbeatCleared: "c623150f3b9f4f7cb5c0e54ef4d4bb64"
+        case .heartbeatQoSUnmet: "c14c691fa8d3409fa8ea3361e066926a"
+        case .heartbeatQoSMet: "6db93a1a71ef4f639b54cdfb4cf0352a"
         case .cgroupEmptied: "6bb2ce543c5d43fc879ce3c8be2a8975"
         case .cgroupOOMKill: "1d7f9b24a3bc4b5497da9c619fd5d752"
         case .checkRaised: "943ee17f537c445cb737bb67be396b9f"
@@ -91,10 +95,11 @@ public enum EventKind: String, Sendable, CaseIterable {
     public var severity: EventSeverity {
         switch self {
         case .targetStarted, .targetAdopted, .targetStopping, .reloadSucceeded, .daemonReady, .daemonStopping,
-            .heartbeatCleared, .checkCleared, .hostFaultCleared, .recoveryVerified, .recoveryReset, .failoverProgress,
-            .targetWaiting:
+            .heartbeatCleared, .heartbeatQoSMet, .checkCleared, .hostFaultCleared, .recoveryVerified, .recoveryReset,
+            .failoverProgress, .targetWaiting:
             .notice
-        case .targetExited, .restartScheduled, .stopEscalated, .heartbeatSuspected, .cgroupEmptied, .checkRaised,
+        case .targetExited, .restartScheduled, .stopEscalated, .heartbeatSuspected, .heartbeatQoSUnmet,
+            .cgroupEmptied, .checkRaised,
             .checkUnavailable, .recoveryStep, .recoverySuppressed, .recoveryQueued, .failoverCompleted,
             .targetReclaimed:
             .warning

@@ -42,7 +42,7 @@ public enum DetectorEvaluation {
         let order = thresholds.indices.sorted { thresholds[$0] < thresholds[$1] }
         var tallies = [Tally](repeating: Tally(), count: thresholds.count)
 
-        for arrival in trace.arrivals.map(instant) {
+        for (number, arrival) in trace.arrivals.map(instant).enumerated() {
             let top = detector.level(at: arrival)
             for index in order {
                 guard thresholds[index] - 1e-9 <= top else { break }
@@ -51,32 +51,62 @@ public enum DetectorEvaluation {
                 else { continue }
                 tallies[index].mistake(from: conviction, until: arrival, upUntil: up)
             }
-            detector.heartbeat(at: arrival)
+            detector.heartbeat(at: arrival, sequence: trace.sequences?[number])
         }
 
-        let crash = trace.crash.map(instant)
         return thresholds.indices.map { index in
-            var tally = tallies[index]
-            var detection: Double?
-            if let crash {
-                let final = detector.instant(whenLevelReaches: thresholds[index]) ?? crash
-                detection = max(0, seconds(final - crash))
-                if final < crash {
-                    tally.suspected += crash - final
-                }
-            }
-            let observed = seconds(up - start)
-            return DetectorQoS(
-                threshold: thresholds[index],
-                detectionTime: detection,
-                falseConvictions: tally.count,
-                mistakeRecurrence: tally.count >= 2
-                    ? seconds(tally.lastStart! - tally.firstStart!) / Double(tally.count - 1) : nil,
-                mistakeDuration: tally.count > 0 ? seconds(tally.duration) / Double(tally.count) : nil,
-                queryAccuracy: observed > 0 ? 1 - seconds(tally.suspected) / observed : 1,
-                observed: observed
-            )
+            result(tallies[index], detector: detector, threshold: thresholds[index], trace: trace)
         }
+    }
+
+    /// Measures a judge configured by quality of service (`config.qos`). Its thresholds move with the link, so
+    /// each silence is judged against the convict threshold derived at the heartbeat that began it, as vigild
+    /// does. The result's `threshold` is the last one derived.
+    public static func evaluateQoS(_ trace: HeartbeatTrace, config: HeartbeatConfig) -> DetectorQoS {
+        let up = instant(trace.end)
+        var judge = HeartbeatJudge(config: config, start: instant(trace.start))
+        var tally = Tally()
+        for (number, arrival) in trace.arrivals.map(instant).enumerated() {
+            // As in `evaluate`: only a gap whose level reached the threshold needs the crossing located.
+            if judge.detector.level(at: arrival) >= judge.convict - 1e-9,
+                let conviction = judge.detector.instant(whenLevelReaches: judge.convict), conviction < arrival,
+                conviction < up
+            {
+                tally.mistake(from: conviction, until: arrival, upUntil: up)
+            }
+            _ = judge.heartbeat(at: arrival, sequence: trace.sequences?[number])
+        }
+        return result(tally, detector: judge.detector, threshold: judge.convict, trace: trace)
+    }
+
+    private static func result(
+        _ tally: Tally,
+        detector: HeartbeatDetector,
+        threshold: Double,
+        trace: HeartbeatTrace
+    ) -> DetectorQoS {
+        var tally = tally
+        let start = instant(trace.start)
+        let up = instant(trace.end)
+        var detection: Double?
+        if let crash = trace.crash.map(instant) {
+            let final = detector.instant(whenLevelReaches: threshold) ?? crash
+            detection = max(0, seconds(final - crash))
+            if final < crash {
+                tally.suspected += crash - final
+            }
+        }
+        let observed = seconds(up - start)
+        return DetectorQoS(
+            threshold: threshold,
+            detectionTime: detection,
+            falseConvictions: tally.count,
+            mistakeRecurrence: tally.count >= 2
+                ? seconds(tally.lastStart! - tally.firstStart!) / Double(tally.count - 1) : nil,
+            mistakeDuration: tally.count > 0 ? seconds(tally.duration) / Double(tally.count) : nil,
+            queryAccuracy: observed > 0 ? 1 - seconds(tally.suspected) / observed : 1,
+            observed: observed
+        )
     }
 
     /// Evaluates one detector on several traces and summarises each threshold across them.

@@ -22,6 +22,9 @@ public struct HeartbeatConfig: Sendable, Equatable {
     public var acceptablePause: Duration
     /// How long after a (re)start the first heartbeat may take before silence counts.
     public var firstHeartbeatGrace: Duration
+    /// Detection by quality of service (`loss` only): when set, the judge derives `suspect` and `convict` from the
+    /// link it observes and these two are only the starting point.
+    public var qos: HeartbeatQoS?
     /// File holding the target's HMAC-SHA256 key (hex, at least 32 bytes), mode 0600; `nil` when the target only
     /// uses its notify socket.
     public var keyFile: String?
@@ -35,7 +38,8 @@ public struct HeartbeatConfig: Sendable, Equatable {
         minStandardDeviation: Duration? = nil,
         acceptablePause: Duration? = nil,
         firstHeartbeatGrace: Duration? = nil,
-        keyFile: String? = nil
+        keyFile: String? = nil,
+        qos: HeartbeatQoS? = nil
     ) {
         self.interval = interval
         self.detector = detector
@@ -47,6 +51,7 @@ public struct HeartbeatConfig: Sendable, Equatable {
         self.acceptablePause = acceptablePause ?? (detector == .phi ? interval : .zero)
         self.firstHeartbeatGrace = firstHeartbeatGrace ?? interval * 10
         self.keyFile = keyFile
+        self.qos = qos
     }
 }
 
@@ -58,6 +63,10 @@ public enum HeartbeatDetectorKind: String, Sendable, Equatable, CaseIterable {
     case chen
     /// φ-accrual (Hayashibara et al. 2004) over a sliding window of inter-arrival times.
     case phi
+    /// Loss-aware: from the sequence numbers, the observed burst-length distribution and delay tail; the level is
+    /// −log₁₀ P(a live sender leaves this silence), so a threshold of L is a false conviction about once in 10^L
+    /// heartbeats (`LossBurstModel`).
+    case loss
 
     /// Default `suspect` threshold, in the detector's own level: a warning about twice an hour under the evaluation's
     /// conditions, not every few seconds.
@@ -66,6 +75,7 @@ public enum HeartbeatDetectorKind: String, Sendable, Equatable, CaseIterable {
         case .fixed: 3
         case .chen: 2
         case .phi: 8
+        case .loss: 5
         }
     }
 
@@ -76,6 +86,7 @@ public enum HeartbeatDetectorKind: String, Sendable, Equatable, CaseIterable {
         case .fixed: 4
         case .chen: 3
         case .phi: 16
+        case .loss: 8
         }
     }
 }

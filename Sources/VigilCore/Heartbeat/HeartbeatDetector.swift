@@ -1,7 +1,8 @@
 /// One target's heartbeat failure detector: arrivals go in, a suspicion level that grows with silence comes out.
 ///
 /// The level is what `HeartbeatConfig` describes: φ for `phi`, silence in intervals for `fixed`, and for `chen` how
-/// far past Chen's expected arrival the silence has gone, in intervals. It only grows while no heartbeat arrives, so
+/// far past Chen's expected arrival the silence has gone, in intervals; for `loss` it is −log₁₀ of the probability
+/// that a live sender, on the link observed so far, leaves a silence this long (`LossBurstModel`). It only grows while no heartbeat arrives, so
 /// the engine arms one timer at `instant(whenLevelReaches:)` instead of polling.
 ///
 /// Before the first heartbeat every kind answers `max(0, (now − start − firstHeartbeatGrace) / interval)`: a target
@@ -25,6 +26,7 @@ public struct HeartbeatDetector: Sendable {
     private var backlogUntil: MonotonicInstant?
     private var intervals: SlidingWindow
     private var chen: ChenEstimator
+    private var lossModel: LossBurstModel
     private let armedAt: MonotonicInstant
     /// The nominal interval in nanoseconds, as a `Double` for the level arithmetic.
     private let interval: Double
@@ -42,6 +44,22 @@ public struct HeartbeatDetector: Sendable {
         self.interval = Double(intervalNanoseconds)
         self.intervals = SlidingWindow(capacity: config.window)
         self.chen = ChenEstimator(window: config.window)
+        self.lossModel = LossBurstModel(
+            interval: Double(intervalNanoseconds),
+            floor: Double(config.minStandardDeviation.nanoseconds),
+            window: config.window
+        )
+    }
+
+    /// A fresh detector armed at `start` (no arrival, first-heartbeat grace again) that keeps what a `loss` detector
+    /// learnt about the link: the target restarted, its network did not.
+    public func rearmed(at start: MonotonicInstant) -> HeartbeatDetector {
+        var fresh = HeartbeatDetector(config: config, start: start)
+        if config.detector == .loss {
+            fresh.lossModel = lossModel
+            fresh.lossModel.forgetPosition()
+        }
+        return fresh
     }
 
     /// New `suspect` and `convict` thresholds: the level does not depend on them, so the history stays as it is.
@@ -61,9 +79,16 @@ public struct HeartbeatDetector: Sendable {
     }
 
     /// Records a heartbeat that arrived at `time`.
-    public mutating func heartbeat(at time: MonotonicInstant) {
+    /// - Parameters:
+    ///   - time: when it was received.
+    ///   - sequence: its sequence number from the wire, when it has one; the `loss` detector counts the heartbeats
+    ///     lost before it from the gap, and infers them from the time since the previous one otherwise.
+    public mutating func heartbeat(at time: MonotonicInstant, sequence: UInt64? = nil) {
         guard time >= armedAt, lastArrival.map({ time >= $0 }) ?? true else { return }
         let fresh = backlogUntil.map { time > $0 } ?? true
+        if config.detector == .loss {
+            lossModel.record(arrival: time.nanoseconds, sequence: sequence, sample: fresh)
+        }
         if fresh {
             if let lastArrival {
                 intervals.append((time - lastArrival).nanoseconds)
@@ -106,7 +131,30 @@ public struct HeartbeatDetector: Sendable {
         case .phi:
             let (mean, deviation) = phiParameters
             return -HeartbeatMath.logNormalTail((silence - mean) / deviation) / HeartbeatMath.ln10
+        case .loss:
+            return -lossModel.logSurvival(silence: silence) / HeartbeatMath.ln10
         }
+    }
+
+    /// The `loss` detector's view of the link: the sender's observed period, bursts per arrival and their mean
+    /// length (what `HeartbeatQoS` derives thresholds from).
+    public var link: HeartbeatLink {
+        HeartbeatLink(
+            period: .nanoseconds(Int64(lossModel.period.rounded())),
+            burstRate: lossModel.burstRate,
+            meanBurstLength: lossModel.meanBurstLength,
+            samples: lossModel.samples
+        )
+    }
+
+    /// The level after `silence` counted from where silence now starts (the latest arrival, or an excused stall).
+    public func level(afterSilence silence: Duration) -> Double {
+        level(at: silenceOrigin + silence)
+    }
+
+    /// The silence, counted as in `level(afterSilence:)`, after which the level reaches `threshold`; nil if never.
+    public func silence(whenLevelReaches threshold: Double) -> Duration? {
+        instant(whenLevelReaches: threshold).map { $0 - silenceOrigin }
     }
 
     /// The first instant, with no further arrivals, at which `level(at:)` reaches `threshold`: the level there is
@@ -126,6 +174,10 @@ public struct HeartbeatDetector: Sendable {
                 let (mean, deviation) = phiParameters
                 let z = HeartbeatMath.normalTailQuantile(logTail: -threshold * HeartbeatMath.ln10)
                 silence = mean + z * deviation
+            case .loss:
+                // No closed form: start from the silence of a burst as long as the threshold in decades, and let
+                // `settle` search from there.
+                silence = interval * (1 + max(0, threshold))
             }
         }
         // Beyond about 290 years, a nanosecond count no longer fits: never.

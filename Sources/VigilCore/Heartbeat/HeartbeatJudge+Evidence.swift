@@ -6,12 +6,12 @@ extension HeartbeatJudge {
             "LEVEL": LevelText.format(level),
             "DETECTOR": config.detector.rawValue,
             "ARRIVALS": String(detector.arrivals),
-            "CONVICT": LevelText.format(config.convict),
+            "CONVICT": LevelText.format(convict),
         ]
         if let last = detector.lastArrival {
             figures["SILENCE_USEC"] = String((now - last).microseconds)
         }
-        let summary = "heartbeat: \(levelDetail(at: now)) (convict at \(LevelText.format(config.convict)))"
+        let summary = "heartbeat: \(levelDetail(at: now)) (convict at \(LevelText.format(convict)))"
         return Evidence(.heartbeat, summary, figures: figures)
     }
 

@@ -1,7 +1,8 @@
 /// A recorded or generated run of heartbeats as the receiver saw them: arrival times on its monotonic clock, in
 /// seconds, with the sender's nominal interval and, when the sender crashed, when.
 ///
-/// The text form (`docs/heartbeat-trace.md`) is one arrival per line under an `arrival_s` header, with optional
+/// The text form (`docs/heartbeat-trace.md`) is one arrival per line under an `arrival_s` header (optionally
+/// `arrival_s,sequence`, each line then also carrying the heartbeat's sequence number), with optional
 /// `# interval=0.1`, `# crash=612.5` and `# start=0` comment lines.
 public struct HeartbeatTrace: Sendable, Equatable {
     /// The sender's nominal interval, in seconds.
@@ -12,12 +13,22 @@ public struct HeartbeatTrace: Sendable, Equatable {
     public var crash: Double?
     /// When the detector was armed: the target's start.
     public var start: Double
+    /// The sequence number of each arrival (same count as `arrivals`), when known: what the loss detector learns
+    /// bursts from. Without them it infers each heartbeat's slot from its arrival time.
+    public var sequences: [UInt64]?
 
-    public init(interval: Double, arrivals: [Double], crash: Double? = nil, start: Double = 0) {
+    public init(
+        interval: Double,
+        arrivals: [Double],
+        crash: Double? = nil,
+        start: Double = 0,
+        sequences: [UInt64]? = nil
+    ) {
         self.interval = interval
         self.arrivals = arrivals
         self.crash = crash
         self.start = start
+        self.sequences = sequences.flatMap { $0.count == arrivals.count ? $0 : nil }
     }
 
     /// The end of the time in which the sender was up: the crash, or the last arrival.
@@ -35,10 +46,17 @@ public struct HeartbeatTrace: Sendable, Equatable {
         var crash: Double?
         var start = 0.0
         var arrivals: [Double] = []
+        var sequenceColumn: Int?
+        var sequences: [UInt64] = []
         for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = rawLine.trimmingWhitespace
             let lineNumber = number + 1
-            if line.isEmpty || line == "arrival_s" { continue }
+            if line.isEmpty { continue }
+            if line.hasPrefix("arrival_s") {
+                let columns = line.split(separator: ",").map { Substring($0).trimmingWhitespace }
+                sequenceColumn = columns.firstIndex(of: "sequence")
+                continue
+            }
             if line.hasPrefix("#") {
                 let body = line.dropFirst().trimmingWhitespace
                 guard let equals = body.firstIndex(of: "=") else { continue }
@@ -55,7 +73,16 @@ public struct HeartbeatTrace: Sendable, Equatable {
                 }
                 continue
             }
-            let field = line.split(separator: ",", maxSplits: 1).first.map { Substring($0).trimmingWhitespace } ?? ""
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map {
+                Substring($0).trimmingWhitespace
+            }
+            let field = fields.first ?? ""
+            if let sequenceColumn {
+                guard sequenceColumn < fields.count, let sequence = UInt64(fields[sequenceColumn]) else {
+                    throw HeartbeatTraceError(line: lineNumber, message: "no sequence number: \(line)")
+                }
+                sequences.append(sequence)
+            }
             guard let arrival = Double(field), arrival.isFinite else {
                 throw HeartbeatTraceError(line: lineNumber, message: "not an arrival time in seconds: \(line)")
             }
@@ -70,7 +97,13 @@ public struct HeartbeatTrace: Sendable, Equatable {
         guard let interval, interval > 0 else {
             throw HeartbeatTraceError(line: 0, message: "no interval: add a '# interval=SECONDS' line or pass one")
         }
-        self.init(interval: interval, arrivals: arrivals, crash: crash, start: start)
+        self.init(
+            interval: interval,
+            arrivals: arrivals,
+            crash: crash,
+            start: start,
+            sequences: sequenceColumn == nil ? nil : sequences
+        )
     }
 
     /// The text form, which `init(parsing:)` reads back.
@@ -82,8 +115,13 @@ public struct HeartbeatTrace: Sendable, Equatable {
         if start != 0 {
             lines.append("# start=\(start)")
         }
-        lines.append("arrival_s")
-        lines.append(contentsOf: arrivals.map { String($0) })
+        if let sequences {
+            lines.append("arrival_s,sequence")
+            lines.append(contentsOf: zip(arrivals, sequences).map { "\($0),\($1)" })
+        } else {
+            lines.append("arrival_s")
+            lines.append(contentsOf: arrivals.map { String($0) })
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -4,7 +4,12 @@
 /// The sender means to send at `interval`, `2·interval`, … Each heartbeat is sent unless the sender is paused or has
 /// crashed, is lost with the configured probabilities, and otherwise arrives at its send time plus a delay: Gaussian
 /// jitter (N(0, σ), so arrivals stay centred on the schedule and inter-arrival times have deviation σ·√2) plus an
-/// optional heavy-tailed extra delay. Arrivals are sorted, as a receiver sees them.
+/// optional heavy-tailed extra delay and rare delay spikes. A drifting link scales jitter and loss slowly up and
+/// down over the trace. Arrivals are sorted, as a receiver sees them; each carries the sequence number the sender
+/// gave it (its count of sent heartbeats), as the wire format does.
+///
+/// Spikes and drift draw from a second random stream, so traces made without them are the same as before they
+/// existed.
 ///
 /// A clock step of the sender changes the timestamps it writes into its heartbeats, never when they arrive: the
 /// detectors judge local arrival times on vigild's monotonic clock, so a step is invisible to them. The generator
@@ -32,6 +37,41 @@ public struct HeartbeatTraceGenerator: Sendable {
             self.leaveBad = leaveBad
             self.lossInGood = lossInGood
             self.lossInBad = lossInBad
+        }
+    }
+
+    /// Rare delay spikes: with `probability` per heartbeat, an extra delay uniform in `minimum...maximum` seconds
+    /// (a relay's queue filling, a route flap, a host busy for a moment).
+    public struct DelaySpikes: Sendable, Equatable {
+        public var probability: Double
+        public var minimum: Double
+        public var maximum: Double
+
+        public init(probability: Double, minimum: Double, maximum: Double) {
+            self.probability = probability
+            self.minimum = minimum
+            self.maximum = max(minimum, maximum)
+        }
+    }
+
+    /// A slowly changing link: jitter, spikes and every loss probability are multiplied by a factor that moves
+    /// linearly from 1 up to `peak` and back over each `period` seconds (a triangle wave), so the link is at its
+    /// best at 0, `period`, `2·period`, … and at its worst half-way between.
+    public struct Drift: Sendable, Equatable {
+        public var period: Double
+        public var peak: Double
+
+        public init(period: Double, peak: Double) {
+            self.period = period
+            self.peak = peak
+        }
+
+        /// The factor at `time`: 1 at the start of each period, `peak` half-way through.
+        public func factor(at time: Double) -> Double {
+            guard period > 0 else { return 1 }
+            let phase = time / period - (time / period).rounded(.down)
+            let triangle = phase < 0.5 ? 2 * phase : 2 * (1 - phase)
+            return 1 + (peak - 1) * triangle
         }
     }
 
@@ -64,6 +104,8 @@ public struct HeartbeatTraceGenerator: Sendable {
         public var sent: Double
         /// When vigild received it, on vigild's monotonic clock.
         public var arrival: Double
+        /// The sender's sequence number: 1 for the first heartbeat it sent, counting lost ones.
+        public var sequence: UInt64
     }
 
     public var interval: Double
@@ -75,6 +117,8 @@ public struct HeartbeatTraceGenerator: Sendable {
     /// Independent loss probability per heartbeat.
     public var loss: Double = 0
     public var burstLoss: BurstLoss?
+    public var delaySpikes: DelaySpikes?
+    public var drift: Drift?
     public var pauses: [Pause] = []
     public var clockSteps: [ClockStep] = []
     /// The sender sends nothing from here on.
@@ -89,29 +133,42 @@ public struct HeartbeatTraceGenerator: Sendable {
 
     /// The trace the receiver sees.
     public func trace() -> HeartbeatTrace {
-        HeartbeatTrace(interval: interval, arrivals: heartbeats().map(\.arrival), crash: crash)
+        let heartbeats = heartbeats()
+        return HeartbeatTrace(
+            interval: interval,
+            arrivals: heartbeats.map(\.arrival),
+            crash: crash,
+            sequences: heartbeats.map(\.sequence)
+        )
     }
 
     /// Every heartbeat that arrives, in arrival order.
     public func heartbeats() -> [Heartbeat] {
         var random = SplitMix64(seed: seed)
+        var extra = SplitMix64(seed: seed ^ 0x9E37_79B9_7F4A_7C15)
         var bad = false
         var result: [Heartbeat] = []
         let end = min(duration, crash ?? duration)
-        for sent in sendTimes(until: end) {
+        for (index, sent) in sendTimes(until: end).enumerated() {
             // Every random draw happens for every heartbeat, so one option does not shift another's randomness.
             let independent = random.nextUnit()
             let burst = random.nextUnit()
             let transition = random.nextUnit()
             let gaussian = Self.gaussian(&random)
             let tail = random.nextUnit()
-            var lost = independent < loss
+            let spike = extra.nextUnit()
+            let spikeLength = extra.nextUnit()
+            let scale = drift?.factor(at: sent) ?? 1
+            var lost = independent < loss * scale
             if let burstLoss {
-                lost = lost || burst < (bad ? burstLoss.lossInBad : burstLoss.lossInGood)
-                bad = bad ? transition >= burstLoss.leaveBad : transition < burstLoss.enterBad
+                lost = lost || burst < min(1, (bad ? burstLoss.lossInBad : burstLoss.lossInGood * scale))
+                bad = bad ? transition >= burstLoss.leaveBad : transition < burstLoss.enterBad * scale
             }
             guard !lost else { continue }
-            var delay = gaussian * jitter
+            var delay = gaussian * jitter * scale
+            if let delaySpikes, spike < delaySpikes.probability * scale {
+                delay += delaySpikes.minimum + (delaySpikes.maximum - delaySpikes.minimum) * spikeLength
+            }
             switch heavyTail {
             case .pareto(let scale, let shape):
                 // Inverse CDF: scale·U^(−1/shape), with U in (0, 1].
@@ -122,7 +179,7 @@ public struct HeartbeatTraceGenerator: Sendable {
                 break
             }
             let stamp = sent + clockSteps.filter { sent >= $0.at }.reduce(0) { $0 + $1.by }
-            result.append(Heartbeat(sent: stamp, arrival: max(0, sent + delay)))
+            result.append(Heartbeat(sent: stamp, arrival: max(0, sent + delay), sequence: UInt64(index + 1)))
         }
         result.sort { $0.arrival < $1.arrival }
         return result

@@ -216,8 +216,8 @@ final class ControlService {
             heartbeat = HeartbeatStatus(
                 detector: judge.config.detector.rawValue,
                 level: detector.level(at: now),
-                suspect: judge.config.suspect,
-                convict: judge.config.convict,
+                suspect: judge.suspect,
+                convict: judge.convict,
                 arrivals: detector.arrivals,
                 meanInterArrivalSeconds: detector.meanInterArrival.map(seconds),
                 standardDeviationSeconds: detector.standardDeviation.map(seconds),

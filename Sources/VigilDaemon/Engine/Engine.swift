@@ -133,8 +133,8 @@ public final class Engine: @unchecked Sendable {
             health.filesChanged(changes)
         case .pressureTriggered(let fired):
             health.pressureTriggered(fired)
-        case .heartbeat(let target, let time):
-            heartbeats.arrived(target: target, at: time)
+        case .heartbeat(let target, let time, let sequence):
+            heartbeats.arrived(target: target, at: time, sequence: sequence)
             return
         case .heartbeatDrops(let drops):
             heartbeats.report(drops)

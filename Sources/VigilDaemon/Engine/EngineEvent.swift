@@ -29,8 +29,8 @@ enum EngineEvent {
     case cgroupFilesChanged([(watch: Int32, change: InotifyWatcher.Change)])
     /// PSI triggers fired.
     case pressureTriggered([(tag: Int64, gone: Bool)])
-    /// An authenticated heartbeat of a target arrived.
-    case heartbeat(target: String, at: MonotonicInstant)
+    /// An authenticated heartbeat of a target arrived, with its wire sequence number.
+    case heartbeat(target: String, at: MonotonicInstant, sequence: UInt64?)
     /// Heartbeat datagrams were dropped, by reason, since the last report.
     case heartbeatDrops([HeartbeatDropReason: Int])
     /// vigild's own liveness tick.

@@ -37,8 +37,8 @@ final class HeartbeatService {
         }
         do {
             let made = try HeartbeatIngress(endpoints: endpoints, keys: keys(), queue: engine.queue) {
-                [unowned engine] target, _, receivedAt in
-                engine.handle(.heartbeat(target: target, at: receivedAt))
+                [unowned engine] target, packet, receivedAt in
+                engine.handle(.heartbeat(target: target, at: receivedAt, sequence: packet.sequence))
             } onDrops: { [unowned engine] drops in
                 engine.handle(.heartbeatDrops(drops))
             }
@@ -71,9 +71,9 @@ final class HeartbeatService {
         ingress.value?.dropped ?? [:]
     }
 
-    /// A heartbeat of `target` was received at `time`.
-    func arrived(target: String, at time: MonotonicInstant) {
-        engine.targets[target]?.heartbeatArrived(at: time)
+    /// A heartbeat of `target` was received at `time`, with its sequence number when the wire carried one.
+    func arrived(target: String, at time: MonotonicInstant, sequence: UInt64?) {
+        engine.targets[target]?.heartbeatArrived(at: time, sequence: sequence)
     }
 
     /// Heartbeats and notify datagrams that wait unread must count before silence is judged.

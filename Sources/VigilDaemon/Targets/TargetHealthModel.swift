@@ -10,6 +10,8 @@ struct TargetHealthModel {
     var heartbeatConfig: HeartbeatConfig?
     /// Judges the current instance's heartbeats; `nil` while none runs.
     var judge: HeartbeatJudge?
+    /// The judge of the last instance, kept while none runs so the next one starts from what it learnt.
+    var lastJudge: HeartbeatJudge?
     /// When the heartbeat timer is due; compared with when it fires, to notice that vigild itself was stalled.
     var heartbeatDeadline: MonotonicInstant?
 
@@ -23,8 +25,14 @@ struct TargetHealthModel {
         detectors = config.checks.map(CheckDetector.init)
     }
 
-    /// A new instance gets a fresh judge; when none runs, there is none.
+    /// A new instance gets a fresh judge (a `loss` detector keeps what it learnt about the link from the previous
+    /// one: a restarted process is still behind the same network); when none runs, there is none.
     mutating func instanceChanged(running: Bool, at now: MonotonicInstant) {
-        judge = running ? heartbeatConfig.map { HeartbeatJudge(config: $0, start: now) } : nil
+        if running, let config = heartbeatConfig {
+            judge = HeartbeatJudge(config: config, start: now, previous: judge ?? lastJudge)
+        } else {
+            lastJudge = judge ?? lastJudge
+            judge = nil
+        }
     }
 }

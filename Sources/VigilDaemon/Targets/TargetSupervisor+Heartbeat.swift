@@ -14,12 +14,17 @@ extension TargetSupervisor {
         }
     }
 
-    /// A heartbeat arrived at `time`.
-    func heartbeatArrived(at time: MonotonicInstant) {
+    /// A heartbeat arrived at `time`, with its wire sequence number if it had one (the `loss` detector learns the
+    /// link's bursts from the gaps). With `detect_within`, a change in whether the link can meet it is an event.
+    func heartbeatArrived(at time: MonotonicInstant, sequence: UInt64? = nil) {
         guard var judge = healthModel.judge else { return }
-        let transitions = judge.heartbeat(at: time)
+        let transitions = judge.heartbeat(at: time, sequence: sequence)
+        let qosChange = judge.reviewQoS(at: time)
         healthModel.judge = judge
         act(on: transitions)
+        if let qosChange {
+            engine.events.record(qosChange.event(target: name))
+        }
         armHeartbeat(now: time)
     }
 

@@ -79,4 +79,51 @@ import VigilCore
         let late = stepped.heartbeats().filter { $0.arrival > 31 }
         #expect(late.allSatisfy { $0.sent < 0 })
     }
+
+    @Test func sequenceNumbersCountLostHeartbeatsSoGapsAreExactlyTheBursts() {
+        var generator = generator(interval: 1, duration: 20_000)
+        generator.loss = 0
+        generator.jitter = 0
+        generator.burstLoss = .init(enterBad: 0.01, leaveBad: 0.25)
+        let heartbeats = generator.heartbeats()
+        for (previous, next) in zip(heartbeats, heartbeats.dropFirst()) {
+            #expect(next.sequence > previous.sequence)
+            #expect(abs((next.arrival - previous.arrival) - Double(next.sequence - previous.sequence)) < 1e-9)
+        }
+        #expect(generator.trace().sequences == heartbeats.map(\.sequence))
+    }
+
+    @Test func delaySpikesDelayTheConfiguredFractionByTheConfiguredAmount() {
+        var generator = generator(interval: 1, duration: 100_000)
+        generator.loss = 0
+        generator.jitter = 0
+        generator.delaySpikes = .init(probability: 0.01, minimum: 0.2, maximum: 0.4)
+        let delays = generator.heartbeats().map { $0.arrival - Double($0.sequence) }
+        let spiked = delays.filter { $0 > 1e-9 }
+        #expect(abs(Double(spiked.count) / Double(delays.count) - 0.01) < 0.002)
+        #expect(spiked.allSatisfy { $0 >= 0.2 - 1e-9 && $0 <= 0.4 + 1e-9 })
+    }
+
+    @Test func spikesAndDriftLeaveTheTraceOfTheSameSeedUnchangedWhenAbsent() {
+        var spiky = generator(seed: 3)
+        spiky.delaySpikes = .init(probability: 0, minimum: 0.1, maximum: 0.2)
+        spiky.drift = .init(period: 60, peak: 1)
+        #expect(spiky.trace() == generator(seed: 3).trace())
+    }
+
+    @Test func aDriftingLinkLosesMoreHalfWayThroughItsPeriodThanAtItsStart() {
+        var generator = generator(interval: 1, duration: 400_000)
+        generator.jitter = 0
+        generator.loss = 0.01
+        generator.drift = .init(period: 100_000, peak: 5)
+        let sequences = Set(generator.heartbeats().map(\.sequence))
+        func lossRate(_ range: ClosedRange<UInt64>) -> Double {
+            1 - Double(range.filter { sequences.contains($0) }.count) / Double(range.count)
+        }
+        // Around phase 0 the factor is near 1, around phase ½ near 5.
+        #expect(lossRate(1...5_000) < 0.015)
+        #expect(lossRate(48_000...52_000) > 0.04)
+        #expect(generator.drift!.factor(at: 50_000) == 5)
+        #expect(generator.drift!.factor(at: 100_000) == 1)
+    }
 }

@@ -21,4 +21,13 @@ import VigilCore
     @Test func requiresAnInterval() {
         #expect(throws: HeartbeatTraceError.self) { try HeartbeatTrace(parsing: "arrival_s\n1\n") }
     }
+
+    @Test func sequenceNumbersSurviveTheTextFormAndAMissingOneIsAnError() throws {
+        let trace = HeartbeatTrace(interval: 0.1, arrivals: [0.1, 0.42], crash: 1, sequences: [1, 4])
+        #expect(trace.text.contains("arrival_s,sequence\n0.1,1\n0.42,4\n"))
+        #expect(try HeartbeatTrace(parsing: trace.text) == trace)
+        #expect(throws: HeartbeatTraceError.self) {
+            try HeartbeatTrace(parsing: "arrival_s,sequence\n0.1,1\n0.2\n", interval: 0.1)
+        }
+    }
 }
