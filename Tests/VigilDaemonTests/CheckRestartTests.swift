@@ -32,6 +32,6 @@ import Glibc
         try await vigild.waitForEvent(.targetGaveUp, target: "bloat")
         let status = try ControlProbe.ask(vigild.controlSocket, ControlRequest(command: .status))
         let row = try #require(status.status?.targets.first { $0.name == "bloat" })
-        #expect(row.health == "failed" && row.evidence?.hasPrefix("gave up after") == true, "\(row)")
+        #expect(row.health == .failed && row.evidence?.hasPrefix("gave up after") == true, "\(row)")
     }
 }

@@ -32,7 +32,7 @@ import Glibc
         #expect(status.configFile == vigild.configPath)
         #expect(status.targets.map(\.name) == ["a", "b"])
         let a = try #require(status.targets.first)
-        #expect(a.state == "running" && a.health == "healthy" && a.kind == "process")
+        #expect(a.state == "running" && a.health == .healthy && a.kind == .process)
         #expect(a.pid == vigild.events(.targetStarted, target: "a").first?.pid)
         #expect(a.lastEvent?.event == "target-started")
         #expect(a.uptimeSeconds.map { $0 > 0 } == true)

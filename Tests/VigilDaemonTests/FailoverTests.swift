@@ -76,8 +76,8 @@ import Glibc
         try await Task.sleep(for: .milliseconds(300))
         let status = try ControlProbe.ask(vigild.controlSocket, ControlRequest(command: .status)).status
         #expect(status?.targets.first { $0.name == "web-a" }?.state == "stopped")
-        #expect(status?.targets.first { $0.name == "web-a" }?.role == "standby")
-        #expect(status?.targets.first { $0.name == "web-b" }?.role == "active")
+        #expect(status?.targets.first { $0.name == "web-a" }?.role == .standby)
+        #expect(status?.targets.first { $0.name == "web-b" }?.role == .active)
         let table = try ProcessProbe.run(
             VigildProcess.siblingExecutable("vigilctl"),
             ["status", "--socket", vigild.controlSocket]

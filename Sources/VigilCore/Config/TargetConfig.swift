@@ -107,7 +107,7 @@ public struct TargetConfig: Sendable, Equatable {
 }
 
 /// What sort of thing a target is.
-public enum TargetKind: String, Sendable, Equatable, CaseIterable {
+public enum TargetKind: String, Sendable, Equatable, Codable, CaseIterable {
     /// A program `vigild` spawns and supervises itself.
     case process
     /// Any cgroup: alive while it has processes; dead when it empties or its main process is OOM-killed.

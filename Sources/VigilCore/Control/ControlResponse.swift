@@ -82,11 +82,11 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
 /// One target's line in `vigilctl status`.
 public struct TargetStatus: Codable, Sendable, Equatable {
     public var name: String
-    public var kind: String
+    public var kind: TargetKind
     /// `running`, `starting`, `backoff`, `recovering`, `stopping`, `failed`, `exited`, `stopped`.
     public var state: String
-    /// `healthy`, `suspect`, `failed`, or `unknown` (nothing judges it beyond its exit).
-    public var health: String
+    /// The health verdict: `healthy`, `suspect`, `failed`, or `unknown` (nothing judges it now).
+    public var health: HealthWord
     /// Why, e.g. `phi=2.1 after 250ms of silence` or `gave up after 5 restarts within 1m`.
     public var evidence: String?
     public var pid: Int32?
@@ -101,13 +101,13 @@ public struct TargetStatus: Codable, Sendable, Equatable {
     /// Heartbeat figures, when the target sends heartbeats.
     public var heartbeat: HeartbeatStatus?
     /// For a target of a service with standbys: `active` (the instance serving) or `standby`.
-    public var role: String?
+    public var role: ServiceRole?
 
     public init(
         name: String,
-        kind: String,
+        kind: TargetKind,
         state: String,
-        health: String,
+        health: HealthWord,
         evidence: String? = nil,
         pid: Int32? = nil,
         restarts: Int = 0,
@@ -116,7 +116,7 @@ public struct TargetStatus: Codable, Sendable, Equatable {
         notifyStatus: String? = nil,
         lastEvent: EventRecord? = nil,
         heartbeat: HeartbeatStatus? = nil,
-        role: String? = nil
+        role: ServiceRole? = nil
     ) {
         self.name = name
         self.kind = kind

@@ -3,7 +3,7 @@ extension TargetStatus {
     ///
     /// `unknown` health counts as up: it means nothing judges the target beyond its exit, and it is running.
     public var isUp: Bool {
-        state == "running" && (health == "healthy" || health == "unknown")
+        state == "running" && (health == .healthy || health == .unknown)
     }
 }
 

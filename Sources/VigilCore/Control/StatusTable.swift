@@ -62,14 +62,14 @@ public enum StatusTable {
 
     static func cells(_ target: TargetStatus, hostMaintenance: Bool, options: ControlRenderOptions) -> [Cell] {
         let maintenance = target.maintenance || hostMaintenance
-        var state = target.role.map { "\(target.state) (\($0))" } ?? target.state
+        var state = target.role.map { "\(target.state) (\($0.rawValue))" } ?? target.state
         if maintenance {
             state += " (maintenance)"
         }
-        let health = target.evidence.map { "\(target.health): \($0)" } ?? target.health
+        let health = target.evidence.map { "\(target.health.rawValue): \($0)" } ?? target.health.rawValue
         return [
             Cell(target.name, nil),
-            Cell(target.kind, nil),
+            Cell(target.kind.rawValue, nil),
             Cell(state, TerminalStyle.forState(target.state, maintenance: maintenance)),
             Cell(health, TerminalStyle.forHealth(target.health)),
             Cell(target.pid.map(String.init) ?? "-", nil),

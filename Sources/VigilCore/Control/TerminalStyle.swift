@@ -37,12 +37,12 @@ public enum TerminalStyle: String, Sendable, CaseIterable {
     }
 
     /// A health verdict: healthy green, suspect yellow, failed red, unknown plain.
-    public static func forHealth(_ health: String) -> TerminalStyle? {
+    public static func forHealth(_ health: HealthWord) -> TerminalStyle? {
         switch health {
-        case "healthy": .green
-        case "suspect": .yellow
-        case "failed": .red
-        default: nil
+        case .healthy: .green
+        case .suspect: .yellow
+        case .failed: .red
+        case .unknown: nil
         }
     }
 

@@ -30,3 +30,8 @@ public enum Health: Sendable, Equatable, Hashable {
 public enum HealthWord: String, Sendable, Equatable, Codable, CaseIterable {
     case healthy, suspect, failed, unknown
 }
+
+/// A member's role in a service with standbys, as `vigilctl status` shows it: the instance serving, or one waiting.
+public enum ServiceRole: String, Sendable, Equatable, Codable, CaseIterable {
+    case active, standby
+}

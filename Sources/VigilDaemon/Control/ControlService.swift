@@ -230,9 +230,9 @@ final class ControlService {
         }
         return TargetStatus(
             name: supervisor.name,
-            kind: supervisor.config.kind.rawValue,
+            kind: supervisor.config.kind,
             state: machine.state.word,
-            health: (health?.word ?? .unknown).rawValue,
+            health: health?.word ?? .unknown,
             evidence: evidence,
             pid: machine.state.pid.flatMap { $0 > 0 ? $0 : nil },
             restarts: machine.restarts,

@@ -93,9 +93,9 @@ final class RecoveryCoordinator {
     }
 
     /// `active` or `standby` for a member of a service with standbys.
-    func role(of name: String) -> String? {
+    func role(of name: String) -> ServiceRole? {
         guard let service = service(of: name), !service.config.standbys.isEmpty else { return nil }
-        return service.roles.active == name ? "active" : "standby"
+        return service.roles.active == name ? .active : .standby
     }
 
     /// Why an operator may not start `name` by hand: it is a standby while its service's active instance runs

@@ -26,27 +26,27 @@ enum ControlFixtures {
         targets: [
             TargetStatus(
                 name: "web",
-                kind: "process",
+                kind: .process,
                 state: "running",
-                health: "healthy",
+                health: .healthy,
                 pid: 913,
                 uptimeSeconds: 312.7,
                 lastEvent: event("target-started", target: "web", secondsAgo: 312)
             ),
             TargetStatus(
                 name: "api",
-                kind: "process",
+                kind: .process,
                 state: "backoff",
-                health: "suspect",
+                health: .suspect,
                 evidence: "phi=9.2, 2s silent",
                 restarts: 2,
                 lastEvent: event("target-exited", target: "api", secondsAgo: 4, priority: 4)
             ),
             TargetStatus(
                 name: "db",
-                kind: "vm",
+                kind: .vm,
                 state: "failed",
-                health: "failed",
+                health: .failed,
                 evidence: "5 restarts in 1m",
                 restarts: 5
             ),

@@ -63,10 +63,10 @@ import VigilCore
         var status = ControlFixtures.status
         #expect(!status.allTargetsUp)
         status.targets = [
-            status.targets[0], TargetStatus(name: "cron", kind: "process", state: "running", health: "unknown"),
+            status.targets[0], TargetStatus(name: "cron", kind: .process, state: "running", health: .unknown),
         ]
         #expect(status.allTargetsUp)
-        status.targets[0].health = "suspect"
+        status.targets[0].health = .suspect
         #expect(!status.allTargetsUp)
     }
 

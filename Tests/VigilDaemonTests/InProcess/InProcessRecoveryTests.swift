@@ -54,7 +54,7 @@ import VigilLinux
         let completed = harness.events(.failoverCompleted, target: "web-a")
         #expect(completed.count == 1 && completed[0].message.contains("from web-a to web-b"), "\(completed)")
         #expect(harness.world.running.keys.sorted() == ["web-b"], "never two actives")
-        #expect(harness.onQueue { $0.recovery.role(of: "web-b") } == "active")
+        #expect(harness.onQueue { $0.recovery.role(of: "web-b") } == .active)
 
         // web-b fails inside the failover's window: the last step fences it and the service is left down.
         harness.advance(.seconds(1))
@@ -70,7 +70,7 @@ import VigilLinux
         #expect(harness.world.running.isEmpty)
         harness.advance(.seconds(60))
         #expect(harness.world.started["web-a"]?.count == 2 && harness.world.started["web-b"]?.count == 1)
-        #expect(harness.status().targets.first { $0.name == "web-a" }?.health == "unknown")
+        #expect(harness.status().targets.first { $0.name == "web-a" }?.health == .unknown)
     }
 
     @Test func aStepThatHoldsItsWindowIsVerifiedAndTheLadderWaitsAtItsNextStep() throws {
@@ -83,7 +83,7 @@ import VigilLinux
         #expect(harness.events(.recoveryVerified, target: "web-a").count == 1)
         #expect(harness.onQueue { $0.recovery.services["web-a"]?.ladder.position } == 1)
         #expect(harness.world.started["web-a"]?.count == 2)
-        #expect(harness.status().targets.first { $0.name == "web-a" }?.health == "healthy")
+        #expect(harness.status().targets.first { $0.name == "web-a" }?.health == .healthy)
     }
 
     @Test(arguments: [
@@ -115,7 +115,7 @@ import VigilLinux
         #expect(harness.world.started["web-a"] == nil, "the primary of a failover under way is never started again")
         #expect(harness.world.started["web-b"]?.count == 1, "promoted once")
         #expect(harness.events(.failoverCompleted, target: "web-a").count == 1)
-        #expect(harness.onQueue { $0.recovery.role(of: "web-b") } == "active")
+        #expect(harness.onQueue { $0.recovery.role(of: "web-b") } == .active)
         let resumed = harness.events(.failoverProgress, target: "web-a").map(\.message)
         #expect(resumed.contains { $0.contains("resuming") }, "\(resumed)")
 

@@ -19,13 +19,13 @@ extension SystemIntegrationTests {
             targets: [
                 TargetStatus(
                     name: "web",
-                    kind: "process",
+                    kind: .process,
                     state: "running",
-                    health: "healthy",
+                    health: .healthy,
                     pid: 913,
                     uptimeSeconds: 312
                 ),
-                TargetStatus(name: "db", kind: "process", state: "failed", health: "failed", restarts: 5),
+                TargetStatus(name: "db", kind: .process, state: "failed", health: .failed, restarts: 5),
             ]
         )
 
