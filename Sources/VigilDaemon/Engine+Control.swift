@@ -8,9 +8,6 @@ import Glibc
 #endif
 
 extension Engine {
-    /// How many events the control socket can replay (`vigilctl events`); the journal keeps the rest.
-    static let historyLimit = 1_000
-
     /// Records an event: the journal entry, the history `vigilctl events` reads, and every follower.
     func record(_ event: Event) {
         stateDirty = true
@@ -30,9 +27,6 @@ extension Engine {
             fields: fields
         )
         history.append(record)
-        if history.count > Self.historyLimit {
-            history.removeFirst(history.count - Self.historyLimit)
-        }
         if let target = event.target {
             lastEvents[target] = record
         }
@@ -88,7 +82,7 @@ extension Engine {
             let now = MonotonicClock.now().microseconds
             let started = startedAt.microseconds
             let from = request.sinceSeconds.map { max(started, now - Int64($0 * 1e6)) } ?? started
-            let report = ReliabilityReport.compute(events: history, targets: order, from: from, now: now)
+            let report = ReliabilityReport.compute(events: Array(history), targets: order, from: from, now: now)
             connection.send(ControlResponse(ok: true, report: report, reportWindowSeconds: Double(now - from) / 1e6))
         case .failover:
             guard let name = request.target, targets[name] != nil else {

@@ -48,8 +48,8 @@ public final class Engine: @unchecked Sendable {
     var reloadsOK = 0
     var reloadsRejected = 0
     let startedAtRealtime = Double(RealtimeClock.nanoseconds()) / 1e9
-    /// Recent events for `vigilctl events`, oldest first.
-    var history: [EventRecord] = []
+    /// Recent events for `vigilctl events`, oldest first, bounded by count and bytes (`EventHistory`).
+    var history = EventHistory()
     /// The last event of each target, for `vigilctl status`.
     var lastEvents: [String: EventRecord] = [:]
     /// Connections following the event stream, with the target they follow (`nil`: all).
