@@ -7,8 +7,8 @@ struct Report: ParsableCommand {
         commandName: "report",
         abstract: "Reliability figures per target: failures, detection rate, MTTD, MTTR, availability.",
         discussion: """
-            Computed by vigild from its recent event history (the last 1000 events; the journal keeps the rest) \
-            over the window asked for, or since vigild started.
+            Computed by vigild from its recent event history (the last 1000 events, fewer if they hold more than \
+            1 MiB; the journal keeps the rest) over the window asked for, or since vigild started.
             """
     )
 

@@ -70,7 +70,7 @@ final class ControlService {
             let started = engine.settings.startedAt.microseconds
             let from = ReliabilityReport.windowStart(sinceSeconds: request.sinceSeconds, started: started, now: now)
             let report = ReliabilityReport.compute(
-                events: engine.events.history,
+                events: Array(engine.events.history),
                 targets: engine.targets.order,
                 from: from,
                 now: now

@@ -6,10 +6,9 @@ import VigilLinux
 /// Confined to the engine queue.
 final class EventBus {
     unowned let engine: Engine
-    /// How many events the control socket can replay (`vigilctl events`); the journal keeps the rest.
-    static let historyLimit = 1_000
-    /// Recent events, oldest first.
-    private(set) var history: [EventRecord] = []
+    /// Recent events for `vigilctl events`, oldest first, bounded by count and bytes (`EventHistory`); the journal
+    /// keeps the rest.
+    private(set) var history = EventHistory()
     /// The last event of each target, for `vigilctl status`.
     private(set) var lastEvents: [String: EventRecord] = [:]
     /// Connections following the event stream, with the target they follow (`nil`: all).
@@ -38,9 +37,6 @@ final class EventBus {
             fields: fields
         )
         history.append(record)
-        if history.count > Self.historyLimit {
-            history.removeFirst(history.count - Self.historyLimit)
-        }
         if let target = event.target {
             lastEvents[target] = record
         }
