@@ -108,6 +108,24 @@ final class CgroupWatch {
         return (try? reader.memoryOOMControl())??.oomKills
     }
 
+    /// Records new OOM kills in the cgroup (`cgroup-oom-kill`), if there are any since the last look.
+    /// - Returns: whether there were.
+    func reportOOMKills(now: MonotonicInstant) -> Bool {
+        guard let count = readOOMKills(), count > oomKills else { return false }
+        let before = oomKills
+        oomKills = count
+        engine.events.record(
+            Event(
+                kind: .cgroupOOMKill,
+                target: owner,
+                message: "\(owner): the kernel OOM-killed \(count - before) process(es) in cgroup \(path)",
+                fields: ["CGROUP": path, "OOM_KILLS": String(count), "OOM_KILLS_BEFORE": String(before)],
+                time: now
+            )
+        )
+        return true
+    }
+
     /// Whether the cgroup has processes: `populated` in v2's `cgroup.events`, else a non-empty `cgroup.procs`.
     func readPopulated() -> Bool {
         if directories.unified != nil {

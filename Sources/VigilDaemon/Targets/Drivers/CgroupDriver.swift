@@ -231,18 +231,7 @@ final class CgroupDriver: TargetDriver {
 
     /// Reports new OOM kills; if the main process is among the dead, the instance is over.
     private func checkOOMKills(now: MonotonicInstant) {
-        guard let watched, let count = watched.readOOMKills(), count > watched.oomKills else { return }
-        let before = watched.oomKills
-        watched.oomKills = count
-        engine.events.record(
-            Event(
-                kind: .cgroupOOMKill,
-                target: name,
-                message: "\(name): the kernel OOM-killed \(count - before) process(es) in cgroup \(watched.path)",
-                fields: ["CGROUP": watched.path, "OOM_KILLS": String(count), "OOM_KILLS_BEFORE": String(before)],
-                time: now
-            )
-        )
+        guard let watched, watched.reportOOMKills(now: now) else { return }
         if watched.instancePID != nil, watched.mainPID == nil, watched.pendingCause == nil {
             end(cause: "main process OOM-killed", now: now)
         }

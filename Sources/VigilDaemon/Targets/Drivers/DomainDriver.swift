@@ -82,8 +82,17 @@ final class DomainDriver: TargetDriver {
         operation = startThrough(actuator)
     }
 
+    /// The scope's `memory.events` or `cgroup.events` changed: an OOM kill in the emulator's scope is reported (libvirt
+    /// says whether the domain lives).
+    func fileChanged(watch: Int32, now: MonotonicInstant) {
+        guard let scope, watch == scope.memoryEventsWatch || watch == scope.eventsWatch else { return }
+        _ = scope.reportOOMKills(now: now)
+    }
+
     func handle(_ event: DriverEvent) {
         switch event {
+        case .oomSignalled:
+            _ = scope?.reportOOMKills(now: engine.now)
         case .started(let outcome):
             operation = nil
             let alreadyThere = outcome.report?.alreadyThere == true && !supervisor.machine.hasVerdict
