@@ -1,11 +1,13 @@
 import Dispatch
 import VigilCore
 
+@testable import VigilDaemon
+
 /// A scheduler whose clock moves only when told to: in-process engine tests advance it and the timers that fall due
 /// fire on the engine queue, in deadline order, at their deadlines.
 ///
 /// `@unchecked Sendable`: its state is guarded by `lock`; timers fire outside it.
-public final class ManualScheduler: EngineScheduler, @unchecked Sendable {
+final class ManualScheduler: EngineScheduler, @unchecked Sendable {
     private let lock = DispatchQueue(label: "vigil.manual-scheduler")
     private var current: MonotonicInstant
     private var entries: [Int: Entry] = [:]
@@ -20,7 +22,7 @@ public final class ManualScheduler: EngineScheduler, @unchecked Sendable {
     }
 
     /// - Parameter start: the clock's first reading.
-    public init(start: MonotonicInstant = MonotonicInstant(nanoseconds: 1_000_000_000)) {
+    init(start: MonotonicInstant = MonotonicInstant(nanoseconds: 1_000_000_000)) {
         current = start
     }
 
@@ -53,7 +55,7 @@ public final class ManualScheduler: EngineScheduler, @unchecked Sendable {
     }
 
     /// Moves the clock forward by `duration`, firing every timer that falls due on the way, each at its deadline.
-    public func advance(by duration: Duration) {
+    func advance(by duration: Duration) {
         let target = now() + duration
         while let (id, entry) = nextDue(before: target) {
             lock.sync {
@@ -72,12 +74,12 @@ public final class ManualScheduler: EngineScheduler, @unchecked Sendable {
     }
 
     /// Runs what is due now (deadlines at or before the current instant) without moving the clock.
-    public func runDue() {
+    func runDue() {
         advance(by: .zero)
     }
 
     /// The earliest armed deadline, if any.
-    public var nextDeadline: MonotonicInstant? {
+    var nextDeadline: MonotonicInstant? {
         lock.sync { entries.values.compactMap(\.deadline).min() }
     }
 
