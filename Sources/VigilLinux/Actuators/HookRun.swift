@@ -30,7 +30,11 @@ public final class HookRun: Sendable {
     private struct State {
         var capture: OutputCapture
         var watcher: PidfdWatcher?
-        var reader: (any DispatchSourceRead)?
+        var drain: PipeDrain?
+        /// Set once the drain has read the pipe to its end (or was stopped) and handed over its last chunk.
+        var drained = false
+        /// The hook's exit, once reaped; the result waits for the drain too.
+        var exit: PidfdWatcher.Exit?
         var timers: [any DispatchSourceTimer] = []
         var pid: Int32 = 0
         var ending = Result.Ending.finished
@@ -96,7 +100,6 @@ public final class HookRun: Sendable {
             completion(.failure(SpawnError(step: "pipe2", subject: command.arguments[0], errno: -piped)))
             return
         }
-        _ = fcntl(fds[0], F_SETFL, O_NONBLOCK)
         let spec = LaunchSpec(
             path: command.arguments[0],
             arguments: command.arguments,
@@ -113,43 +116,34 @@ public final class HookRun: Sendable {
             return
         }
         close(fds[1])
-        let readFD = fds[0]
         let state = state
-        let reader = DispatchSource.makeReadSource(fileDescriptor: readFD, queue: queue)
-        reader.setEventHandler { @Sendable in
-            if Self.drain(readFD, into: state) {
-                state.value.reader?.cancel()
-                state.value.reader = nil
-            }
-        }
-        reader.setCancelHandler { @Sendable in close(readFD) }
-        state.value.reader = reader
+        let queue = queue
         state.value.pid = process.pid
-        reader.activate()
-        state.value.watcher = PidfdWatcher(process: process, queue: queue) { @Sendable exit in
-            // What the hook wrote before it ended is in the pipe; anything that escaped its group and still holds
-            // the pipe open is not waited for.
-            if let reader = state.value.reader {
-                _ = Self.drain(readFD, into: state)
-                reader.cancel()
-                state.value.reader = nil
+        state.value.drain = PipeDrain(
+            fd: fds[0],
+            onData: { @Sendable chunk in
+                let bytes = [UInt8](chunk)
+                queue.async { @Sendable in bytes.withUnsafeBytes { state.value.capture.append($0) } }
+            },
+            onEnd: { @Sendable in
+                queue.async { @Sendable in
+                    state.value.drained = true
+                    Self.finish(state, startedAt: process.startedAt, completion)
+                }
             }
+        )
+        state.value.watcher = PidfdWatcher(process: process, queue: queue) { @Sendable exit in
             state.value.exited = true
+            state.value.exit = exit
             for timer in state.value.timers {
                 timer.cancel()
             }
             state.value.timers = []
             state.value.watcher = nil
-            completion(
-                .success(
-                    Result(
-                        status: exit.status,
-                        output: state.value.capture.captured,
-                        ending: state.value.ending,
-                        elapsed: exit.noticedAt - process.startedAt
-                    )
-                )
-            )
+            // What the hook wrote before it ended is in the pipe; anything that escaped its group and still holds
+            // the pipe open is not waited for.
+            state.value.drain?.stop()
+            Self.finish(state, startedAt: process.startedAt, completion)
         }
         schedule(after: timeout) { run in
             run.stop(.timedOut, signal: .term)
@@ -177,19 +171,23 @@ public final class HookRun: Sendable {
         }
     }
 
-    /// Reads what is waiting; `true` at end of file.
-    private static func drain(_ fd: Int32, into state: QueueConfined<State>) -> Bool {
-        var buffer = [UInt8](repeating: 0, count: 16384)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count > 0 {
-                buffer.withUnsafeBytes { state.value.capture.append(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
-                continue
-            }
-            if count < 0 && errno == EINTR {
-                continue
-            }
-            return count == 0
-        }
+    /// Reports the result once the hook was reaped and its output read to the end.
+    private static func finish(
+        _ state: QueueConfined<State>,
+        startedAt: MonotonicInstant,
+        _ completion: @Sendable (Swift.Result<Result, SpawnError>) -> Void
+    ) {
+        guard state.value.drained, let exit = state.value.exit, state.value.drain != nil else { return }
+        state.value.drain = nil
+        completion(
+            .success(
+                Result(
+                    status: exit.status,
+                    output: state.value.capture.captured,
+                    ending: state.value.ending,
+                    elapsed: exit.noticedAt - startedAt
+                )
+            )
+        )
     }
 }
