@@ -93,7 +93,7 @@ final class ControlService {
         }
     }
 
-    private func act(_ command: ControlCommand, on supervisor: TargetSupervisor, by who: String) -> ControlResponse {
+    func act(_ command: ControlCommand, on supervisor: TargetSupervisor, by who: String) -> ControlResponse {
         let now = engine.now
         let name = supervisor.name
         let machine = supervisor.machine
@@ -126,6 +126,12 @@ final class ControlService {
             supervisor.perform(supervisor.machine.start(now: now))
             return ControlResponse(ok: true, message: "starting \(name)")
         case .resetFailed:
+            if engine.recovery.resetExhaustedLadder(of: name) {
+                return ControlResponse(
+                    ok: true,
+                    message: "\(name): recovery ladder reset, recovering from its first step"
+                )
+            }
             guard case .failed = machine.state else {
                 return .failure("\(name) is not failed (it is \(machine.state.word))")
             }

@@ -108,6 +108,17 @@ final class RecoveryCoordinator {
             + "use vigilctl failover \(service.owner) --to \(name)"
     }
 
+    /// `vigilctl reset-failed` for the active member of a service whose ladder ran out of steps: the ladder starts
+    /// again at its first step (which brings the member back). The member itself is not `failed` (the ladder left it
+    /// down), so this is the way out `recovery-exhausted` promises.
+    /// - Returns: whether `name` had such a ladder.
+    func resetExhaustedLadder(of name: String) -> Bool {
+        guard let service = service(of: name), service.roles.active == name, case .failed = service.ladder.phase
+        else { return false }
+        performLadder(service.ladder.reset(now: engine.now), for: service)
+        return true
+    }
+
     /// The service's part of a target's entry in the state file.
     func persist(into entry: inout PersistedTargetState, for name: String) {
         guard let service = services[name] else { return }
