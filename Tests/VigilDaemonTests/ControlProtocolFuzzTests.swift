@@ -65,7 +65,7 @@ import Glibc
             "valid requests not answered: \(report.unansweredValidRequests)"
         )
         #expect(Case.allCases.allSatisfy { (report.cases[$0] ?? 0) > 0 }, "\(report.summary)")
-        guard vigild.process.isRunning else { return }
+        try #require(vigild.process.isRunning, "\(HostileControlClientTests.death(of: vigild))")
 
         let answer = try ControlProbe.ask(socket, ControlRequest(command: .status))
         #expect(answer.ok && answer.status?.pid == vigild.pid)

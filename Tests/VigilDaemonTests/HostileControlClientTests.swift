@@ -48,8 +48,7 @@ import Glibc
                 client.close()
             }
             try await Task.sleep(for: .milliseconds(300))
-            #expect(vigild.process.isRunning, "after \(what): \(Self.death(of: vigild))")
-            guard vigild.process.isRunning else { return }
+            try #require(vigild.process.isRunning, "after \(what): \(Self.death(of: vigild))")
         }
         let answer = try ControlProbe.ask(vigild.controlSocket, ControlRequest(command: .status))
         #expect(answer.ok && answer.status?.pid == vigild.pid)

@@ -122,8 +122,7 @@ import Glibc
         }
         print("notify fuzz seed \(input.seed), \(ContinuousClock.now - started): \(counts)")
         try await Task.sleep(for: .seconds(1))
-        #expect(vigild.process.isRunning, "\(HostileControlClientTests.death(of: vigild))")
-        guard vigild.process.isRunning else { return }
+        try #require(vigild.process.isRunning, "\(HostileControlClientTests.death(of: vigild))")
         let status = try #require(try ControlProbe.ask(vigild.controlSocket, ControlRequest(command: .status)).status)
         #expect(status.targets.first?.pid == pid && status.targets.first?.state == "running")
         #expect(vigild.events(.targetFaulted).isEmpty && vigild.events(.targetStarted).count == 1)
@@ -145,8 +144,7 @@ import Glibc
         let pid = try #require(vigild.events(.targetStarted, target: "loud").first?.pid)
         try await vigild.waitFor("the target's messages") { _ in vigild.standardOutput.contains("sent\n") ? true : nil }
         try await Task.sleep(for: .seconds(1))
-        #expect(vigild.process.isRunning, "\(HostileControlClientTests.death(of: vigild))")
-        guard vigild.process.isRunning else { return }
+        try #require(vigild.process.isRunning, "\(HostileControlClientTests.death(of: vigild))")
         let status = try #require(try ControlProbe.ask(vigild.controlSocket, ControlRequest(command: .status)).status)
         #expect(status.targets.first?.pid == pid && status.targets.first?.state == "running")
         #expect(vigild.events(.targetFaulted).isEmpty, "a program still pinging is not convicted")
