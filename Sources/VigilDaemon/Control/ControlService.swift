@@ -35,7 +35,6 @@ final class ControlService {
     func stop() {
         server?.cancel()
         server = nil
-        engine.events.closeFollowers()
     }
 
     func handle(_ request: ControlRequest, from connection: ControlConnection) {

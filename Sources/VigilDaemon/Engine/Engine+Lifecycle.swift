@@ -89,6 +89,7 @@ extension Engine {
         persistence.finish()
         targets.finish()
         control.stop()
+        events.closeFollowers()
         metrics.stop()
         heartbeats.stop()
         logger.info("vigild stopped")
