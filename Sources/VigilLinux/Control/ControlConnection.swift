@@ -28,6 +28,12 @@ public final class ControlConnection: Sendable {
         var readSuspended = false
     }
 
+    /// Every source ever made on `fd` until its cancellation is complete: the descriptor is closed only then. Closing it
+    /// while a cancelled write source is still registered with libdispatch's epoll loop (the read source's cancel
+    /// handler used to close it on its own) crashed that loop now and then (SIGSEGV in `_dispatch_event_loop_drain`,
+    /// seen under the control protocol fuzz test with clients that stop reading and hang up).
+    private let sourcesOnDescriptor = DispatchGroup()
+
     static let maximumRequest = 64 * 1024
     static let maximumBacklog = 1 << 20
     static let requestTimeout = DispatchTimeInterval.seconds(5)
@@ -42,6 +48,8 @@ public final class ControlConnection: Sendable {
         self.peer = peer
         self.state = QueueConfined(State(), queue: queue)
         let readSource = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
+        sourcesOnDescriptor.enter()
+        readSource.setCancelHandler { @Sendable [sourcesOnDescriptor] in sourcesOnDescriptor.leave() }
         let timer = DispatchSource.makeTimerSource(queue: queue)
         state.value.readSource = readSource
         state.value.timer = timer
@@ -161,6 +169,8 @@ public final class ControlConnection: Sendable {
     private func waitForWritable() {
         guard state.value.writeSource == nil else { return }
         let source = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: state.queue)
+        sourcesOnDescriptor.enter()
+        source.setCancelHandler { @Sendable [sourcesOnDescriptor] in sourcesOnDescriptor.leave() }
         source.setEventHandler { @Sendable [weak self] in
             guard let self else { return }
             self.state.value.writeSource?.cancel()
@@ -179,15 +189,14 @@ public final class ControlConnection: Sendable {
         state.value.writeSource?.cancel()
         let fd = self.fd
         if let readSource = state.value.readSource {
-            readSource.setCancelHandler { @Sendable in Glibc.close(fd) }
             readSource.cancel()
             if state.value.readSuspended {
                 // A suspended source runs no cancel handler, and releasing it would be a crash.
                 readSource.resume()
             }
-        } else {
-            Glibc.close(fd)
         }
+        // Once every source on the descriptor has let go of it.
+        sourcesOnDescriptor.notify(queue: state.queue) { @Sendable in Glibc.close(fd) }
         state.value = State(closed: true)
     }
 
