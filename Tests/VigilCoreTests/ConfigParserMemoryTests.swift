@@ -52,8 +52,9 @@ import Glibc
     @Test func parsingTheSameFileAgainKeepsFarLessThanTheFileEachTime() {
         let text = Self.config(targets: 100)
         #expect(ConfigParser.parseAll(text).problems.isEmpty)  // first parse: caches and metadata settle
-        // Five batches of eight parses; the median batch, so that what other tests allocate or free meanwhile (the
-        // suites run in parallel) moves one batch, not the figure.
+        // Five batches of eight parses; the smallest batch: what other tests allocate meanwhile (the suites run in
+        // parallel, and one full run saw the median batch at 891 KB) only adds to a batch, while a parse that keeps
+        // its document keeps it in every batch.
         var perParse: [Int] = []
         for _ in 0..<5 {
             let before = Self.heapInUse()
@@ -64,7 +65,7 @@ import Glibc
             }
             perParse.append((Self.heapInUse() - before) / 8)
         }
-        let kept = perParse.sorted()[2]
+        let kept = perParse.min() ?? 0
         // Measured (debug build, alone): 497 KB per parse with the document kept, 143 KB with it cleared, which is
         // what TOMLKit's accessors duplicate as C strings for every key and string read and never free.
         #expect(kept < 10 * text.utf8.count, "each parse kept \(perParse) bytes of a \(text.utf8.count)-byte file")

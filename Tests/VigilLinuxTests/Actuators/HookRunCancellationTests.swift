@@ -8,7 +8,8 @@ import VigilLinux
 /// Cancelling a hook kills its group while its output pipe hangs up. With the pipe watched by a Dispatch read
 /// source, libdispatch's event loop crashed now and then at that moment (SIGSEGV in `_dispatch_event_loop_drain`:
 /// the chaos soak lost vigild about once in 50 cancelled hooks; before `PipeDrain`, this test crashed its process
-/// within about 1,300 cancellations). 6,000 of them, four shapes of hook, must all end as cancelled.
+/// within about 1,300 cancellations). 6,000 of them, four shapes of hook: every hook that started ends as cancelled
+/// (under the full suite's load a spawn can fail outright; that is counted, not a crash).
 @Suite struct HookRunCancellationTests {
     @Test(arguments: [
         "trap '' TERM; while :; do echo xxxxxxxxxxxxxxxxxxxxxxxx; done",
@@ -19,11 +20,14 @@ import VigilLinux
     func hooksCancelledAsTheyRunAllEndCancelledAndVigildSurvives(script: String) async throws {
         let command = HookCommand(arguments: ["/bin/sh", "-c", script], environment: ["PATH=/usr/bin:/bin"])
         let cancelled = Atomic<Int>(0)
+        let notSpawned = Atomic<Int>(0)
         for _ in 0..<1500 {
             let done = DispatchSemaphore(value: 0)
             let cancel = HookRun.start(command, timeout: .seconds(30), killGrace: .milliseconds(5)) { result in
-                if case .success(let run) = result, run.ending == .cancelled {
-                    cancelled.add(1, ordering: .relaxed)
+                switch result {
+                case .success(let run) where run.ending == .cancelled: cancelled.add(1, ordering: .relaxed)
+                case .failure: notSpawned.add(1, ordering: .relaxed)
+                case .success: break
                 }
                 done.signal()
             }
@@ -31,6 +35,8 @@ import VigilLinux
             cancel.cancel()
             done.wait()
         }
-        #expect(cancelled.load(ordering: .relaxed) == 1500)
+        let spawnFailures = notSpawned.load(ordering: .relaxed)
+        #expect(cancelled.load(ordering: .relaxed) + spawnFailures == 1500, "every started hook ended cancelled")
+        #expect(spawnFailures < 15, "\(spawnFailures) hooks could not be spawned")
     }
 }
