@@ -14,23 +14,26 @@ import Glibc
     /// A start script like an init script's: refuses to start over an existing PID file (as many daemons do),
     /// daemonizes `sleep` in a session of its own, which writes its PID; returns once it has; each run is logged.
     static func writeScripts(in directory: String) throws {
-        try """
-        #!/bin/sh
-        echo start >> \(directory)/runs.log
-        [ -e \(directory)/d.pid ] && { echo "pid file exists" >&2; exit 1; }
-        setsid sh -c 'echo $$ > \(directory)/d.pid.new && mv \(directory)/d.pid.new \(directory)/d.pid && exec sleep 1000' \
-            < /dev/null > /dev/null 2>&1 &
-        # Like a real daemon's parent: return once the daemon has left the session and written its PID.
-        while [ ! -s \(directory)/d.pid ]; do sleep 0.01; done
-        """.write(toFile: directory + "/start.sh", atomically: true, encoding: .utf8)
-        try """
-        #!/bin/sh
-        echo stop >> \(directory)/runs.log
-        kill "$(cat \(directory)/d.pid)" && rm -f \(directory)/d.pid
-        """.write(toFile: directory + "/stop.sh", atomically: true, encoding: .utf8)
-        for script in ["start.sh", "stop.sh"] {
-            chmod(directory + "/" + script, 0o755)
-        }
+        try ExecutableFile.write(
+            """
+            #!/bin/sh
+            echo start >> \(directory)/runs.log
+            [ -e \(directory)/d.pid ] && { echo "pid file exists" >&2; exit 1; }
+            setsid sh -c 'echo $$ > \(directory)/d.pid.new && mv \(directory)/d.pid.new \(directory)/d.pid && exec sleep 1000' \
+                < /dev/null > /dev/null 2>&1 &
+            # Like a real daemon's parent: return once the daemon has left the session and written its PID.
+            while [ ! -s \(directory)/d.pid ]; do sleep 0.01; done
+            """,
+            to: directory + "/start.sh"
+        )
+        try ExecutableFile.write(
+            """
+            #!/bin/sh
+            echo stop >> \(directory)/runs.log
+            kill "$(cat \(directory)/d.pid)" && rm -f \(directory)/d.pid
+            """,
+            to: directory + "/stop.sh"
+        )
     }
 
     static func runs(_ directory: String) -> [String] {

@@ -11,13 +11,21 @@ import Glibc
 /// vigild killed with SIGKILL and started again on the same state directory: it adopts what runs, keeps the roles
 /// of a failed-over service, and finishes a failover that was under way, never leaving two actives.
 @Suite struct StateFileTests {
-    /// PIDs the test must kill at the end: processes vigild left running when it was killed.
+    /// Processes the test must kill at the end: processes vigild left running when it was killed. Each is
+    /// known by its PID and start time, so a PID the system has since given to another process is left alone.
     final class Leftovers {
-        var pids: [Int32] = []
+        private var processes: [(pid: Int32, started: UInt64?)] = []
+
+        func append(_ pid: Int32) {
+            processes.append((pid, try? CgroupProcess.stat(of: pid).startTicks))
+        }
 
         deinit {
-            for pid in pids {
-                kill(-pid, SIGKILL)
+            for (pid, started) in processes
+            where started != nil && (try? CgroupProcess.stat(of: pid).startTicks) == started {
+                if getpgid(pid) == pid {
+                    kill(-pid, SIGKILL)
+                }
                 kill(pid, SIGKILL)
             }
         }
@@ -42,7 +50,7 @@ import Glibc
             """
         let first = try VigildProcess(config: config)
         let pid = try #require(try await first.waitForEvent(.targetStarted, target: "web").pid)
-        leftovers.pids.append(pid)
+        leftovers.append(pid)
         try await first.waitForEvent(.daemonReady)
         first.signal(SIGKILL)
         // Not waitForExit: the targets share vigild's stderr and keep it open.
@@ -96,7 +104,7 @@ import Glibc
             """
         let first = try VigildProcess(config: config)
         let primary = try #require(try await first.waitForEvent(.targetStarted, target: "a").pid)
-        leftovers.pids.append(primary)
+        leftovers.append(primary)
         try await first.waitForEvent(.daemonReady)
         let moved = try ControlProbe.ask(first.controlSocket, ControlRequest(command: .failover, target: "a"))
         #expect(moved.ok, "\(moved)")
@@ -116,7 +124,7 @@ import Glibc
         #expect(resumed.message.contains("resuming the failover"), "\(resumed)")
         try await second.waitForEvent(.failoverCompleted, target: "a", timeout: .seconds(20))
         let standby = try #require(try await second.waitForEvent(.targetStarted, target: "b").pid)
-        leftovers.pids.append(standby)
+        leftovers.append(standby)
         #expect(Self.running([primary, standby]) == [standby], "exactly one active")
         // The roles are in the state file: a third vigild keeps b active and a down.
         second.signal(SIGKILL)
@@ -168,7 +176,7 @@ import Glibc
         let orphan = try ProcessLauncher.spawn(
             LaunchSpec(path: "/bin/sleep", arguments: ["sleep", "1000"], environment: [])
         )
-        leftovers.pids.append(orphan.pid)
+        leftovers.append(orphan.pid)
         let ticks = try #require(try CgroupProcess.stat(of: orphan.pid).startTicks)
         var progress = FailoverProgress(primary: "a", trigger: "test")
         progress.phase = .promoting

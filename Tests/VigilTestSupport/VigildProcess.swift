@@ -8,7 +8,7 @@ import Glibc
 
 /// A real `vigild` started by a test from the binary built beside the test bundle, with its own temporary
 /// directory and configuration. Its stderr log is collected and parsed; `stop()` (or deinit) ends it and
-/// every target it reported, by PID, even when the test failed half-way.
+/// every process it started (found by a mark in their environment), even when the test failed half-way.
 public final class VigildProcess: @unchecked Sendable {
     public let directory: String
     public let configPath: String
@@ -22,6 +22,10 @@ public final class VigildProcess: @unchecked Sendable {
     private var stdoutData = Data()
     private var stopped = false
     private var stderrClosed = false
+    /// `VIGIL_TEST_OWNER=<uuid>`: put in this vigild's environment, so every process it starts (targets, hooks
+    /// and what they start) inherits it and `stop()` can find them without trusting PIDs, which the suite
+    /// recycles (`pid_max` is 32768 here and a full run starts tens of thousands of processes).
+    private let ownerMark = "VIGIL_TEST_OWNER=\(UUID().uuidString)"
 
     /// The `vigild` executable: `$VIGILD_BINARY`, or the one SwiftPM built next to the test bundle.
     public static var binary: String {
@@ -81,6 +85,8 @@ public final class VigildProcess: @unchecked Sendable {
         for (name, value) in environment {
             env[name] = value
         }
+        let mark = ownerMark.split(separator: "=", maxSplits: 1)
+        env[String(mark[0])] = String(mark[1])
         process.environment = env
         let stderr = Pipe()
         let stdout = Pipe()
@@ -101,7 +107,6 @@ public final class VigildProcess: @unchecked Sendable {
             self.lock.unlock()
         }
         try process.run()
-        _ = startedTicks
     }
 
     deinit {
@@ -111,15 +116,40 @@ public final class VigildProcess: @unchecked Sendable {
 
     public var pid: Int32 { process.processIdentifier }
 
-    /// When this vigild started, in clock ticks after boot (`/proc/PID/stat` field 22).
-    private lazy var startedTicks: UInt64 = Self.startTicks(pid) ?? 0
+    /// SIGKILLs every process whose environment holds `mark` (a `NAME=value` entry), with the process group
+    /// it leads, until none is left.
+    static func killMarked(_ mark: String) {
+        let needle = Array(mark.utf8) + [0]
+        for _ in 0..<50 {
+            var found = false
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+            for entry in entries {
+                guard let pid = Int32(entry), pid > 1, pid != getpid(),
+                    let environ = FileManager.default.contents(atPath: "/proc/\(pid)/environ"),
+                    Self.holds(Array(environ), needle)
+                else { continue }
+                found = true
+                if getpgid(pid) == pid {
+                    kill(-pid, SIGKILL)
+                }
+                kill(pid, SIGKILL)
+            }
+            guard found else { return }
+            usleep(10_000)
+        }
+    }
 
-    /// A process's start time in clock ticks after boot, if it exists.
-    static func startTicks(_ pid: Int32) -> UInt64? {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let fields = stat.split(separator: ")").last?.split(separator: " "), fields.count > 19
-        else { return nil }
-        return UInt64(fields[19])
+    /// Whether a NUL-separated environment block holds `entry` (NUL-terminated) as one of its entries.
+    private static func holds(_ block: [UInt8], _ entry: [UInt8]) -> Bool {
+        var start = 0
+        while start < block.count {
+            let end = block[start...].firstIndex(of: 0) ?? block.count
+            if end - start + 1 == entry.count, block[start..<end].elementsEqual(entry.dropLast()) {
+                return true
+            }
+            start = end + 1
+        }
+        return false
     }
 
     /// The control socket of this vigild, when the test left the runtime directory to the harness.
@@ -243,14 +273,10 @@ public final class VigildProcess: @unchecked Sendable {
                 process.waitUntilExit()
             }
         }
-        for line in lines where line.event == EventKind.targetStarted.rawValue {
-            // A service target's instance may have no PID of its own (0): kill(-0) would be the test's own group.
-            // Nor may its PID be one of this host's: a unit's MainPID in a container's PID namespace names some
-            // other process here. Only a group led by a process that started after this vigild is killed.
-            if let child = line.pid, child > 1, Self.startTicks(child).map({ $0 >= startedTicks }) == true {
-                kill(-child, SIGKILL)
-            }
-        }
+        // Every process that still carries this vigild's mark: its targets and hooks, and what they started,
+        // even when vigild was SIGKILLed and they were left behind. A service target's instance runs under the
+        // container's systemd and carries no mark; the container's own clean-up ends it.
+        Self.killMarked(ownerMark)
         // A vigild killed with SIGKILL leaves its targets' cgroups (and what runs in them) behind.
         TestCgroup.removeTargetCgroups(stateDirectory: stateDirectory)
     }

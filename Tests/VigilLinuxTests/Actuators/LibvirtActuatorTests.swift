@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VigilCore
 import VigilLinux
+import VigilTestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -133,12 +134,7 @@ import Glibc
         let directory = try ActuatorTesting.makeDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let fake = directory + "/virsh"
-        try "#!/bin/sh\necho $$ > \(directory)/pid\nexec sleep 1000\n".write(
-            toFile: fake,
-            atomically: true,
-            encoding: .utf8
-        )
-        chmod(fake, 0o755)
+        try ExecutableFile.write("#!/bin/sh\necho $$ > \(directory)/pid\nexec sleep 1000\n", to: fake)
         let vm = try actuator(domain: "test", extra: ["virsh": .string(fake)])
         let outcome = await ActuatorTesting.outcome(vm, .start, timeout: .milliseconds(500))
         guard case .timedOut(let after, let report) = outcome else {
