@@ -167,9 +167,11 @@ import Glibc
                 exec = ["/bin/sh", "-c", "echo WATCHDOG_USEC=$WATCHDOG_USEC; systemd-notify --pid=$$ --ready --status=serving; while :; do systemd-notify --pid=$$ WATCHDOG=1; sleep 0.1; done"]
                 notify_socket = true
                 restart = { backoff = "0..1s", start_grace = "10s" }
-                heartbeat = { interval = "200ms", detector = "fixed", suspect = 2, convict = 4 }
+                heartbeat = { interval = "200ms", detector = "fixed", suspect = 10, convict = 25 }
                 """
         )
+        // Each ping forks systemd-notify and sleep: under the full suite's load one took 800 ms (a false conviction at
+        // the former convict = 4); 5 s of silence is a stopped program, not a busy host.
         let pid = try #require(try await vigild.waitForEvent(.targetStarted, target: "watchdogged").pid)
         // READY=1 settles the start at once: without it vigild would wait the 10 s start grace.
         try await vigild.waitForEvent(.daemonReady, timeout: .seconds(5))

@@ -5,10 +5,12 @@ extension ConfigParser {
     ]
 
     /// A target's `heartbeat` table. `interval` is required; thresholds default per detector, or are derived from
-    /// `detect_within` and `false_convictions` (which choose the `loss` detector).
+    /// `detect_within` and `false_convictions` (which choose the `loss` detector). A table with a `key_file` and
+    /// none of `detector`, `suspect`, `convict`, `detect_within`, `false_convictions` gets
+    /// `HeartbeatQoS.packetDefault`; one without (sd_notify `WATCHDOG=1` on a local socket, which loses nothing) φ.
     static func parseHeartbeat(_ reader: ConfigTableReader, problems: inout [ConfigProblem]) -> HeartbeatConfig? {
         reader.checkKeys(known: heartbeatKeys, problems: &problems)
-        let qos = parseQoS(reader, problems: &problems)
+        var qos = parseQoS(reader, problems: &problems)
         let chosen: HeartbeatDetectorKind? = reader.choice("detector", what: "heartbeat detector", problems: &problems)
         if qos != nil, let chosen, chosen != .loss {
             let message =
@@ -16,7 +18,7 @@ extension ConfigParser {
                 + "(only its level is a probability a rate can be derived from)"
             problems.append(reader.problem("detector", message))
         }
-        let detector = chosen ?? (qos != nil ? .loss : .phi)
+        var detector = chosen ?? (qos != nil ? .loss : .phi)
         let interval = reader.duration("interval", problems: &problems)
         if reader.value("interval") == nil {
             problems.append(
@@ -72,11 +74,16 @@ extension ConfigParser {
             problems.append(reader.problem("detect_within", message))
         }
         guard let interval, interval > .zero else { return nil }
+        let detectorSettings = ["detector", "suspect", "convict", "detect_within", "false_convictions"]
+        if keyFile != nil, !detectorSettings.contains(where: { reader.value($0) != nil }) {
+            detector = .loss
+            qos = .packetDefault(interval: interval)
+        }
         return HeartbeatConfig(
             interval: interval,
             detector: detector,
-            suspect: effectiveSuspect,
-            convict: effectiveConvict,
+            suspect: suspect ?? detector.defaultSuspect,
+            convict: convict ?? detector.defaultConvict,
             window: window,
             minStandardDeviation: minimumDeviation,
             acceptablePause: pause,

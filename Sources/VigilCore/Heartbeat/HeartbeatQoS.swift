@@ -30,6 +30,14 @@ public struct HeartbeatQoS: Sendable, Equatable {
         self.falseConvictions = falseConvictions
     }
 
+    /// What a heartbeat with a `key_file` and no detector settings gets: convicted within 2 s or 5 intervals,
+    /// whichever is longer, and falsely at most once a week. Such heartbeats may cross a network, whose loss comes in
+    /// bursts; the φ default convicted healthy senders 57 times an hour behind a bursty link at 100 ms, this none in
+    /// the evaluation (`bench/RESULTS.md`, "Defaults"). A `level` scales the bound.
+    public static func packetDefault(interval: Duration) -> HeartbeatQoS {
+        HeartbeatQoS(detectWithin: max(.seconds(2), interval * 5), falseConvictions: .oncePerWeek)
+    }
+
     /// Thresholds derived from what `detector` has observed so far.
     public func thresholds(for detector: HeartbeatDetector) -> HeartbeatQoSThresholds {
         let link = detector.link

@@ -7,6 +7,7 @@
 /// | setting | key it fills | high | medium | low |
 /// |---|---|---|---|---|
 /// | heartbeat `suspect`/`convict` | `heartbeat.suspect`, `heartbeat.convict` | detector default × 0.75 | × 1 | × 1.5 |
+/// | default detection bound (a `key_file`, no detector settings) | `heartbeat.detect_within` | × 0.75 | 2s or 5 intervals | × 1.5 |
 /// | φ detector (suspect/convict) | | 6 / 12 | 8 / 16 | 12 / 24 |
 /// | fixed detector | | 2.25 / 3 | 3 / 4 | 4.5 / 6 |
 /// | chen detector | | 1.5 / 2.25 | 2 / 3 | 3 / 4.5 |
@@ -105,6 +106,10 @@ public enum FaultToleranceLevel: String, Sendable, Equatable, CaseIterable, Coda
     public func applied(to heartbeat: HeartbeatConfig, explicitKeys: Set<String>) -> HeartbeatConfig {
         var result = heartbeat
         let scale = preset.detectorScale
+        // Configured by quality of service, the thresholds come from the link: a level scales a bound it filled in.
+        if let within = heartbeat.qos?.detectWithin, !explicitKeys.contains("detect_within") {
+            result.qos?.detectWithin = max(within * scale, heartbeat.interval * 3)
+        }
         if !explicitKeys.contains("convict") {
             result.convict = heartbeat.detector.defaultConvict * scale
         }

@@ -191,3 +191,43 @@ extension HeartbeatQoSChange {
         thresholds.expectedFalseConvictionsPerWeek
     }
 }
+
+/// What a heartbeat table without detector settings gets: quality of service for packets, which may cross a network
+/// that loses them in bursts; φ for sd_notify pings on the target's own socket, which lose nothing.
+@Suite struct HeartbeatDefaultDetectionTests {
+    private func heartbeat(_ table: String, level: String? = nil, notify: Bool = false) throws -> HeartbeatConfig {
+        var text = "[[target]]\nname = \"a\"\nexec = [\"/bin/true\"]\n"
+        if let level { text += "level = \"\(level)\"\n" }
+        if notify { text += "notify_socket = true\n" }
+        text += "heartbeat = { \(table) }\n"
+        return try #require(try ConfigParser.parse(text, file: "t.toml").targets[0].heartbeat)
+    }
+
+    @Test func aKeyedHeartbeatWithoutDetectorSettingsIsDetectedByQualityOfService() throws {
+        let fast = try heartbeat("interval = \"100ms\", key_file = \"/k\"")
+        #expect(fast.detector == .loss)
+        #expect(fast.qos == HeartbeatQoS(detectWithin: .seconds(2), falseConvictions: .oncePerWeek))
+        let slow = try heartbeat("interval = \"1s\", key_file = \"/k\"")
+        #expect(slow.qos?.detectWithin == .seconds(5), "five intervals when they are longer than 2 s")
+    }
+
+    @Test func aLevelScalesTheDefaultBoundButNotOneWrittenDown() throws {
+        let high = try heartbeat("interval = \"100ms\", key_file = \"/k\"", level: "high")
+        #expect(high.qos?.detectWithin == .milliseconds(1500))
+        let low = try heartbeat("interval = \"100ms\", key_file = \"/k\"", level: "low")
+        #expect(low.qos?.detectWithin == .seconds(3))
+        let written = try heartbeat("interval = \"100ms\", detect_within = \"4s\", key_file = \"/k\"", level: "high")
+        #expect(written.qos?.detectWithin == .seconds(4))
+    }
+
+    @Test func anyDetectorSettingOrNoKeyKeepsTheThresholdDetectors() throws {
+        let phi = try heartbeat("interval = \"100ms\", detector = \"phi\", key_file = \"/k\"")
+        #expect(phi.detector == .phi && phi.qos == nil && phi.convict == 16)
+        let threshold = try heartbeat("interval = \"100ms\", convict = 20, key_file = \"/k\"")
+        #expect(threshold.detector == .phi && threshold.qos == nil && threshold.convict == 20)
+        let rateOnly = try heartbeat("interval = \"100ms\", false_convictions = \"1/day\", key_file = \"/k\"")
+        #expect(rateOnly.detector == .loss && rateOnly.qos?.detectWithin == nil)
+        let pings = try heartbeat("interval = \"100ms\"", notify: true)
+        #expect(pings.detector == .phi && pings.qos == nil && pings.convict == 16)
+    }
+}
