@@ -90,8 +90,11 @@ func configProblem(_ text: String) throws -> ConfigProblem {
         #expect(config == expected)
     }
 
-    @Test func emptyFileGivesTheDefaults() throws {
-        #expect(try ConfigParser.parse("", file: "vigil.toml") == VigilConfig())
+    @Test func anEmptyFileIsRefusedAndAnEmptyDaemonTableGivesTheDefaults() throws {
+        for text in ["", "\n  \n", "# only a comment\n\t# and another\n"] {
+            let problems = ConfigParser.parseAll(text).problems.map(\.description)
+            #expect(problems.count == 1 && problems.first?.contains("the file is empty") == true, "\(problems)")
+        }
         #expect(try ConfigParser.parse("[daemon]\n", file: "vigil.toml") == VigilConfig())
     }
 

@@ -137,6 +137,19 @@ import Glibc
         #expect(vigild.events(.reloadSucceeded).isEmpty)
     }
 
+    /// What an editor or configuration management leaves after a failed write: the file truncated to nothing.
+    @Test func aReloadOfATruncatedFileIsRejectedAndEveryTargetKeepsRunning() async throws {
+        let vigild = try VigildProcess(config: target("steady", 1000))
+        try await vigild.waitForEvent(.daemonReady)
+        let pid = try #require(vigild.events(.targetStarted, target: "steady").first?.pid)
+        try Data().write(to: URL(fileURLWithPath: vigild.configPath))
+        vigild.signal(SIGHUP)
+        let rejected = try await vigild.waitForEvent(.reloadRejected)
+        #expect(rejected.fields["VIGIL_PROBLEMS"]?.contains("the file is empty") == true, "\(rejected)")
+        #expect(ProcessProbe.isRunning(pid))
+        #expect(vigild.events(.targetStopping).isEmpty)
+    }
+
     @Test func reloadStartsAFailedTargetAgain() async throws {
         let config = """
             [[target]]

@@ -52,12 +52,28 @@ public enum ConfigParser {
         return parsed.config
     }
 
+    /// Whether `text` has no TOML in it: only whitespace and `#` comments.
+    static func isBlank(_ text: String) -> Bool {
+        text.split(whereSeparator: \.isNewline).allSatisfy { line in
+            let content = line.drop { $0 == " " || $0 == "\t" }
+            return content.isEmpty || content.hasPrefix("#")
+        }
+    }
+
     /// Parses as much of a configuration as is valid and lists every problem, so that a caller can check what did
     /// parse against the host and report all problems of the file at once.
     /// - Parameter text: The whole file.
     public static func parseAll(_ text: String) -> ParsedConfig {
         let sourceMap = ConfigSourceMap(text: text)
         let root: TOMLTable
+        if Self.isBlank(text) {
+            // A truncated write (an editor, configuration management) reloaded would stop every target on the host.
+            let message =
+                "the file is empty (nothing but blanks and comments): vigild would supervise nothing; write a "
+                + "[daemon] table to run without targets deliberately"
+            let problem = ConfigProblem(line: nil, key: "file", message: message)
+            return ParsedConfig(config: VigilConfig(), entries: [], problems: [problem], sourceMap: sourceMap)
+        }
         if let problem = TOMLPreflight.problem(in: text) {
             return ParsedConfig(config: VigilConfig(), entries: [], problems: [problem], sourceMap: sourceMap)
         }
