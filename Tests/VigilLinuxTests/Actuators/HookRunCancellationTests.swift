@@ -22,19 +22,31 @@ import VigilLinux
         let cancelled = Atomic<Int>(0)
         let notSpawned = Atomic<Int>(0)
         let otherwise = Mutex<[String]>([])
-        for _ in 0..<1500 {
-            let done = DispatchSemaphore(value: 0)
-            let cancel = HookRun.start(command, timeout: .seconds(30), killGrace: .milliseconds(5)) { result in
-                switch result {
-                case .success(let run) where run.ending == .cancelled: cancelled.add(1, ordering: .relaxed)
-                case .failure: notSpawned.add(1, ordering: .relaxed)
-                case .success(let run): otherwise.withLock { $0.append("\(run)") }
+        // On a thread of its own, not in the test's task: the suite's blocking waits can hold every thread of the
+        // cooperative pool for half a minute, and a cancellation the task could not send in time let one hook of each
+        // case run into its 30 s limit (one full run).
+        await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
+            Thread {
+                for _ in 0..<1500 {
+                    let done = DispatchSemaphore(value: 0)
+                    let cancel = HookRun.start(command, timeout: .seconds(30), killGrace: .milliseconds(5)) { result in
+                        switch result {
+                        case .success(let run) where run.ending == .cancelled: cancelled.add(1, ordering: .relaxed)
+                        case .failure: notSpawned.add(1, ordering: .relaxed)
+                        case .success(let run):
+                            otherwise.withLock {
+                                $0.append("\(run.ending) after \(run.elapsed), \(run.status)")
+                            }
+                        }
+                        done.signal()
+                    }
+                    usleep(UInt32.random(in: 200...3000))
+                    cancel.cancel()
+                    done.wait()
                 }
-                done.signal()
+                finished.resume()
             }
-            try await Task.sleep(for: .microseconds(Int.random(in: 200...3000)))
-            cancel.cancel()
-            done.wait()
+            .start()
         }
         let spawnFailures = notSpawned.load(ordering: .relaxed)
         let endedOtherwise = otherwise.withLock { $0 }
