@@ -48,6 +48,8 @@ public struct TargetConfig: Sendable, Equatable {
     /// The libvirt domain a `vm` target is driven and watched through (`domain = "web"`); `nil` for a vm watched
     /// through its `machine` scope alone, and for other kinds.
     public var domain: DomainConfig?
+    /// How a running instance changes role in a hot-standby group (`promote`, `promote_signal`, `demote`).
+    public var roles: RoleChange
 
     public init(
         name: String,
@@ -70,7 +72,8 @@ public struct TargetConfig: Sendable, Equatable {
         recovery: RecoveryConfig? = nil,
         actuator: ActuatorChoice? = nil,
         pidFile: String? = nil,
-        domain: DomainConfig? = nil
+        domain: DomainConfig? = nil,
+        roles: RoleChange = RoleChange()
     ) {
         self.name = name
         self.kind = kind
@@ -93,6 +96,7 @@ public struct TargetConfig: Sendable, Equatable {
         self.actuator = actuator
         self.pidFile = pidFile
         self.domain = domain
+        self.roles = roles
     }
 
     /// Whether vigild spawns the target's process itself (the built-in `process` actuator).

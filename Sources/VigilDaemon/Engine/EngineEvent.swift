@@ -21,6 +21,10 @@ enum EngineEvent {
     case serviceTimer(owner: String)
     /// A ladder or promote hook of a service ended.
     case hookEnded(owner: String, id: Int, name: String, result: Result<HookRun.Result, SpawnError>)
+    /// A promoted hot standby's time to report itself primary (on its notify socket) is up.
+    case roleReportDue(owner: String, sequence: Int)
+    /// A `demote` command of a member that rejoined a hot-standby group as a standby ended.
+    case demoteEnded(owner: String, target: String, id: Int, result: Result<HookRun.Result, SpawnError>)
 
     // MARK: health and heartbeats
     /// The `[daemon] tick`: read the host's and the targets' figures.
