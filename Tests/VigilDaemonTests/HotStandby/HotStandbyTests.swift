@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+import VigilCore
+import VigilTestSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Hot standby with real processes: standbys that run as standbys, are promoted by a role change, and former
+/// primaries that come back as standbys.
+@Suite struct HotStandbyTests {
+    static func status(of name: String, in vigild: VigildProcess) throws -> TargetStatus? {
+        try ControlProbe.ask(vigild.controlSocket, ControlRequest(command: .status)).status?.targets.first {
+            $0.name == name
+        }
+    }
+
+    static func lines(of path: String) -> [String] {
+        ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+    }
+
+    @Test func aHotStandbyRunsAsStandbyIsPromotedByItsPromoteCommandAndTheOldPrimaryRejoinsAsStandby() async throws {
+        let directory = try VigildProcess.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let program = try RoleService.install(in: directory)
+        let log = directory + "/promote.log"
+        let promote = "[\"/bin/sh\", \"-c\", \"echo $VIGIL_TARGET $VIGIL_ROLE >> \(log); kill -USR1 $VIGIL_PID\"]"
+        let demote = "[\"/bin/sh\", \"-c\", \"echo demote $VIGIL_TARGET $VIGIL_ROLE $VIGIL_PRIMARY >> \(log)\"]"
+        let (portA, portB) = (try RoleService.freePort(), try RoleService.freePort())
+        let vigild = try VigildProcess(
+            config: RoleService.target(
+                "a",
+                program: program,
+                port: portA,
+                extra: """
+                    standbys = ["b"]
+                    standby_mode = "hot"
+                    promote = \(promote)
+                    demote = \(demote)
+                    """
+            ) + RoleService.target("b", program: program, port: portB, extra: "promote = \(promote)")
+        )
+        let primary = try #require(try await vigild.waitForEvent(.targetStarted, target: "a").pid)
+        let standby = try #require(try await vigild.waitForEvent(.targetStarted, target: "b").pid)
+        #expect(try await RoleService.waitFor("primary", at: portA))
+        #expect(try await RoleService.waitFor("standby", at: portB), "the standby runs, in the standby role")
+        try await Task.sleep(for: .milliseconds(300))
+        let before = try #require(try Self.status(of: "b", in: vigild))
+        #expect(before.role == .standby && before.standbyEligible == true, "\(before)")
+        let table = try ProcessProbe.run(
+            VigildProcess.siblingExecutable("vigilctl"),
+            ["status", "--socket", vigild.controlSocket]
+        )
+        #expect(table.out.contains("running (standby) (eligible)"), "\(table.out)")
+
+        let moved = try ControlProbe.ask(vigild.controlSocket, ControlRequest(command: .failover, target: "a"))
+        #expect(moved.ok, "\(moved)")
+        let completed = try await vigild.waitForEvent(.failoverCompleted, target: "a")
+        #expect(completed.message.contains("from a to b"), "\(completed)")
+        #expect(RoleService.role(at: portB) == "primary", "promoted in place")
+        #expect(ProcessProbe.isRunning(standby), "the same instance, not a new one")
+        #expect(vigild.events(.targetStarted, target: "b").count == 1)
+        #expect(!ProcessProbe.isRunning(primary), "the primary was fenced")
+        #expect(Self.lines(of: log).first == "b primary")
+        let promoted = try #require(vigild.events(.roleChanged, target: "b").first)
+        #expect(promoted.fields["VIGIL_OPERATION"] == "promote", "\(promoted)")
+
+        // The fenced primary comes back, as a standby: never a second primary.
+        let rejoined = try #require(try await vigild.waitForEvent(.targetStarted, target: "a", count: 2).pid)
+        #expect(rejoined != primary)
+        #expect(try await RoleService.waitFor("standby", at: portA))
+        try await vigild.waitFor("demote") { _ in Self.lines(of: log).contains("demote a standby b") ? true : nil }
+        #expect(RoleService.role(at: portB) == "primary")
+        let after = try #require(try Self.status(of: "a", in: vigild))
+        #expect(after.role == .standby, "\(after)")
+        #expect(try Self.status(of: "b", in: vigild)?.role == .active)
+        #expect(Self.lines(of: log).filter { $0.hasPrefix("b ") }.count == 1, "promoted once")
+    }
+
+    @Test func aHotStandbyThatCrashesWhileStandingByIsRestartedAndIneligibleMeanwhile() async throws {
+        let directory = try VigildProcess.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let program = try RoleService.install(in: directory)
+        let (portA, portB) = (try RoleService.freePort(), try RoleService.freePort())
+        let vigild = try VigildProcess(
+            config: RoleService.target(
+                "a",
+                program: program,
+                port: portA,
+                extra: """
+                    standbys = ["b"]
+                    standby_mode = "hot"
+                    promote_signal = "SIGUSR1"
+                    """
+            )
+                + """
+                [[target]]
+                name = "b"
+                exec = ["/usr/bin/python3", "\(program)", "\(portB)"]
+                restart = { start_grace = "100ms", backoff = "3s..3s" }
+                promote_signal = "SIGUSR1"
+                """
+        )
+        try await vigild.waitForEvent(.targetStarted, target: "a")
+        let standby = try #require(try await vigild.waitForEvent(.targetStarted, target: "b").pid)
+        #expect(try await RoleService.waitFor("standby", at: portB))
+        kill(standby, SIGKILL)
+        try await vigild.waitForEvent(.targetExited, target: "b")
+        try await vigild.waitForEvent(.restartScheduled, target: "b")
+        let down = try #require(try Self.status(of: "b", in: vigild))
+        #expect(down.standbyEligible == false, "\(down)")
+        #expect(down.ineligibility?.contains("not running") == true, "\(down)")
+        // A failover now has nobody to promote: the primary is left alone.
+        let refused = try ControlProbe.ask(vigild.controlSocket, ControlRequest(command: .failover, target: "a"))
+        #expect(!refused.ok && (refused.error ?? "").contains("no standby can take over"), "\(refused)")
+        #expect(RoleService.role(at: portA) == "primary")
+
+        // Its own restart policy brings it back, as a standby, and eligible again.
+        let restarted = try #require(try await vigild.waitForEvent(.targetStarted, target: "b", count: 2).pid)
+        #expect(restarted != standby)
+        #expect(try await RoleService.waitFor("standby", at: portB))
+        try await vigild.waitFor("b eligible again") { _ in
+            (try? Self.status(of: "b", in: vigild))??.standbyEligible == true ? true : nil
+        }
+    }
+}
