@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VigilCore
+import VigilLinux
 import VigilTestSupport
 
 #if canImport(Glibc)
@@ -123,5 +124,126 @@ import Glibc
         try await vigild.waitFor("b eligible again") { _ in
             (try? Self.status(of: "b", in: vigild))??.standbyEligible == true ? true : nil
         }
+    }
+}
+
+extension HotStandbyTests {
+    @Test func vigildKilledWhilePromotingAHotStandbyPromotesItExactlyOnceAfterItRestarts() async throws {
+        let directory = try VigildProcess.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let leftovers = StateFileTests.Leftovers()
+        let program = try RoleService.install(in: directory)
+        let log = directory + "/promote.log"
+        // A slow promotion: vigild is killed while the command runs, which goes on and promotes the standby.
+        let promote = "[\"/bin/sh\", \"-c\", \"echo $VIGIL_TARGET >> \(log); sleep 1; kill -USR1 $VIGIL_PID\"]"
+        let (portA, portB) = (try RoleService.freePort(), try RoleService.freePort())
+        let config =
+            """
+            [daemon]
+            state_dir = "\(directory)/state"
+
+            """
+            + RoleService.target(
+                "a",
+                program: program,
+                port: portA,
+                extra: """
+                    standbys = ["b"]
+                    standby_mode = "hot"
+                    recovery = ["failover"]
+                    promote = \(promote)
+                    """
+            ) + RoleService.target("b", program: program, port: portB, extra: "promote = \(promote)")
+        let first = try VigildProcess(config: config)
+        let primary = try #require(try await first.waitForEvent(.targetStarted, target: "a").pid)
+        let standby = try #require(try await first.waitForEvent(.targetStarted, target: "b").pid)
+        leftovers.append(primary)
+        leftovers.append(standby)
+        #expect(try await RoleService.waitFor("standby", at: portB))
+        try await first.waitForEvent(.daemonReady)
+        try await Task.sleep(for: .milliseconds(300))
+        kill(primary, SIGKILL)
+        try await first.waitFor("the promotion under way") { _ in Self.lines(of: log).isEmpty ? nil : true }
+        first.signal(SIGKILL)
+        #expect(try await ProcessProbe.waitUntilGone(first.pid))
+        #expect(first.events(.failoverCompleted).isEmpty, "killed in the middle of the promotion")
+        let saved = StateStore(directory: directory + "/state").load().state?.targets["a"]?.failover
+        #expect(saved?.promotionIssued == true && saved?.isUnderWay == true, "\(String(describing: saved))")
+
+        let second = try VigildProcess(config: config)
+        let adopted = try await second.waitForEvent(.targetAdopted, target: "b")
+        #expect(adopted.pid == standby)
+        try await second.waitForEvent(.failoverCompleted, target: "a", timeout: .seconds(20))
+        #expect(second.events(.roleChanged, target: "b").isEmpty, "the promotion was not issued again")
+        #expect(try await RoleService.waitFor("primary", at: portB), "the first promotion took effect")
+        let rejoined = try #require(try await second.waitForEvent(.targetStarted, target: "a").pid)
+        leftovers.append(rejoined)
+        #expect(try await RoleService.waitFor("standby", at: portA))
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(Self.lines(of: log) == ["b"], "promoted exactly once")
+        #expect(ProcessProbe.isRunning(standby))
+        #expect(try Self.status(of: "b", in: second)?.role == .active)
+    }
+
+    @Test func neverTwoPrimariesAnswerAcrossFailoversOfHotStandbysPromotedBySignal() async throws {
+        let directory = try VigildProcess.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let program = try RoleService.install(in: directory)
+        let ports = [try RoleService.freePort(), try RoleService.freePort()]
+        let member = "promote_signal = \"SIGUSR1\"\nnotify_socket = true"
+        let vigild = try VigildProcess(
+            config: RoleService.target(
+                "a",
+                program: program,
+                port: ports[0],
+                extra: """
+                    standbys = ["b"]
+                    standby_mode = "hot"
+                    recovery = ["failover"]
+                    verify_window = "5s"
+                    verify_healthy_for = "200ms"
+                    recovery_reset_after = "300ms"
+                    \(member)
+                    """
+            ) + RoleService.target("b", program: program, port: ports[1], extra: member)
+        )
+        try await vigild.waitForEvent(.targetStarted, target: "b")
+        #expect(try await RoleService.waitFor("primary", at: ports[0]))
+        #expect(try await RoleService.waitFor("standby", at: ports[1]))
+        try await vigild.waitForEvent(.daemonReady)
+        let sampler = RoleSampler(ports: ports)
+        sampler.start()
+        defer { sampler.stop() }
+        let failovers = 4
+        var outages: [Duration] = []
+        for round in 1...failovers {
+            let serving = round % 2 == 1 ? "a" : "b"
+            let next = round % 2 == 1 ? "b" : "a"
+            // The serving instance is healthy again, and the ladder starts again at its first step.
+            try await vigild.waitFor("round \(round) ready") { _ in
+                let standby = try? Self.status(of: next, in: vigild)
+                let active = try? Self.status(of: serving, in: vigild)
+                return standby?.standbyEligible == true && active?.role == .active
+                    && vigild.events(.recoveryReset, target: "a").count >= round - 1 ? true : nil
+            }
+            let pid = try #require(try Self.status(of: serving, in: vigild)?.pid)
+            let killed = ContinuousClock.now
+            kill(pid, SIGKILL)
+            try await vigild.waitForEvent(.failoverCompleted, target: "a", count: round, timeout: .seconds(20))
+            let nextPort = ports[next == "a" ? 0 : 1]
+            #expect(try await RoleService.waitFor("primary", at: nextPort))
+            try await vigild.waitFor("the client served again") { _ in sampler.firstPrimary(after: killed) }
+            outages.append(try #require(sampler.firstPrimary(after: killed)) - killed)
+            let promoted = try #require(try Self.status(of: next, in: vigild))
+            #expect(promoted.notifyStatus?.contains("role=primary") == true, "verified by its notify status")
+            // The killed one comes back as a standby.
+            #expect(try await RoleService.waitFor("standby", at: ports[serving == "a" ? 0 : 1]))
+        }
+        sampler.stop()
+        #expect(sampler.violations.isEmpty, "two primaries at once: \(sampler.violations)")
+        #expect(sampler.samples > 100, "the client sampled throughout (\(sampler.samples) samples)")
+        #expect(vigild.events(.failoverCompleted, target: "a").count == failovers)
+        let shown = outages.map { "\(Double($0.components.attoseconds / 1_000_000_000_000_000) / 1000)" }
+        print("hot standby, promoted by signal: client outage per failover (s): \(shown.joined(separator: ", "))")
     }
 }
