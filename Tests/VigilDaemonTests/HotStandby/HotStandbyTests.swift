@@ -247,3 +247,45 @@ extension HotStandbyTests {
         print("hot standby, promoted by signal: client outage per failover (s): \(shown.joined(separator: ", "))")
     }
 }
+
+extension HotStandbyTests {
+    @Test func aPromotedStandbyThatNeverReportsItselfPrimaryFailsItsPromotionAndNobodyElseServes() async throws {
+        let directory = try VigildProcess.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let program = try RoleService.install(in: directory)
+        let (portA, portB) = (try RoleService.freePort(), try RoleService.freePort())
+        // SIGWINCH is ignored by the service: it stays a standby and never says role=primary.
+        let vigild = try VigildProcess(
+            config: RoleService.target(
+                "a",
+                program: program,
+                port: portA,
+                extra: """
+                    standbys = ["b"]
+                    standby_mode = "hot"
+                    verify_window = "1s"
+                    promote_signal = "SIGUSR1"
+                    notify_socket = true
+                    """
+            )
+                + RoleService.target(
+                    "b",
+                    program: program,
+                    port: portB,
+                    extra: "promote_signal = \"SIGWINCH\"\nnotify_socket = true"
+                )
+        )
+        #expect(try await RoleService.waitFor("standby", at: portB))
+        try await vigild.waitForEvent(.daemonReady)
+        try await vigild.waitFor("b eligible") { _ in
+            (try? Self.status(of: "b", in: vigild))?.standbyEligible == true ? true : nil
+        }
+        let moved = try ControlProbe.ask(vigild.controlSocket, ControlRequest(command: .failover, target: "a"))
+        #expect(moved.ok, "\(moved)")
+        let aborted = try await vigild.waitForEvent(.failoverAborted, target: "a")
+        #expect(aborted.message.contains("did not report role=primary"), "\(aborted)")
+        #expect(vigild.events(.failoverCompleted).isEmpty)
+        #expect(RoleService.role(at: portB) == "standby")
+        #expect(RoleService.role(at: portA) == nil, "the primary stays fenced")
+    }
+}
