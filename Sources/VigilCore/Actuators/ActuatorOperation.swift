@@ -2,8 +2,9 @@
 /// (`Actuator.supports`).
 ///
 /// Only what the engine asks for is here (STYLE rule 16): a restart is the restart policy's stop and start, a
-/// fence its stop, a promotion its start. Operations the hot-standby and cluster work will ask for (`status`,
-/// `promote`, a `fence` carrying the fencing token) are added with their caller.
+/// fence its stop, a cold standby's promotion its start, a hot standby's promotion `promote` (where the target has
+/// no `promote` command or `promote_signal` of its own). Operations the cluster work will ask for (`status`, a
+/// `fence` carrying the fencing token) are added with their caller.
 public enum ActuatorOperation: Sendable, Hashable, CustomStringConvertible {
     /// Bring the target up (a unit's `StartUnit`, a domain's `virsh start`, an exec hook's `start`).
     case start
@@ -13,6 +14,12 @@ public enum ActuatorOperation: Sendable, Hashable, CustomStringConvertible {
     case kill(Signal)
     /// Go back to a snapshot: the named one, or the latest when `nil`.
     case revert(snapshot: String?)
+    /// Make the running standby instance the primary (hot standby): a domain's `virsh resume`, an exec `promote`
+    /// hook.
+    case promote
+    /// Keep a started instance as a standby: a domain's `virsh suspend` (a paused standby domain), an exec
+    /// `demote` hook.
+    case demote
 
     /// The operation's name as hooks see it in `VIGIL_OPERATION` and events show it: `start`, `kill`, `revert`…
     public var name: String {
@@ -21,11 +28,13 @@ public enum ActuatorOperation: Sendable, Hashable, CustomStringConvertible {
         case .stop: "stop"
         case .kill: "kill"
         case .revert: "revert"
+        case .promote: "promote"
+        case .demote: "demote"
         }
     }
 
     /// Every operation name, for validating configuration keys such as exec hooks.
-    public static let names = ["start", "stop", "kill", "revert"]
+    public static let names = ["start", "stop", "kill", "revert", "promote", "demote"]
 
     /// `kill(SIGTERM)`, `revert(nightly)`, `revert(latest)`, or just the name.
     public var description: String {

@@ -39,14 +39,15 @@ extension ConfigParser {
                 uniquingKeysWith: { first, _ in first }
             )
             for member in [target.name] + standbys {
-                guard let config = byName[member], config.roles.promote == nil else { continue }
+                guard let config = byName[member], !config.promotesItself else { continue }
                 let line = sourceMap.line(of: ["target", String(index), "standby_mode"])
                 problems.append(
                     ConfigProblem(
                         line: line,
                         key: "target[\(target.name)].standby_mode",
                         message: "hot standby needs \(member) to say how it is promoted: promote = [\"/path/cmd\"] "
-                            + "or promote_signal = \"SIGUSR1\" in its [[target]] table"
+                            + "or promote_signal = \"SIGUSR1\" in its [[target]] table (a libvirt domain is resumed, "
+                            + "an exec actuator runs its promote hook)"
                     )
                 )
             }

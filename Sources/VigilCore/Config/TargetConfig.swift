@@ -104,6 +104,16 @@ public struct TargetConfig: Sendable, Equatable {
         kind == .process && (actuator?.isProcess ?? true)
     }
 
+    /// Whether a running instance of the target can be promoted (hot standby): by its `promote` command or
+    /// `promote_signal`, or by its actuator (a libvirt domain's `resume`, an exec actuator's `promote` hook).
+    public var promotesItself: Bool {
+        if roles.promote != nil || domain != nil {
+            return true
+        }
+        guard let actuator, actuator.name == "exec" else { return false }
+        return actuator.values["promote"] != nil || actuator.values["command"] != nil
+    }
+
     /// The configuration key that holds `exec`: `start` for cgroup and vm targets.
     public var execKey: String {
         kind == .process ? "exec" : "start"

@@ -99,6 +99,9 @@ enum DriverEvent {
     case domainReverted(sequence: Int, outcome: ActuatorOutcome)
     /// The grace after a revert's answer is over.
     case revertSettled
+    // hot standby
+    /// An actuator's `promote` (`virsh resume`) or `demote` (`virsh suspend`) ended.
+    case roleOperationEnded(ActuatorOperation, ActuatorOutcome)
     // any actuator
     /// An actuator's `start` (`StartUnit`, `virsh start`) ended.
     case started(ActuatorOutcome)

@@ -27,6 +27,12 @@ extension RecoveryCoordinator {
         return .standby
     }
 
+    /// Whether a started instance of `name` is kept as a standby by its actuator (a hot standby domain, paused).
+    func keepsPaused(_ name: String) -> Bool {
+        guard let service = service(of: name), service.config.standbyMode == .hot else { return false }
+        return launchRole(of: name) == .standby
+    }
+
     /// Why hot standby `name` cannot be promoted now: not running past its start grace, or not healthy. `nil` when
     /// it can, and for cold groups (a cold standby is started when promoted).
     func unready(_ name: String, in service: RecoveredService) -> String? {
@@ -73,24 +79,27 @@ extension RecoveryCoordinator {
         return progress.promotionIssued == true ? .active : .inactive
     }
 
-    /// Promotes the running instance of hot standby `supervisor`: its `promote` command, or its `promote_signal`.
-    /// The promotion is on disk before it is issued.
+    /// Promotes the running instance of hot standby `supervisor`: its `promote` command, its `promote_signal`, or
+    /// its actuator's `promote` (a paused domain resumed). The promotion is on disk before it is issued.
     func promoteRunning(_ supervisor: TargetSupervisor, sequence: Int, in service: RecoveredService) {
         let name = supervisor.name
-        guard let promote = supervisor.config.roles.promote else {
-            report(
-                .failed(reason: "\(name) has no promote or promote_signal"),
-                of: .failoverPromote(sequence: sequence),
-                in: service
-            )
-            return
-        }
         service.failover?.promotionIssued()
         engine.persistence.saveNow()
         service.pending[name] = .failoverRoleChange(sequence: sequence)
         let how: String
-        switch promote {
-        case .exec(let argv):
+        switch supervisor.config.roles.promote {
+        case nil:
+            let owner = service.owner
+            let refusal = supervisor.driver.promote { [weak engine] outcome in
+                guard let engine, let service = engine.recovery.services[owner] else { return }
+                engine.recovery.promotionEnded(outcome, sequence: sequence, in: service)
+            }
+            if let refusal {
+                promotionEnded(.failed(reason: refusal), sequence: sequence, in: service)
+                return
+            }
+            how = "its actuator's promote"
+        case .exec(let argv)?:
             how = "promote command \(argv[0])"
             var extra = roleEnvironment(of: supervisor, role: .primary, operation: "promote")
             extra["VIGIL_PRIMARY"] = service.failover?.progress.primary ?? ""
@@ -101,7 +110,7 @@ extension RecoveryCoordinator {
                 operation: .failoverRoleChange(sequence: sequence),
                 extra: extra
             )
-        case .signal(let signal):
+        case .signal(let signal)?:
             how = "\(signal)"
             supervisor.driver.signal(signal)
         }
@@ -114,7 +123,7 @@ extension RecoveryCoordinator {
                 time: engine.now
             )
         )
-        if case .signal = promote {
+        if case .signal? = supervisor.config.roles.promote {
             promotionEnded(.succeeded, sequence: sequence, in: service)
         }
     }
