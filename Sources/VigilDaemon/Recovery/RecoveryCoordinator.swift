@@ -58,6 +58,10 @@ final class RecoveryCoordinator {
                 serviceOf[member] = service.owner
             }
         }
+        // A reload may change a group's standby mode: each member's failures go where its role now says.
+        for target in engine.targets.all {
+            target.machine.recoversExternally = recoversByLadder(target.name)
+        }
     }
 
     /// Roles restored from the state file, at start.
