@@ -107,8 +107,10 @@ import Glibc
         let standby = try #require(try await vigild.waitForEvent(.targetStarted, target: "b").pid)
         #expect(try await RoleService.waitFor("standby", at: portB))
         kill(standby, SIGKILL)
-        try await vigild.waitForEvent(.targetExited, target: "b")
-        try await vigild.waitForEvent(.restartScheduled, target: "b")
+        try await vigild.waitFor("b's exit, then its restart scheduled") { _ in
+            let exited = vigild.events(.targetExited, target: "b").contains { $0.pid == standby }
+            return exited && !vigild.events(.restartScheduled, target: "b").isEmpty ? true : nil
+        }
         let down = try #require(try Self.status(of: "b", in: vigild))
         #expect(down.standbyEligible == false, "\(down)")
         #expect(down.ineligibility?.contains("not running") == true, "\(down)")

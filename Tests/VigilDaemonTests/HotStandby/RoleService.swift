@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import VigilTestSupport
 
 #if canImport(Glibc)
@@ -57,21 +58,39 @@ enum RoleService {
         return path
     }
 
-    /// A TCP port on the loopback that nothing listens on now (the kernel's choice for port 0).
+    /// Ports handed out so far in this test process.
+    private static let handedOut = Mutex(0)
+
+    /// A TCP port on the loopback that nothing listens on now, and that no other test of this process was given:
+    /// taken below the kernel's ephemeral range (32768 and up), so a `bind` to port 0 elsewhere never returns it, and
+    /// from a block chosen by the process ID, so test runs side by side rarely meet.
     static func freePort() throws -> UInt16 {
+        let base = 20_000 + Int(getpid() % 500) * 20
+        for _ in 0..<10_000 {
+            let offset = handedOut.withLock { count in
+                defer { count += 1 }
+                return count
+            }
+            let port = UInt16(20_000 + (base - 20_000 + offset) % 12_000)
+            if isFree(port) {
+                return port
+            }
+        }
+        throw NoFreePort(errno: EADDRINUSE)
+    }
+
+    private static func isFree(_ port: UInt16) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
         address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
             }
         }
-        guard bound else { throw NoFreePort(errno: errno) }
-        return UInt16(bigEndian: address.sin_port)
     }
 
     /// The role the instance on `port` answers now; `nil` when nothing answers.
@@ -112,7 +131,7 @@ enum RoleService {
     }
 }
 
-/// The kernel gave no loopback port.
+/// No loopback port was free.
 struct NoFreePort: Error, CustomStringConvertible {
     let errno: Int32
     var description: String { "no free port: \(String(cString: strerror(errno)))" }
