@@ -14,11 +14,9 @@ public enum ActuatorOperation: Sendable, Hashable, CustomStringConvertible {
     case kill(Signal)
     /// Go back to a snapshot: the named one, or the latest when `nil`.
     case revert(snapshot: String?)
-    /// Make the running standby instance the primary (hot standby): a domain's `virsh resume`, an exec `promote`
-    /// hook.
+    /// Make the running standby instance the primary (hot standby): a domain's `virsh resume`.
     case promote
-    /// Keep a started instance as a standby: a domain's `virsh suspend` (a paused standby domain), an exec
-    /// `demote` hook.
+    /// Keep a started instance as a standby: a domain's `virsh suspend` (a paused standby domain).
     case demote
 
     /// The operation's name as hooks see it in `VIGIL_OPERATION` and events show it: `start`, `kill`, `revert`…
@@ -33,8 +31,12 @@ public enum ActuatorOperation: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// Every operation name, for validating configuration keys such as exec hooks.
+    /// Every operation name.
     public static let names = ["start", "stop", "kill", "revert", "promote", "demote"]
+
+    /// The operations an exec actuator runs hooks for (its configuration keys). A process target started by hooks
+    /// cannot be a hot standby (its start hook cannot learn its role), so it has no `promote` or `demote`.
+    public static let hookNames = ["start", "stop", "kill", "revert"]
 
     /// `kill(SIGTERM)`, `revert(nightly)`, `revert(latest)`, or just the name.
     public var description: String {

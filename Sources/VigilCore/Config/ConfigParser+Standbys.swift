@@ -39,15 +39,27 @@ extension ConfigParser {
                 uniquingKeysWith: { first, _ in first }
             )
             for member in [target.name] + standbys {
-                guard let config = byName[member], !config.promotesItself else { continue }
+                guard let config = byName[member] else { continue }
+                if !config.canStandHot {
+                    let line = sourceMap.line(of: ["target", String(index), "standby_mode"])
+                    problems.append(
+                        ConfigProblem(
+                            line: line,
+                            key: "target[\(target.name)].standby_mode",
+                            message: "\(member) cannot be a hot standby: only programs vigild spawns (which learn "
+                                + "VIGIL_ROLE) and libvirt domains (kept paused) know their role when they start"
+                        )
+                    )
+                    continue
+                }
+                guard !config.promotesItself else { continue }
                 let line = sourceMap.line(of: ["target", String(index), "standby_mode"])
                 problems.append(
                     ConfigProblem(
                         line: line,
                         key: "target[\(target.name)].standby_mode",
                         message: "hot standby needs \(member) to say how it is promoted: promote = [\"/path/cmd\"] "
-                            + "or promote_signal = \"SIGUSR1\" in its [[target]] table (a libvirt domain is resumed, "
-                            + "an exec actuator runs its promote hook)"
+                            + "or promote_signal = \"SIGUSR1\" in its [[target]] table (a libvirt domain is resumed)"
                     )
                 )
             }

@@ -105,13 +105,16 @@ public struct TargetConfig: Sendable, Equatable {
     }
 
     /// Whether a running instance of the target can be promoted (hot standby): by its `promote` command or
-    /// `promote_signal`, or by its actuator (a libvirt domain's `resume`, an exec actuator's `promote` hook).
+    /// `promote_signal`, or by its actuator (a libvirt domain's `resume`).
     public var promotesItself: Bool {
-        if roles.promote != nil || domain != nil {
-            return true
-        }
-        guard let actuator, actuator.name == "exec" else { return false }
-        return actuator.values["promote"] != nil || actuator.values["command"] != nil
+        roles.promote != nil || domain != nil
+    }
+
+    /// Whether the target can be a member of a hot-standby group: its instance must learn its role when it starts,
+    /// which a program vigild spawns does (`VIGIL_ROLE`) and a libvirt domain does by being kept paused; a daemon
+    /// started by hooks or a systemd unit cannot.
+    public var canStandHot: Bool {
+        spawnsProcess || domain != nil
     }
 
     /// The configuration key that holds `exec`: `start` for cgroup and vm targets.

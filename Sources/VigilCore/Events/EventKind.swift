@@ -44,7 +44,7 @@ public enum EventKind: String, Sendable, CaseIterable {
     case stateFileUnwritable = "state-file-unwritable"
     case targetReclaimed = "target-reclaimed"
     case targetWaiting = "target-waiting"
-    /// A member of a hot-standby group changed role: promoted (a `promote` hook or signal) or rejoined as a standby.
+    /// A member of a hot-standby group changed role: promoted (its `promote` command, signal or actuator) or rejoined as a standby.
     case roleChanged = "role-changed"
 
     /// The journal `MESSAGE_ID`: 128 bits, lower-case hex without dashes.

@@ -41,9 +41,9 @@ protocol TargetDriver: AnyObject {
     /// The recovery ladder's `revert` step. The driver reports the outcome through `completion`; `nil` when the
     /// kind cannot revert (the reason says why).
     func revert(sequence: Int, completion: @escaping (RecoveryOutcome) -> Void) -> String?
-    /// A hot standby's promotion by the target's own actuator (a paused domain's `virsh resume`, an exec actuator's
-    /// `promote` hook), for a member without a `promote` command or `promote_signal`. The driver reports the
-    /// outcome through `completion`; `nil` when it cannot (the reason says why).
+    /// A hot standby's promotion by the target's own actuator (a paused domain's `virsh resume`), for a member
+    /// without a `promote` command or `promote_signal`. The driver reports the outcome through `completion`; `nil`
+    /// when it cannot (the reason says why).
     func promote(completion: @escaping (RecoveryOutcome) -> Void) -> String?
     /// Lets the instance go: stops every watch and timer. `removed`: the target left the configuration, and what
     /// it left behind is cleaned up.

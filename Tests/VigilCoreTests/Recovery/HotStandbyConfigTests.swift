@@ -87,4 +87,19 @@ import VigilCore
         #expect(machine.progress.standby == "web-c" && machine.progress.promotionIssued == nil)
         #expect(actions.contains(.checkStatus(target: "web-c", sequence: machine.progress.sequence)))
     }
+
+    @Test func aDaemonStartedByHooksOrAUnitCannotStandHotButALibvirtDomainCan() throws {
+        let unit = group.replacingOccurrences(
+            of: "name = \"db-b\"\nexec = [\"/usr/bin/db\"]",
+            with: "name = \"db-b\"\nkind = \"service\"\nunit = \"db.service\""
+        )
+        let problem = try configProblem(unit)
+        #expect(problem.message.contains("db-b cannot be a hot standby"), "\(problem)")
+        let domain = group.replacingOccurrences(
+            of: "name = \"db-b\"\nexec = [\"/usr/bin/db\"]\npromote_signal = \"SIGUSR1\"",
+            with: "name = \"db-b\"\nkind = \"vm\"\ndomain = \"db-b\""
+        )
+        let config = try ConfigParser.parse(domain, file: "vigil.toml")
+        #expect(config.targets.last?.domain != nil && config.targets.last?.roles.promote == nil)
+    }
 }

@@ -90,14 +90,4 @@ extension ProcessDriver {
         }
         return reading
     }
-
-    /// A hot standby daemon's promotion by its actuator's `promote` hook (the exec actuator's), when it has one.
-    func promote(completion: @escaping (RecoveryOutcome) -> Void) -> String? {
-        guard !config.spawnsProcess, let actuator, actuator.supports(.promote) else {
-            return "\(name) has no promote operation of its own: give it promote = [\"/path/cmd\"] or promote_signal"
-        }
-        promotion = completion
-        changeRole(.promote, through: actuator)
-        return nil
-    }
 }

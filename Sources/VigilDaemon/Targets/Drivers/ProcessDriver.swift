@@ -23,8 +23,6 @@ final class ProcessDriver: TargetDriver {
     private var cgroupKilled = false {
         didSet { updateKilledMark() }
     }
-    /// A hot standby's promotion by the actuator's `promote` hook, which the recovery coordinator waits for.
-    var promotion: ((RecoveryOutcome) -> Void)?
     /// Children started for an instance that is no longer wanted (stopped meanwhile): killed, watched until reaped.
     private var strays: [PidfdWatcher] = []
 
@@ -208,10 +206,6 @@ final class ProcessDriver: TargetDriver {
                 "could not \(operation) \(name): \(outcome)",
                 metadata: ["VIGIL_TARGET": "\(name)"]
             )
-        case .roleOperationEnded(let operation, let outcome):
-            let waiting = promotion
-            promotion = nil
-            roleOperationEnded(operation, outcome, promotion: waiting)
         default:
             break
         }
