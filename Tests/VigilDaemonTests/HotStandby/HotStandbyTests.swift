@@ -84,6 +84,8 @@ import Glibc
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let program = try RoleService.install(in: directory)
         let (portA, portB) = (try RoleService.freePort(), try RoleService.freePort())
+        // While the gate exists, b's every start fails at once: it stays down however slowly the test runs.
+        let gate = directory + "/gate"
         let vigild = try VigildProcess(
             config: RoleService.target(
                 "a",
@@ -98,18 +100,22 @@ import Glibc
                 + """
                 [[target]]
                 name = "b"
-                exec = ["/usr/bin/python3", "\(program)", "\(portB)"]
-                restart = { start_grace = "100ms", backoff = "3s..3s" }
+                exec = ["/bin/sh", "-c", "[ -e \(gate) ] && exit 1; exec /usr/bin/python3 \(program) \(portB)"]
+                restart = { start_grace = "2s", backoff = "200ms..200ms", burst = 1000, within = "1m" }
                 promote_signal = "SIGUSR1"
                 """
         )
         try await vigild.waitForEvent(.targetStarted, target: "a")
         let standby = try #require(try await vigild.waitForEvent(.targetStarted, target: "b").pid)
         #expect(try await RoleService.waitFor("standby", at: portB))
+        try await vigild.waitFor("b eligible") { _ in
+            (try? Self.status(of: "b", in: vigild))?.standbyEligible == true ? true : nil
+        }
+        #expect(FileManager.default.createFile(atPath: gate, contents: nil))
         kill(standby, SIGKILL)
-        try await vigild.waitFor("b's exit, then its restart scheduled") { _ in
+        try await vigild.waitFor("b's exit, then a failed restart") { _ in
             let exited = vigild.events(.targetExited, target: "b").contains { $0.pid == standby }
-            return exited && !vigild.events(.restartScheduled, target: "b").isEmpty ? true : nil
+            return exited && vigild.events(.targetExited, target: "b").count >= 2 ? true : nil
         }
         let down = try #require(try Self.status(of: "b", in: vigild))
         #expect(down.standbyEligible == false, "\(down)")
@@ -119,9 +125,8 @@ import Glibc
         #expect(!refused.ok && (refused.error ?? "").contains("no standby can take over"), "\(refused)")
         #expect(RoleService.role(at: portA) == "primary")
 
-        // Its own restart policy brings it back, as a standby, and eligible again.
-        let restarted = try #require(try await vigild.waitForEvent(.targetStarted, target: "b", count: 2).pid)
-        #expect(restarted != standby)
+        // Its own restart policy brings it back once it can start, as a standby, and eligible again.
+        try FileManager.default.removeItem(atPath: gate)
         #expect(try await RoleService.waitFor("standby", at: portB))
         try await vigild.waitFor("b eligible again") { _ in
             (try? Self.status(of: "b", in: vigild))??.standbyEligible == true ? true : nil
@@ -136,8 +141,13 @@ extension HotStandbyTests {
         let leftovers = StateFileTests.Leftovers()
         let program = try RoleService.install(in: directory)
         let log = directory + "/promote.log"
-        // A slow promotion: vigild is killed while the command runs, which goes on and promotes the standby.
-        let promote = "[\"/bin/sh\", \"-c\", \"echo $VIGIL_TARGET >> \(log); sleep 1; kill -USR1 $VIGIL_PID\"]"
+        // A promotion that waits for the test's go: vigild is killed while the command runs, which goes on (in its
+        // own process group) and promotes the standby once the test lets it.
+        let go = directory + "/go"
+        defer { _ = FileManager.default.createFile(atPath: go, contents: nil) }
+        let promote =
+            "[\"/bin/sh\", \"-c\", \"echo $VIGIL_TARGET >> \(log); while [ ! -e \(go) ]; do sleep 0.05; done; "
+            + "kill -USR1 $VIGIL_PID\"]"
         let (portA, portB) = (try RoleService.freePort(), try RoleService.freePort())
         let config =
             """
@@ -177,6 +187,7 @@ extension HotStandbyTests {
         #expect(adopted.pid == standby)
         try await second.waitForEvent(.failoverCompleted, target: "a", timeout: .seconds(20))
         #expect(second.events(.roleChanged, target: "b").isEmpty, "the promotion was not issued again")
+        #expect(FileManager.default.createFile(atPath: go, contents: nil))
         #expect(try await RoleService.waitFor("primary", at: portB), "the first promotion took effect")
         let rejoined = try #require(try await second.waitForEvent(.targetStarted, target: "a").pid)
         leftovers.append(rejoined)

@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A client that samples every instance of a `RoleService` continuously on a thread of its own, recording when
 /// any instance answered `primary`, and every moment two did.
 ///
@@ -25,6 +29,8 @@ final class RoleSampler: @unchecked Sendable {
         let thread = Thread { [self] in
             while lock.withLock({ running }) {
                 sample()
+                // Leaves the CPU to the rest of the suite between samples.
+                usleep(200)
             }
             done.signal()
         }
