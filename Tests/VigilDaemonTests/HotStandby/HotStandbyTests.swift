@@ -59,7 +59,7 @@ import Glibc
         #expect(moved.ok, "\(moved)")
         let completed = try await vigild.waitForEvent(.failoverCompleted, target: "a")
         #expect(completed.message.contains("from a to b"), "\(completed)")
-        #expect(RoleService.role(at: portB) == "primary", "promoted in place")
+        #expect(try await RoleService.waitFor("primary", at: portB, timeout: .seconds(5)), "promoted in place")
         #expect(ProcessProbe.isRunning(standby), "the same instance, not a new one")
         #expect(vigild.events(.targetStarted, target: "b").count == 1)
         #expect(!ProcessProbe.isRunning(primary), "the primary was fenced")
