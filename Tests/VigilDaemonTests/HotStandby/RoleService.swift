@@ -101,8 +101,9 @@ enum RoleService {
         return role.isEmpty ? nil : role
     }
 
-    /// Waits until the instance on `port` answers `expected`.
-    static func waitFor(_ expected: String, at port: UInt16, timeout: Duration = .seconds(15)) async throws -> Bool {
+    /// Waits until the instance on `port` answers `expected` (a minute by default: under the full suite a python3
+    /// start was once seen to take more than 15 s).
+    static func waitFor(_ expected: String, at port: UInt16, timeout: Duration = .seconds(60)) async throws -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if role(at: port) == expected {
