@@ -10,7 +10,7 @@
 ///   removed, or given another `key_file`;
 /// - **in place**: `restart` (mode, backoff, burst, within, stable_after, start_grace), `checks`, the heartbeat
 ///   detector and its thresholds, the recovery settings (`recovery`, `level`, windows, standbys, hooks, priority,
-///   reservations), `start_timeout` and `stop_timeout`.
+///   reservations), `start_timeout`, `stop_timeout`, and the role changes (`promote`, `promote_signal`, `demote`).
 public struct ConfigDiff: Sendable, Equatable {
     /// In the new configuration only: start them.
     public var added: [String]
@@ -50,6 +50,7 @@ public struct ConfigDiff: Sendable, Equatable {
         policyApplied.recovery = new.recovery
         policyApplied.startTimeout = new.startTimeout
         policyApplied.stopTimeout = new.stopTimeout
+        policyApplied.roles = new.roles
         if let before = old.heartbeat, let after = new.heartbeat, before.keyFile == after.keyFile {
             policyApplied.heartbeat = after
         }

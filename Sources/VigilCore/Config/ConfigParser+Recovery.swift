@@ -3,6 +3,7 @@ extension ConfigParser {
     static let recoveryKeys = [
         "level", "recovery", "verify_window", "verify_healthy_for", "action_timeout", "recovery_reset_after",
         "standbys", "placement", "weights", "hooks", "promote_hooks", "reserve_memory", "reserve_cpu", "priority",
+        "standby_mode",
     ]
 
     /// A target's recovery keys (see `RecoveryConfig` for the schema). Keys that are absent come from `level`
@@ -44,6 +45,9 @@ extension ConfigParser {
             problems: &problems
         ) {
             config.placement = placement
+        }
+        if let mode: StandbyMode = reader.choice("standby_mode", what: "standby mode", problems: &problems) {
+            config.standbyMode = mode
         }
         config.weights = parseWeights(reader, config: config, problems: &problems)
         config.promoteHooks = parsePromoteHooks(reader, config: config, problems: &problems)

@@ -6,7 +6,7 @@ extension ConfigParser {
             "name", "kind", "exec", "env", "cwd", "user", "group", "stop_signal", "stop_timeout", "restart",
             "heartbeat",
             "notify_socket", "cgroup", "machine", "unit", "start", "start_timeout", "checks", "actuator", "pid_file",
-        ] + recoveryKeys + domainKeys
+        ] + recoveryKeys + domainKeys + roleKeys
     static let maximumNameLength = 64
 
     /// The `[[target]]` entries, in file order. A target with a problem is left out (the problem is recorded).
@@ -179,6 +179,7 @@ extension ConfigParser {
             // A ladder's restart steps are paced by the target's restart table.
             recovery?.restart = restart
         }
+        let roles = parseRoleChange(reader, problems: &problems)
         let notifySocket = reader.bool("notify_socket", problems: &problems) ?? false
         if notifySocket, kind != .process {
             problems.append(reader.problem("notify_socket", "only for process targets, which vigild spawns itself"))
@@ -217,7 +218,8 @@ extension ConfigParser {
             recovery: recovery,
             actuator: actuator,
             pidFile: pidFile,
-            domain: domain
+            domain: domain,
+            roles: roles
         )
     }
 

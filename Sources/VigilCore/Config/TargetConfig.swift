@@ -48,6 +48,8 @@ public struct TargetConfig: Sendable, Equatable {
     /// The libvirt domain a `vm` target is driven and watched through (`domain = "web"`); `nil` for a vm watched
     /// through its `machine` scope alone, and for other kinds.
     public var domain: DomainConfig?
+    /// How a running instance changes role in a hot-standby group (`promote`, `promote_signal`, `demote`).
+    public var roles: RoleChange
 
     public init(
         name: String,
@@ -70,7 +72,8 @@ public struct TargetConfig: Sendable, Equatable {
         recovery: RecoveryConfig? = nil,
         actuator: ActuatorChoice? = nil,
         pidFile: String? = nil,
-        domain: DomainConfig? = nil
+        domain: DomainConfig? = nil,
+        roles: RoleChange = RoleChange()
     ) {
         self.name = name
         self.kind = kind
@@ -93,11 +96,25 @@ public struct TargetConfig: Sendable, Equatable {
         self.actuator = actuator
         self.pidFile = pidFile
         self.domain = domain
+        self.roles = roles
     }
 
     /// Whether vigild spawns the target's process itself (the built-in `process` actuator).
     public var spawnsProcess: Bool {
         kind == .process && (actuator?.isProcess ?? true)
+    }
+
+    /// Whether a running instance of the target can be promoted (hot standby): by its `promote` command or
+    /// `promote_signal`, or by its actuator (a libvirt domain's `resume`).
+    public var promotesItself: Bool {
+        roles.promote != nil || domain != nil
+    }
+
+    /// Whether the target can be a member of a hot-standby group: its instance must learn its role when it starts,
+    /// which a program vigild spawns does (`VIGIL_ROLE`) and a libvirt domain does by being kept paused; a daemon
+    /// started by hooks or a systemd unit cannot.
+    public var canStandHot: Bool {
+        spawnsProcess || domain != nil
     }
 
     /// The configuration key that holds `exec`: `start` for cgroup and vm targets.

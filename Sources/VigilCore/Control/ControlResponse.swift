@@ -102,6 +102,11 @@ public struct TargetStatus: Codable, Sendable, Equatable {
     public var heartbeat: HeartbeatStatus?
     /// For a target of a service with standbys: `active` (the instance serving) or `standby`.
     public var role: ServiceRole?
+    /// For a hot standby: why it cannot be promoted now (not running, not healthy, failed, in maintenance); `nil`
+    /// when it is eligible. Absent (`standbyEligible` nil) for other targets.
+    public var ineligibility: String?
+    /// For a hot standby: whether a failover could promote it now.
+    public var standbyEligible: Bool?
 
     public init(
         name: String,
@@ -116,7 +121,9 @@ public struct TargetStatus: Codable, Sendable, Equatable {
         notifyStatus: String? = nil,
         lastEvent: EventRecord? = nil,
         heartbeat: HeartbeatStatus? = nil,
-        role: ServiceRole? = nil
+        role: ServiceRole? = nil,
+        standbyEligible: Bool? = nil,
+        ineligibility: String? = nil
     ) {
         self.name = name
         self.kind = kind
@@ -131,6 +138,8 @@ public struct TargetStatus: Codable, Sendable, Equatable {
         self.lastEvent = lastEvent
         self.heartbeat = heartbeat
         self.role = role
+        self.standbyEligible = standbyEligible
+        self.ineligibility = ineligibility
     }
 }
 

@@ -63,6 +63,9 @@ public enum StatusTable {
     static func cells(_ target: TargetStatus, hostMaintenance: Bool, options: ControlRenderOptions) -> [Cell] {
         let maintenance = target.maintenance || hostMaintenance
         var state = target.role.map { "\(target.state) (\($0.rawValue))" } ?? target.state
+        if let eligible = target.standbyEligible {
+            state += eligible ? " (eligible)" : " (not eligible: \(target.ineligibility ?? "?"))"
+        }
         if maintenance {
             state += " (maintenance)"
         }

@@ -44,6 +44,8 @@ public enum EventKind: String, Sendable, CaseIterable {
     case stateFileUnwritable = "state-file-unwritable"
     case targetReclaimed = "target-reclaimed"
     case targetWaiting = "target-waiting"
+    /// A member of a hot-standby group changed role: promoted (its `promote` command, signal or actuator) or rejoined as a standby.
+    case roleChanged = "role-changed"
 
     /// The journal `MESSAGE_ID`: 128 bits, lower-case hex without dashes.
     public var messageID: String {
@@ -88,6 +90,7 @@ public enum EventKind: String, Sendable, CaseIterable {
         case .stateFileUnwritable: "fd0724f416034793b7acca4b572ea583"
         case .targetReclaimed: "86b8ebc5158048d7bb1789d3d99a203d"
         case .targetWaiting: "b5884801b11c453a811b96029752d5ba"
+        case .roleChanged: "d0beedacb62f47cabb93b4aac31c8cbc"
         }
     }
 
@@ -96,7 +99,7 @@ public enum EventKind: String, Sendable, CaseIterable {
         switch self {
         case .targetStarted, .targetAdopted, .targetStopping, .reloadSucceeded, .daemonReady, .daemonStopping,
             .heartbeatCleared, .heartbeatQoSMet, .checkCleared, .hostFaultCleared, .recoveryVerified, .recoveryReset,
-            .failoverProgress, .targetWaiting:
+            .failoverProgress, .targetWaiting, .roleChanged:
             .notice
         case .targetExited, .restartScheduled, .stopEscalated, .heartbeatSuspected, .heartbeatQoSUnmet,
             .cgroupEmptied, .checkRaised,

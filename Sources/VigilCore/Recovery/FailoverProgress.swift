@@ -47,6 +47,10 @@ public struct FailoverProgress: Sendable, Equatable, Codable {
     public var trigger: String
     /// Why it was aborted, when it was.
     public var abortReason: String?
+    /// A hot standby's promotion (its `promote` command or signal) was issued to the chosen standby's running
+    /// instance. Recorded before it is issued: a failover resumed after vigild restarted adopts that instance as
+    /// promoted instead of issuing the promotion again. `nil` in state files written before hot standby.
+    public var promotionIssued: Bool?
 
     public init(primary: String, trigger: String) {
         self.phase = .idle

@@ -158,6 +158,13 @@ public struct FailoverStateMachine: Sendable {
         }
     }
 
+    /// The chosen hot standby's promotion is about to be issued to its running instance. The caller persists the
+    /// progress before issuing it, so that a failover resumed after a restart of vigild never issues it twice.
+    public mutating func promotionIssued() {
+        guard progress.phase == .promoting else { return }
+        progress.promotionIssued = true
+    }
+
     // MARK: Transitions
 
     mutating func nextSequence() -> Int {
@@ -205,6 +212,7 @@ public struct FailoverStateMachine: Sendable {
             return abort("\(problem); no other standby can take over; \(progress.primary) stays fenced", now: now)
         }
         progress.standby = next
+        progress.promotionIssued = nil
         progress.phase = .checkingStandby
         return [
             .emit(progressEvent("\(problem); trying \(next)", now)),

@@ -30,6 +30,8 @@ public struct StandbyCandidate: Sendable, Equatable {
     public var freeMemory: UInt64?
     /// Its latest heartbeat round-trip, for `least-response`.
     public var roundTrip: Duration?
+    /// Why a hot standby cannot take over now (not running, or not healthy); nil when it can, and for cold ones.
+    public var unready: String?
 
     public init(
         name: String,
@@ -38,7 +40,8 @@ public struct StandbyCandidate: Sendable, Equatable {
         refusal: String? = nil,
         pressure: Double? = nil,
         freeMemory: UInt64? = nil,
-        roundTrip: Duration? = nil
+        roundTrip: Duration? = nil,
+        unready: String? = nil
     ) {
         self.name = name
         self.failed = failed
@@ -47,6 +50,7 @@ public struct StandbyCandidate: Sendable, Equatable {
         self.pressure = pressure
         self.freeMemory = freeMemory
         self.roundTrip = roundTrip
+        self.unready = unready
     }
 
     /// Why this standby cannot be chosen, or nil when it can.
@@ -60,7 +64,7 @@ public struct StandbyCandidate: Sendable, Equatable {
         if let refusal {
             return "not admitted: " + refusal
         }
-        return nil
+        return unready
     }
 }
 

@@ -11,6 +11,7 @@
 /// action_timeout = "30s"                       # † time limit of one actuator operation
 /// recovery_reset_after = "5m"                  # † healthy this long: the ladder starts again at its first step
 /// standbys = ["web-b", "web-c"]                # targets that can take over (failover)
+/// standby_mode = "hot"                        # cold (default): started when promoted; hot: run as standbys
 /// placement = "weighted"                       # ordered | round-robin | weighted | least-loaded | least-response
 /// weights = { web-b = 3, web-c = 1 }           # weighted: each standby's share of capacity (default 1)
 /// hooks = { move-vip = ["/usr/local/sbin/move-vip", "10.0.0.5"] }   # named argv, for exec:NAME and promote_hooks
@@ -33,6 +34,8 @@ public struct RecoveryConfig: Sendable, Equatable {
     public var resetAfter: Duration
     /// Names of the targets that can take this one's place, in configuration order.
     public var standbys: [String]
+    /// Whether the standbys run while they wait (`hot`) or are started when promoted (`cold`).
+    public var standbyMode: StandbyMode
     public var placement: PlacementStrategy
     /// `weighted` placement: each standby's share of capacity; standbys not listed weigh 1.
     public var weights: [String: Int]
@@ -58,6 +61,7 @@ public struct RecoveryConfig: Sendable, Equatable {
         self.actionTimeout = preset.actionTimeout
         self.resetAfter = preset.resetAfter
         self.standbys = standbys
+        self.standbyMode = .cold
         self.placement = .ordered
         self.weights = [:]
         self.hooks = [:]

@@ -233,6 +233,7 @@ final class ControlService {
                 evidence = judge.levelText(at: now)
             }
         }
+        let eligibility = engine.recovery.standbyEligibility(of: supervisor.name)
         return TargetStatus(
             name: supervisor.name,
             kind: supervisor.config.kind,
@@ -246,7 +247,9 @@ final class ControlService {
             notifyStatus: supervisor.notifyStatus,
             lastEvent: engine.events.lastEvents[supervisor.name],
             heartbeat: heartbeat,
-            role: engine.recovery.role(of: supervisor.name)
+            role: engine.recovery.role(of: supervisor.name),
+            standbyEligible: eligibility?.eligible,
+            ineligibility: eligibility?.reason
         )
     }
 }

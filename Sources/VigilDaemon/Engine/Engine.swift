@@ -127,6 +127,10 @@ public final class Engine: @unchecked Sendable {
             recovery.timerFired(owner)
         case .hookEnded(let owner, let id, let name, let result):
             recovery.hookEnded(owner: owner, id: id, name: name, result: result)
+        case .roleReportDue(let owner, let sequence):
+            recovery.roleReportDue(owner: owner, sequence: sequence)
+        case .demoteEnded(let owner, let target, let id, let result):
+            recovery.demoteEnded(owner: owner, target: target, id: id, result: result)
         case .healthTick:
             health.tick()
         case .cgroupFilesChanged(let changes):

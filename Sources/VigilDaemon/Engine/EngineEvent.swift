@@ -21,6 +21,10 @@ enum EngineEvent {
     case serviceTimer(owner: String)
     /// A ladder or promote hook of a service ended.
     case hookEnded(owner: String, id: Int, name: String, result: Result<HookRun.Result, SpawnError>)
+    /// A promoted hot standby's time to report itself primary (on its notify socket) is up.
+    case roleReportDue(owner: String, sequence: Int)
+    /// A `demote` command of a member that rejoined a hot-standby group as a standby ended.
+    case demoteEnded(owner: String, target: String, id: Int, result: Result<HookRun.Result, SpawnError>)
 
     // MARK: health and heartbeats
     /// The `[daemon] tick`: read the host's and the targets' figures.
@@ -95,6 +99,9 @@ enum DriverEvent {
     case domainReverted(sequence: Int, outcome: ActuatorOutcome)
     /// The grace after a revert's answer is over.
     case revertSettled
+    // hot standby
+    /// An actuator's `promote` (`virsh resume`) or `demote` (`virsh suspend`) ended.
+    case roleOperationEnded(ActuatorOperation, ActuatorOutcome)
     // any actuator
     /// An actuator's `start` (`StartUnit`, `virsh start`) ended.
     case started(ActuatorOutcome)

@@ -25,6 +25,8 @@ final class RecoveredService {
     var hook: (run: ActuatorCancellation, id: Int, operation: PendingOperation)?
     /// Numbers the hooks, so the result of one that was cancelled is ignored.
     var hookCount = 0
+    /// `demote` commands under way, by target (apart from `hook`: a ladder step must not cancel them).
+    var demotes: [String: (run: ActuatorCancellation, id: Int)] = [:]
     /// Whether the active member was last reported healthy to the ladder.
     var reportedHealthy = false
     /// Since when the service's failure waits for a recovery slot (`concurrent_recoveries`); `nil` when it does
@@ -46,6 +48,12 @@ final class RecoveredService {
         case failoverPromote(sequence: Int)
         /// A promote hook.
         case failoverHook(sequence: Int)
+        /// A hot standby's promotion: its `promote` command or signal, issued to its running instance.
+        case failoverRoleChange(sequence: Int)
+        /// A promoted hot standby with a notify socket: waiting for it to report `role=primary` in `STATUS=`.
+        case failoverRoleReport(sequence: Int)
+        /// A former primary started again as a hot standby: its `demote` command runs once it is running.
+        case rejoin
 
         var ladderSequence: Int? {
             switch self {
@@ -82,5 +90,9 @@ final class RecoveredService {
         timer.close()
         hook?.run.cancel()
         hook = nil
+        for demote in demotes.values {
+            demote.run.cancel()
+        }
+        demotes = [:]
     }
 }

@@ -37,7 +37,8 @@ extension RecoveryCoordinator {
                 failed: failed || supervisor == nil,
                 maintenance: engine.targets.hostMaintenance || (supervisor?.maintenance ?? false),
                 refusal: chosen.flatMap { $0 == name ? nil : "not the standby the operator chose (\($0))" } ?? refusal,
-                pressure: pressure
+                pressure: pressure,
+                unready: unready(name, in: service)
             )
         }
     }
@@ -60,13 +61,18 @@ extension RecoveryCoordinator {
                 service.pending[target] = .failoverFence(sequence: sequence)
                 supervisor.perform(supervisor.machine.stop(now: now, reason: "fenced for failover"))
             case .checkStatus(let target, let sequence):
+                let activity = hotActivity(of: target, in: service) ?? activity(of: target)
                 performFailover(
-                    service.failover?.status(activity(of: target), sequence: sequence, now: now) ?? [],
+                    service.failover?.status(activity, sequence: sequence, now: now) ?? [],
                     for: service
                 )
             case .promote(let target, let sequence):
                 guard let supervisor = engine.targets[target] else {
                     failoverOutcome(.failed(reason: "no target \(target)"), sequence: sequence, for: service)
+                    continue
+                }
+                if service.config.standbyMode == .hot, supervisor.driver.hasInstance, !supervisor.isStopping {
+                    promoteRunning(supervisor, sequence: sequence, in: service)
                     continue
                 }
                 service.pending[target] = .failoverPromote(sequence: sequence)
@@ -84,6 +90,9 @@ extension RecoveryCoordinator {
                 service.roles = roles
                 service.reportedHealthy = false
                 engine.persistence.saveNow()
+                if let former = service.failover?.progress.primary {
+                    hotFailoverCompleted(in: service, formerPrimary: former)
+                }
                 if let sequence = service.failoverLadderSequence {
                     service.failoverLadderSequence = nil
                     performLadder(service.ladder.outcome(.succeeded, sequence: sequence, now: now), for: service)

@@ -20,6 +20,17 @@ extension RecoveryCoordinator {
             )
             return
         }
+        runCommand(argv, name: name, in: service, operation: operation, extra: extra)
+    }
+
+    /// Runs `argv` as the service's hook `name` (a promote command too), reporting its end to `operation`.
+    func runCommand(
+        _ argv: [String],
+        name: String,
+        in service: RecoveredService,
+        operation: RecoveredService.PendingOperation,
+        extra: [String: String]
+    ) {
         var environment = ProcessEnvironment.current()
         environment["VIGIL_TARGET"] = service.roles.active
         environment["VIGIL_SERVICE"] = service.owner

@@ -58,6 +58,10 @@ final class RecoveryCoordinator {
                 serviceOf[member] = service.owner
             }
         }
+        // A reload may change a group's standby mode: each member's failures go where its role now says.
+        for target in engine.targets.all {
+            target.machine.recoversExternally = recoversByLadder(target.name)
+        }
     }
 
     /// Roles restored from the state file, at start.
@@ -71,7 +75,7 @@ final class RecoveryCoordinator {
         serviceOf[name] != nil
     }
 
-    private func service(of name: String) -> RecoveredService? {
+    func service(of name: String) -> RecoveredService? {
         serviceOf[name].flatMap { services[$0] }
     }
 
@@ -83,7 +87,7 @@ final class RecoveryCoordinator {
     /// Whether a target runs when it is added: a standby waits for a failover to promote it.
     func startsWhenAdded(_ name: String) -> Bool {
         guard let service = service(of: name) else { return true }
-        return service.roles.active == name
+        return service.roles.active == name || service.config.standbyMode == .hot
     }
 
     /// Whether `name` stands by for another member of its service.
@@ -102,7 +106,7 @@ final class RecoveryCoordinator {
     /// (that would make two actives; only a failover promotes one).
     func refusesManualStart(of name: String) -> String? {
         guard let service = service(of: name), service.roles.active != name, !service.config.standbys.isEmpty,
-            engine.targets[service.roles.active]?.driver.hasInstance == true
+            service.config.standbyMode == .cold, engine.targets[service.roles.active]?.driver.hasInstance == true
         else { return nil }
         return "\(name) is a standby of \(service.owner), whose active instance \(service.roles.active) runs: "
             + "use vigilctl failover \(service.owner) --to \(name)"
@@ -267,6 +271,17 @@ final class RecoveryCoordinator {
             case (.failoverFence, _) where down:
                 service.pending[name] = nil
                 report(.succeeded, of: operation, in: service)
+            case (.failoverRoleReport, _) where supervisor.reportsPrimary:
+                service.pending[name] = nil
+                report(.succeeded, of: operation, in: service)
+            case (.failoverRoleChange, _) where down, (.failoverRoleReport, _) where down:
+                service.pending[name] = nil
+                report(.failed(reason: "\(name) ended while it was being promoted"), of: operation, in: service)
+            case (.rejoin, .running):
+                service.pending[name] = nil
+                rejoined(supervisor, in: service)
+            case (.rejoin, _) where down && !supervisor.isSpawning:
+                service.pending[name] = nil
             default:
                 continue
             }
@@ -285,8 +300,13 @@ final class RecoveryCoordinator {
         switch operation {
         case .ladderStart(let sequence), .ladderStop(let sequence, _), .ladderHook(let sequence):
             performLadder(service.ladder.outcome(outcome, sequence: sequence, now: now), for: service)
-        case .failoverFence(let sequence), .failoverPromote(let sequence), .failoverHook(let sequence):
+        case .failoverRoleChange(let sequence):
+            promotionEnded(outcome, sequence: sequence, in: service)
+        case .failoverFence(let sequence), .failoverPromote(let sequence), .failoverHook(let sequence),
+            .failoverRoleReport(let sequence):
             performFailover(service.failover?.outcome(outcome, sequence: sequence, now: now) ?? [], for: service)
+        case .rejoin:
+            break
         }
     }
 

@@ -41,6 +41,10 @@ protocol TargetDriver: AnyObject {
     /// The recovery ladder's `revert` step. The driver reports the outcome through `completion`; `nil` when the
     /// kind cannot revert (the reason says why).
     func revert(sequence: Int, completion: @escaping (RecoveryOutcome) -> Void) -> String?
+    /// A hot standby's promotion by the target's own actuator (a paused domain's `virsh resume`), for a member
+    /// without a `promote` command or `promote_signal`. The driver reports the outcome through `completion`; `nil`
+    /// when it cannot (the reason says why).
+    func promote(completion: @escaping (RecoveryOutcome) -> Void) -> String?
     /// Lets the instance go: stops every watch and timer. `removed`: the target left the configuration, and what
     /// it left behind is cleaned up.
     func close(removed: Bool)
@@ -57,6 +61,38 @@ extension TargetDriver {
     func revert(sequence: Int, completion: @escaping (RecoveryOutcome) -> Void) -> String? {
         "revert needs a vm target driven by libvirt (domain = \"NAME\", with snapshots); "
             + "\(supervisor.name) is a \(supervisor.config.kind.rawValue) target"
+    }
+
+    func promote(completion: @escaping (RecoveryOutcome) -> Void) -> String? {
+        "\(supervisor.name) has no promote operation of its own: give it promote = [\"/path/cmd\"] or promote_signal"
+    }
+
+    /// Runs `operation` (`promote`, `demote`) through `actuator`; the outcome comes back as `.roleOperationEnded`.
+    func changeRole(_ operation: ActuatorOperation, through actuator: any Actuator) {
+        actuator.perform(operation, timeout: config.startTimeout) { @Sendable [weak engine, name] outcome in
+            engine?.handle(.target(name, .driver(.roleOperationEnded(operation, outcome))))
+        }
+    }
+
+    /// The outcome of a `promote` or `demote` the driver asked its actuator for: handed to `promotion` (a promote
+    /// the coordinator waits for), or logged (a demote that keeps a standby paused).
+    func roleOperationEnded(
+        _ operation: ActuatorOperation,
+        _ outcome: ActuatorOutcome,
+        promotion: ((RecoveryOutcome) -> Void)?
+    ) {
+        if operation == .promote, let promotion {
+            switch outcome {
+            case .succeeded: promotion(.succeeded)
+            case .timedOut: promotion(.timedOut)
+            default: promotion(.failed(reason: "\(operation): \(outcome)"))
+            }
+        } else if !outcome.succeeded {
+            engine.logger.warning(
+                "\(name): \(operation) did not succeed: \(outcome)",
+                metadata: ["VIGIL_TARGET": "\(name)"]
+            )
+        }
     }
 
     /// The actuator's `start`; its outcome comes back as `.started`, for `startEnded(_:up:)`.

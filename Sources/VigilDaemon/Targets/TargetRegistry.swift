@@ -84,7 +84,7 @@ final class TargetRegistry {
             seed: engine.settings.seed ^ UInt64(truncatingIfNeeded: name.hashValue)
         )
         supervisors[name] = supervisor
-        supervisor.machine.recoversExternally = engine.recovery.isMember(name)
+        supervisor.machine.recoversExternally = engine.recovery.recoversByLadder(name)
         supervisor.attach()
         if hostMaintenance {
             supervisor.perform(supervisor.machine.setMaintenance(true, now: engine.now))

@@ -113,6 +113,10 @@ final class TargetSupervisor {
     ///     whose PID a restarted vigild must find).
     func instanceStarted(pid: Int32, at now: MonotonicInstant, adopted: Bool = false, persistFirst: Bool = false) {
         healthModel.resetChecks(config: config)
+        if !adopted {
+            // A new instance has said nothing yet; what the last one said (its role) is not about this one.
+            notifyStatus = nil
+        }
         let actions = machine.spawned(pid: pid, now: now, adopted: adopted)
         if persistFirst {
             engine.persistence.saveNow()
@@ -161,6 +165,11 @@ final class TargetSupervisor {
         armHeartbeat(now: now)
     }
 
+    /// Whether the instance's last `STATUS=` says `role=primary` (`RoleReport`).
+    var reportsPrimary: Bool {
+        notifyStatus.flatMap(RoleReport.role(inStatus:)) == .primary
+    }
+
     /// The target's health verdict now; `nil` when nothing judges it.
     func health(at now: MonotonicInstant) -> Health? {
         Health.judge(machine: machine, heartbeat: healthModel.judge, checks: healthModel.detectors, now: now)
@@ -183,7 +192,7 @@ final class TargetSupervisor {
         let change = PolicyChange(old: config, new: target)
         config = target
         machine.updatePolicy(from: target)
-        machine.recoversExternally = engine.recovery.isMember(name)
+        machine.recoversExternally = engine.recovery.recoversByLadder(name)
         if change.checks {
             healthModel.resetChecks(config: target)
             engine.health.disarmPressureTriggers(for: name)

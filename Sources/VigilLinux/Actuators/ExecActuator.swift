@@ -58,7 +58,7 @@ public struct ExecActuator: Actuator {
         _ context: ActuatorContext
     ) throws(ActuatorSettingsError) -> any Actuator {
         try settings.requireOnly(
-            Set(ActuatorOperation.names + ["command", "env", "cwd", "kill_grace"]),
+            Set(ActuatorOperation.hookNames + ["command", "env", "cwd", "kill_grace"]),
             actuator: name
         )
         var environment = context.environment
@@ -86,7 +86,7 @@ public struct ExecActuator: Actuator {
             return argv
         }
         var hooks: [String: [String]] = [:]
-        for operation in ActuatorOperation.names {
+        for operation in ActuatorOperation.hookNames {
             hooks[operation] = try resolved(operation)
         }
         let command = try resolved("command")
@@ -95,7 +95,7 @@ public struct ExecActuator: Actuator {
                 target: settings.target,
                 key: "command",
                 message:
-                    "the exec actuator needs `command` or a hook per operation (\(ActuatorOperation.names.joined(separator: ", ")))"
+                    "the exec actuator needs `command` or a hook per operation (\(ActuatorOperation.hookNames.joined(separator: ", ")))"
             )
         }
         return ExecActuator(
@@ -110,7 +110,7 @@ public struct ExecActuator: Actuator {
     }
 
     public func supports(_ operation: ActuatorOperation) -> Bool {
-        hooks[operation.name] != nil || command != nil
+        ActuatorOperation.hookNames.contains(operation.name) && (hooks[operation.name] != nil || command != nil)
     }
 
     /// The hook's environment for `operation`.

@@ -11,6 +11,8 @@ import VigilCore
 /// - `kill(SIGKILL)`: `destroy`, which returns once the hypervisor process is gone;
 ///   `kill(SIGTERM)`: `destroy --graceful`. Other signals are unsupported.
 /// - `revert(name)`: `snapshot-revert DOMAIN NAME --running`; `revert(nil)`: `--current`, the latest snapshot.
+/// - `promote`: `resume` (a hot standby domain is kept paused); a domain already running counts as promoted.
+/// - `demote`: `suspend`, which keeps a started standby domain paused; one already paused counts as demoted.
 ///
 /// Settings: `domain` (required), `uri` (default `qemu:///system`), `virsh` (default `virsh` in `PATH`),
 /// `shutdown_timeout`.

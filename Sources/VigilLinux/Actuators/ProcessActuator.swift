@@ -101,7 +101,7 @@ public final class ProcessActuator: Actuator {
     public func supports(_ operation: ActuatorOperation) -> Bool {
         switch operation {
         case .start, .kill: true
-        case .stop, .revert: false
+        case .stop, .revert, .promote, .demote: false
         }
     }
 
@@ -115,7 +115,7 @@ public final class ProcessActuator: Actuator {
                 done.deliver(self.spawn())
             case .kill(let signal):
                 done.deliver(self.send(signal))
-            case .stop, .revert:
+            case .stop, .revert, .promote, .demote:
                 done.deliver(.unsupported(operation))
             }
         }

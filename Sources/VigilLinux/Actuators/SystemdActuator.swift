@@ -42,10 +42,10 @@ public struct SystemdActuator: Actuator {
     }
 
     public func supports(_ operation: ActuatorOperation) -> Bool {
-        if case .revert = operation {
-            return false
+        switch operation {
+        case .revert, .promote, .demote: false
+        case .start, .stop, .kill: true
         }
-        return true
     }
 
     public var completionQueue: DispatchQueue { context.completionQueue }

@@ -57,6 +57,18 @@ final class VirshScript: Sendable {
                 run(["snapshot-revert", domain, snapshot ?? "--current", "--running"]) { [self] _ in
                     observe("reverted to snapshot \(snapshot ?? "current")")
                 }
+            case .promote:
+                run(["resume", domain]) { [self] _ in
+                    observe("resumed")
+                } failed: { [self] reason in
+                    whenState({ $0.phase == .active }, then: "already running", else: reason)
+                }
+            case .demote:
+                run(["suspend", domain]) { [self] _ in
+                    observe("paused")
+                } failed: { [self] reason in
+                    whenState({ $0.phase == .suspended }, then: "already paused", else: reason)
+                }
             }
         }
     }

@@ -30,6 +30,14 @@ public struct LaunchSpec: Sendable, Equatable {
         self.cgroupDirectory = cgroupDirectory
     }
 
+    /// The same launch with `name=value` in its environment (replacing an entry of that name).
+    public func setting(_ name: String, to value: String) -> LaunchSpec {
+        var copy = self
+        copy.environment.removeAll { $0.hasPrefix(name + "=") }
+        copy.environment.append("\(name)=\(value)")
+        return copy
+    }
+
     /// The same launch, started in the cgroup at `directory` (`nil`: in vigild's).
     public func starting(inCgroup directory: String?) -> LaunchSpec {
         var copy = self

@@ -106,7 +106,7 @@ import Testing
                 "11: target[web].reserve_cpu: must be more than 0 (in cores, e.g. 0.5), found 0.0",
                 "12: target[web].recovry: unknown key; did you mean \"recovery\"? (known keys: name, exec, level, "
                     + "recovery, verify_window, verify_healthy_for, action_timeout, recovery_reset_after, standbys, "
-                    + "placement, weights, hooks, promote_hooks, reserve_memory, reserve_cpu, priority)",
+                    + "placement, weights, hooks, promote_hooks, reserve_memory, reserve_cpu, priority, standby_mode)",
             ]
         )
     }

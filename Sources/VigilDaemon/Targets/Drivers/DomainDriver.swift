@@ -18,6 +18,8 @@ final class DomainDriver: TargetDriver {
     private var operation: ActuatorCancellation?
     /// A revert under way: its stop and start of the domain are not a death.
     private var revertInProgress: Revert?
+    /// A hot standby's promotion (`virsh resume`) the recovery coordinator waits for.
+    private var promotion: ((RecoveryOutcome) -> Void)?
     /// The domain's scope, when `machine` names one, for the checks' figures.
     private var scope: CgroupWatch?
 
@@ -101,6 +103,12 @@ final class DomainDriver: TargetDriver {
             changed(event)
         case .domainReverted(_, let outcome):
             reverted(outcome)
+        case .roleOperationEnded(let operation, let outcome):
+            let waiting = operation == .promote ? promotion : nil
+            if operation == .promote {
+                promotion = nil
+            }
+            roleOperationEnded(operation, outcome, promotion: waiting)
         case .revertSettled:
             guard revertInProgress != nil else { return }
             revertInProgress = nil
@@ -131,6 +139,18 @@ final class DomainDriver: TargetDriver {
         }
         instancePID = pid
         supervisor.instanceStarted(pid: pid, at: now, adopted: adopted)
+        if !adopted, engine.recovery.keepsPaused(name), let actuator {
+            // A hot standby domain waits paused, to be resumed by its promotion.
+            changeRole(.demote, through: actuator)
+        }
+    }
+
+    /// A hot standby domain's promotion: `virsh resume`.
+    func promote(completion: @escaping (RecoveryOutcome) -> Void) -> String? {
+        guard let actuator else { return virshMissing }
+        promotion = completion
+        changeRole(.promote, through: actuator)
+        return nil
     }
 
     /// The domain is gone: the state machine hears of an exit with libvirt's words for it.

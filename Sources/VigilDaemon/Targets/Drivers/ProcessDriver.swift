@@ -125,8 +125,10 @@ final class ProcessDriver: TargetDriver {
         }
         removeStalePidFile()
         if let launch = supervisor.launch {
-            // Into the target's own cgroup, made (afresh if it was killed) by the reclamation just before.
-            actuator.update(launch: launch.starting(inCgroup: cgroupDirectory))
+            // Into the target's own cgroup, made (afresh if it was killed) by the reclamation just before, with the
+            // role it starts in (`VIGIL_ROLE`: how a member of a hot-standby group learns it).
+            let role = engine.recovery.launchRole(of: name).rawValue
+            actuator.update(launch: launch.starting(inCgroup: cgroupDirectory).setting("VIGIL_ROLE", to: role))
         }
         instance = .starting(
             actuator.perform(.start, timeout: config.startTimeout) { @Sendable [weak engine, name] outcome in
