@@ -65,6 +65,18 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The etcd client of cluster mode: several endpoints with failover, KV, compare-and-swap, leases, watches,
+        // and the lease keeper self-fencing is built on. Linked only by what runs a cluster, never by plain vigild.
+        .target(
+            name: "VigilCluster",
+            dependencies: [
+                "VigilCore", "EtcdAPI", "CLinux",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "vigild",
             dependencies: [
