@@ -96,7 +96,7 @@ let package = Package(
         ),
         .target(
             name: "VigilTestSupport",
-            dependencies: ["VigilLinux", "VigilCore"],
+            dependencies: ["VigilLinux", "VigilCore", "VigilCluster"],
             path: "Tests/VigilTestSupport",
             swiftSettings: strict
         ),
@@ -108,6 +108,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], swiftSettings: strict),
+        .testTarget(
+            name: "VigilClusterTests",
+            dependencies: ["VigilCluster", "VigilCore", "VigilLinux", "VigilTestSupport"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "VigilLinuxTests",
             dependencies: [
