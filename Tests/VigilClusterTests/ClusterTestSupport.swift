@@ -1,14 +1,20 @@
 import Foundation
 import Synchronization
+import Testing
 import VigilCluster
 import VigilCore
 import VigilLinux
 import VigilTestSupport
 
-/// Starts a three-member etcd cluster, waits for a leader, runs `body`, and stops the members this test started
-/// (by pidfd) and removes their directory whether `body` passed or threw.
-func withEtcdCluster(_ body: (EtcdCluster) async throws -> Void) async throws {
-    let cluster = try EtcdCluster()
+/// Every test against a real etcd cluster, one at a time: each starts its own three members, and leader elections
+/// on two shared cores must not race each other.
+@Suite(.serialized) enum EtcdClusterTests {}
+
+/// Starts a three-member etcd cluster (on loopback, or in network namespaces), waits for a leader, runs `body`, and
+/// stops the members this test started (by pidfd) and removes their directory and namespaces whether `body` passed
+/// or threw.
+func withEtcdCluster(inNamespaces: Bool = false, _ body: (EtcdCluster) async throws -> Void) async throws {
+    let cluster = try EtcdCluster(inNamespaces: inNamespaces)
     defer { cluster.stop() }
     try await cluster.waitUntilHealthy()
     do {

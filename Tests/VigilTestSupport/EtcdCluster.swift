@@ -8,11 +8,14 @@ import VigilLinux
 import Glibc
 #endif
 
-/// A real three-member etcd cluster (Debian's `etcd-server`, etcd 3.4) on loopback for one test.
+/// A real three-member etcd cluster (Debian's `etcd-server`, etcd 3.4) for one test, on loopback or in network
+/// namespaces of its own.
 ///
-/// Each member listens on free ports of 127.0.0.1 and keeps its data and log in a temporary directory. `stop()`
-/// (and deinit) kills only the members this value started, through their pidfds, and removes the directory,
-/// whatever the test did to them (a SIGSTOPped member is killed too).
+/// On loopback each member listens on free ports of 127.0.0.1; in namespaces (`EtcdNetwork`) each member has its
+/// own namespace and address, listens on 2379 and 2380 there, and can be cut off from its peers. Each keeps its
+/// data and log in a temporary directory. `stop()` (and deinit) kills only the members this value started, through
+/// their pidfds, removes the directory and the namespaces, whatever the test did to them (a SIGSTOPped member is
+/// killed too).
 public final class EtcdCluster: @unchecked Sendable {
     public static let program = "/usr/bin/etcd"
 
@@ -24,6 +27,8 @@ public final class EtcdCluster: @unchecked Sendable {
     }
 
     public let directory: String
+    /// The members' namespaces, when they run in namespaces.
+    public let network: EtcdNetwork?
     public private(set) var members: [Member] = []
     private var ended: Set<Int> = []
     private var stopped = false
@@ -34,35 +39,47 @@ public final class EtcdCluster: @unchecked Sendable {
     /// Starts `size` members (default election timeout 1 s, heartbeat 100 ms); `waitUntilHealthy()` waits for a
     /// leader.
     ///
-    /// - Throws: `EtcdClusterError` when ports, the directory or a process cannot be had.
-    public init(size: Int = 3) throws {
+    /// - Parameter inNamespaces: each member in a network namespace of its own (`network`), instead of loopback.
+    /// - Throws: `EtcdClusterError` when ports, the directory or a process cannot be had, `NetworkNamespaceError`
+    ///   when the namespaces cannot be made.
+    public init(size: Int = 3, inNamespaces: Bool = false) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-etcd-\(UUID())").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         do {
-            let ports = try Self.freePorts(2 * size)
+            network = inNamespaces ? try EtcdNetwork(size: size) : nil
+        } catch {
+            try? FileManager.default.removeItem(atPath: directory)
+            throw error
+        }
+        do {
+            let hosts = network?.addresses ?? Array(repeating: "127.0.0.1", count: size)
+            // Loopback: free ports of 127.0.0.1; namespaces: etcd's own ports, each member on its own address.
+            let ports =
+                network == nil
+                ? try Self.freePorts(2 * size) : Array(repeating: [2379, 2380], count: size).flatMap { $0 }
             let names = (1...size).map { "m\($0)" }
-            let cluster = names.enumerated().map { "\($1)=http://127.0.0.1:\(ports[2 * $0 + 1])" }
+            let cluster = names.enumerated().map { "\($1)=http://\(hosts[$0]):\(ports[2 * $0 + 1])" }
                 .joined(separator: ",")
             let token = "vigil-test-\(UUID())"
             for (index, name) in names.enumerated() {
+                let host = hosts[index]
                 let clientPort = ports[2 * index]
                 let peerPort = ports[2 * index + 1]
-                let process = try start(
-                    name: name,
-                    arguments: [
-                        "--name", name, "--data-dir", "\(directory)/\(name).etcd",
-                        "--listen-client-urls", "http://127.0.0.1:\(clientPort)",
-                        "--advertise-client-urls", "http://127.0.0.1:\(clientPort)",
-                        "--listen-peer-urls", "http://127.0.0.1:\(peerPort)",
-                        "--initial-advertise-peer-urls", "http://127.0.0.1:\(peerPort)",
-                        "--initial-cluster", cluster, "--initial-cluster-token", token,
-                        "--initial-cluster-state", "new",
-                    ]
-                )
+                let arguments = [
+                    "--name", name, "--data-dir", "\(directory)/\(name).etcd",
+                    "--listen-client-urls", "http://\(host):\(clientPort)",
+                    "--advertise-client-urls", "http://\(host):\(clientPort)",
+                    "--listen-peer-urls", "http://\(host):\(peerPort)",
+                    "--initial-advertise-peer-urls", "http://\(host):\(peerPort)",
+                    "--initial-cluster", cluster, "--initial-cluster-token", token,
+                    "--initial-cluster-state", "new",
+                ]
+                let argv = network?.exec(index, [Self.program] + arguments) ?? [Self.program] + arguments
+                let process = try start(name: name, argv: argv)
                 members.append(
                     Member(
                         name: name,
-                        client: EtcdEndpoint(host: "127.0.0.1", port: clientPort),
+                        client: EtcdEndpoint(host: host, port: clientPort),
                         peerPort: peerPort,
                         process: process
                     )
@@ -78,7 +95,8 @@ public final class EtcdCluster: @unchecked Sendable {
         stop()
     }
 
-    private func start(name: String, arguments: [String]) throws -> SpawnedProcess {
+    /// Starts `argv` (etcd, or `ip netns exec`, which becomes etcd in the same process).
+    private func start(name: String, argv: [String]) throws -> SpawnedProcess {
         let log = open("\(directory)/\(name).log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard log >= 0 else {
             throw EtcdClusterError("cannot open \(directory)/\(name).log: errno \(errno)")
@@ -87,8 +105,8 @@ public final class EtcdCluster: @unchecked Sendable {
         do {
             return try ProcessLauncher.spawn(
                 LaunchSpec(
-                    path: Self.program,
-                    arguments: ["etcd"] + arguments,
+                    path: argv[0],
+                    arguments: argv,
                     environment: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"],
                     workingDirectory: directory
                 ),
@@ -177,7 +195,8 @@ public final class EtcdCluster: @unchecked Sendable {
         }.joined(separator: "\n")
     }
 
-    /// Kills every member still running (continuing a stopped one first), reaps it, and removes the directory.
+    /// Kills every member still running (continuing a stopped one first), reaps it, and removes the directory and
+    /// the namespaces.
     public func stop() {
         guard !stopped else {
             return
@@ -192,6 +211,7 @@ public final class EtcdCluster: @unchecked Sendable {
             }
             close(member.process.pidfd)
         }
+        network?.remove()
         try? FileManager.default.removeItem(atPath: directory)
     }
 
