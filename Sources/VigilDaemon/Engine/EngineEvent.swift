@@ -95,6 +95,8 @@ enum DriverEvent {
     case domainReverted(sequence: Int, outcome: ActuatorOutcome)
     /// The grace after a revert's answer is over.
     case revertSettled
+    /// The guest's virtio-serial heartbeat channel connected, ended or carried a line.
+    case guestChannel(GuestChannel.Event)
     // any actuator
     /// An actuator's `start` (`StartUnit`, `virsh start`) ended.
     case started(ActuatorOutcome)

@@ -11,19 +11,21 @@ final class DomainDriver: TargetDriver {
     /// libvirt's lifecycle events for the domain.
     private var watcher: LibvirtDomainWatcher?
     /// The domain's state as the watcher last reported it.
-    private var state: ActuatorTargetState?
+    private(set) var state: ActuatorTargetState?
     /// The PID the state machine knows the running domain by: its scope's first process, else 0.
     private var instancePID: Int32?
     /// The `virsh` operation under way.
     private var operation: ActuatorCancellation?
     /// A revert under way: its stop and start of the domain are not a death.
-    private var revertInProgress: Revert?
+    private(set) var revertInProgress: Revert?
     /// The domain's scope, when `machine` names one, for the checks' figures.
     private var scope: CgroupWatch?
+    /// The guest's heartbeat channel, when `channel` is configured.
+    var guest: GuestHeartbeats?
 
     /// A revert of the domain under way. It is over once the actuator has answered and the watcher has seen the
     /// domain running again (or 5 s after the answer).
-    private struct Revert {
+    struct Revert {
         var answered = false
         var sawRunning = false
         var completion: (RecoveryOutcome) -> Void
@@ -64,6 +66,7 @@ final class DomainDriver: TargetDriver {
         watcher = actuator.watch(queue: engine.queue) { @Sendable [weak engine, name] event in
             engine?.handle(.target(name, .driver(.domainChanged(event))))
         }
+        attachChannel()
     }
 
     /// Adopts the domain if it runs (or is paused), else `virsh start`s it. A domain the watcher has not reported
@@ -105,6 +108,8 @@ final class DomainDriver: TargetDriver {
             guard revertInProgress != nil else { return }
             revertInProgress = nil
             settle()
+        case .guestChannel(let event):
+            channelEvent(event)
         case .actuatorFailed(let operation, let outcome):
             engine.logger.warning(
                 "\(name): \(operation) of domain \(config.domain?.name ?? "?") did not succeed: \(outcome)",
@@ -130,6 +135,7 @@ final class DomainDriver: TargetDriver {
             pid = scope.flatMap { CgroupControl.processes(in: $0.directories).first } ?? 0
         }
         instancePID = pid
+        guestRestarted()
         supervisor.instanceStarted(pid: pid, at: now, adopted: adopted)
     }
 
@@ -152,7 +158,9 @@ final class DomainDriver: TargetDriver {
     private func changed(_ event: LibvirtDomainWatcher.Event) {
         switch event {
         case .state(let state):
+            let previous = self.state
             self.state = state
+            reportFault(from: previous, to: state)
             if state.phase == .active, revertInProgress != nil {
                 revertInProgress?.sawRunning = true
                 if revertInProgress?.answered == true {
@@ -167,6 +175,8 @@ final class DomainDriver: TargetDriver {
                 "\(name): lost libvirt's events for domain \(domain): \(reason); watching again in \(retryIn.humanReadable)",
                 metadata: ["VIGIL_TARGET": "\(name)"]
             )
+        case .notice(let notice):
+            self.notice(notice)
         }
     }
 
@@ -219,6 +229,9 @@ final class DomainDriver: TargetDriver {
 
     private func reverted(_ outcome: ActuatorOutcome) {
         operation = nil
+        if case .succeeded = outcome {
+            guestRestarted()
+        }
         let completion = revertInProgress?.completion
         if case .succeeded = outcome, revertInProgress?.sawRunning == false {
             // The watcher's events of the revert may still be on their way.
@@ -241,6 +254,8 @@ final class DomainDriver: TargetDriver {
     }
 
     func close(removed: Bool) {
+        guest?.channel.cancel()
+        guest = nil
         watcher?.cancel()
         watcher = nil
         operation?.cancel()
