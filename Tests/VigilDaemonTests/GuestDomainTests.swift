@@ -167,4 +167,38 @@ import Glibc
         #expect(report.fields["VIGIL_DROPPED_WRONG_CHANNEL"] == "1", "\(report)")
         #expect(report.target == guest.name)
     }
+
+    @Test func theLaddersRevertRestoresTheSnapshotsDiskAsTheGuestReadsIt() async throws {
+        let host = try await GuestHost()
+        defer { host.stop() }
+        let guest = try host.define("vigil-g5", target: "vigil-g5", key: Self.key)
+        let (vigild, _) = try Self.vigild(
+            guest,
+            host: host,
+            extra: "snapshot = \"good\"\nrecovery = [\"revert\"]\nverify_window = \"3s\""
+        )
+        defer { vigild.stop() }
+        try await vigild.waitForEvent(.targetAdopted, target: guest.name)
+        try await Self.waitForHeartbeats(vigild, guest.name)
+        let boot = try await guest.ask("ping")
+        #expect(try await guest.ask("write before-the-snapshot") == "ok")
+        let snapshot = try host.libvirt.virsh(["snapshot-create-as", guest.name, "good"])
+        #expect(snapshot.status == 0, "\(snapshot.err)")
+        #expect(try await guest.ask("write after-the-snapshot") == "ok")
+        #expect(try await guest.ask("read") == "after-the-snapshot")
+
+        // The guest hangs: its watchdog fires, the ladder reverts to the snapshot (memory and disk).
+        let started = ContinuousClock.now
+        #expect(try await guest.ask("hang") == "ok")
+        try await vigild.waitForEvent(.domainWatchdog, target: guest.name)
+        let step = try await vigild.waitForEvent(.recoveryStep, target: guest.name)
+        #expect(step.message.contains("revert"), "\(step)")
+        try await vigild.waitForEvent(.recoveryVerified, target: guest.name, timeout: .seconds(60))
+        try await Self.waitForHeartbeats(vigild, guest.name)
+        // The guest runs from the snapshot: the same boot (its memory restored), the disk as it was then.
+        #expect(try await guest.ask("ping") == boot)
+        #expect(try await guest.ask("read") == "before-the-snapshot")
+        #expect(vigild.events(.recoveryStepFailed, target: guest.name).isEmpty)
+        print("guest hang → reverted guest heartbeating again: \(ContinuousClock.now - started) (\(host.accelerator))")
+    }
 }

@@ -25,9 +25,21 @@ extension DomainDriver {
         )
     }
 
-    /// The guest's memory was replaced (started, reset, reverted): its heartbeat counters start again.
+    /// The guest's memory was replaced or is about to be (started, stopped, reverted): its heartbeat counters start
+    /// again, and the domain counts as started only once it has heartbeated since.
     func guestRestarted() {
         guest?.heartbeats.restart()
+        guest?.heard = false
+    }
+
+    /// Whether the start of the domain waits for its guest's first heartbeat (a channel is configured and the guest
+    /// has not heartbeated since the domain started or was reverted): a recovery step then holds only once the
+    /// guest itself runs, not merely QEMU. `start_timeout` bounds the wait like any start.
+    /// - Returns: `true` when the start is left pending until that heartbeat.
+    func awaitsGuest(adopted: Bool) -> Bool {
+        guard let guest, !guest.heard else { return false }
+        self.guest?.pendingStart = adopted
+        return true
     }
 
     func channelEvent(_ event: GuestChannel.Event) {
@@ -46,6 +58,11 @@ extension DomainDriver {
             let now = engine.now
             switch guest!.heartbeats.accept(bytes) {
             case .success(let packet):
+                guest!.heard = true
+                if let adopted = guest!.pendingStart {
+                    guest!.pendingStart = nil
+                    up(now: now, adopted: adopted)
+                }
                 supervisor.heartbeatArrived(at: now, sequence: packet.sequence)
             case .failure(let reason):
                 guest!.unreported[reason, default: 0] += 1
@@ -131,4 +148,8 @@ struct GuestHeartbeats {
     /// Lines dropped since the last report, by reason.
     var unreported: [HeartbeatDropReason: Int] = [:]
     var lastReport: MonotonicInstant?
+    /// Whether the guest has heartbeated since the domain last started or was reverted.
+    var heard = false
+    /// A start waiting for that heartbeat: whether it is an adoption.
+    var pendingStart: Bool?
 }

@@ -82,6 +82,7 @@ final class DomainDriver: TargetDriver {
             return
         }
         guard operation == nil else { return }
+        guestRestarted()
         operation = startThrough(actuator)
     }
 
@@ -121,10 +122,14 @@ final class DomainDriver: TargetDriver {
     }
 
     /// The domain runs: the state machine's instance is its scope's first process when `machine` names a scope
-    /// vigild finds (the checks read that scope), else 0.
+    /// vigild finds (the checks read that scope), else 0. With a heartbeat channel the domain counts as started
+    /// only once its guest has heartbeated (`awaitsGuest`).
     /// - Parameter adopted: it ran before vigild started it (`target-adopted`).
-    private func up(now: MonotonicInstant, adopted: Bool = false) {
+    func up(now: MonotonicInstant, adopted: Bool = false) {
         guard supervisor.isSpawning else { return }
+        if awaitsGuest(adopted: adopted) {
+            return
+        }
         var pid: Int32 = 0
         if let machine = config.machine {
             if scope == nil, let locator = engine.health.cgroupLocator,
@@ -135,7 +140,6 @@ final class DomainDriver: TargetDriver {
             pid = scope.flatMap { CgroupControl.processes(in: $0.directories).first } ?? 0
         }
         instancePID = pid
-        guestRestarted()
         supervisor.instanceStarted(pid: pid, at: now, adopted: adopted)
     }
 
@@ -143,6 +147,7 @@ final class DomainDriver: TargetDriver {
     private func down(cause: String, now: MonotonicInstant) {
         guard let pid = instancePID, supervisor.machine.state.pid == pid else { return }
         instancePID = nil
+        guestRestarted()
         releaseScope()
         supervisor.instanceEnded(pid: pid, status: .lost(cause: cause), at: now)
     }
