@@ -66,6 +66,7 @@ extension DomainDriver {
                 supervisor.heartbeatArrived(at: now, sequence: packet.sequence)
             case .failure(let reason):
                 guest!.unreported[reason, default: 0] += 1
+                engine.heartbeats.channelDropped(reason)
             }
             reportDrops(now: now)
         }
