@@ -174,7 +174,7 @@ public final class GuestHost: @unchecked Sendable {
     }
 
     /// Destroys and undefines every domain defined here, kills what QEMU is left of them (by the PID files libvirt
-    /// wrote for them), and stops the daemon.
+    /// wrote for them, checked against the process's command line), and stops the daemon.
     public func stop() {
         guard !stopped else { return }
         stopped = true
@@ -183,8 +183,12 @@ public final class GuestHost: @unchecked Sendable {
         }
         let run = directory + "/run/libvirt/qemu/run"
         for file in (try? FileManager.default.contentsOfDirectory(atPath: run)) ?? [] where file.hasSuffix(".pid") {
+            // Only a QEMU of this host's (its command line names this host's directory): a PID file libvirt left
+            // behind may name a PID the system has given to another process since.
             if let text = try? String(contentsOfFile: run + "/" + file, encoding: .utf8),
-                let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 1
+                let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 1,
+                let command = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
+                String(decoding: command, as: UTF8.self).contains(directory + "/")
             {
                 kill(pid, SIGKILL)
             }
