@@ -30,6 +30,7 @@ import Glibc
                 uri = "\(host.uri)"
                 channel = "\(guest.heartbeatSocket)"
                 restart = { backoff = "0..100ms", start_grace = "1s" }
+                start_timeout = "90s"
                 heartbeat = { interval = "1s", key_file = "\(keyFile)", detector = "fixed", suspect = 3, convict = 30, first_grace = "60s" }
                 \(extra)
                 """
@@ -76,19 +77,19 @@ import Glibc
     @Test func aKilledEmulatorIsReportedAndTheDomainRestartedUntilItsGuestHeartbeatsAgain() async throws {
         let host = try await GuestHost()
         defer { host.stop() }
-        let guest = try host.define("vigil-g1", target: "vigil-g1", key: Self.key, start: false)
+        let guest = try await host.define("vigil-g1", target: "vigil-g1", key: Self.key, start: false)
         let (vigild, _) = try Self.vigild(guest, host: host)
         defer { vigild.stop() }
         // vigild starts the shut-off domain; its guest's agent heartbeats through the channel.
-        try await vigild.waitForEvent(.targetStarted, target: guest.name)
+        try await vigild.waitForEvent(.targetStarted, target: guest.name, timeout: .seconds(90))
         try await Self.waitForHeartbeats(vigild, guest.name)
         let boot = try await guest.ask("ping")
 
         let started = ContinuousClock.now
         #expect(kill(try Self.emulatorPID(guest, host: host), SIGKILL) == 0)
-        let died = try await vigild.waitForEvent(.domainEmulatorDied, target: guest.name)
+        let died = try await vigild.waitForEvent(.domainEmulatorDied, target: guest.name, timeout: .seconds(30))
         #expect(died.fields["VIGIL_DOMAIN"] == guest.name)
-        try await vigild.waitForEvent(.targetStarted, target: guest.name, count: 2, timeout: .seconds(30))
+        try await vigild.waitForEvent(.targetStarted, target: guest.name, count: 2, timeout: .seconds(90))
         try await Self.waitForHeartbeats(vigild, guest.name)
         let again = try await guest.ask("ping")
         #expect(again.hasPrefix("pong") && again != boot, "the guest booted again: \(boot) then \(again)")
@@ -99,20 +100,20 @@ import Glibc
     @Test func aGuestKernelPanicIsReportedAsAPanicAndRecovered() async throws {
         let host = try await GuestHost()
         defer { host.stop() }
-        let guest = try host.define("vigil-g2", target: "vigil-g2", key: Self.key)
+        let guest = try await host.define("vigil-g2", target: "vigil-g2", key: Self.key)
         let (vigild, _) = try Self.vigild(guest, host: host)
         defer { vigild.stop() }
-        try await vigild.waitForEvent(.targetAdopted, target: guest.name)
+        try await vigild.waitForEvent(.targetAdopted, target: guest.name, timeout: .seconds(90))
         try await Self.waitForHeartbeats(vigild, guest.name)
         let boot = try await guest.ask("ping")
 
         let started = ContinuousClock.now
-        try guest.tell("panic")
-        let panicked = try await vigild.waitForEvent(.domainPanicked, target: guest.name)
+        try await guest.tell("panic")
+        let panicked = try await vigild.waitForEvent(.domainPanicked, target: guest.name, timeout: .seconds(30))
         #expect(panicked.message.contains("panicked"))
         #expect(guest.consoleTail(200_000).contains("Kernel panic"), "the guest's console shows the panic")
         #expect(vigild.events(.domainEmulatorDied, target: guest.name).isEmpty, "a panic, not a dead emulator")
-        try await vigild.waitForEvent(.targetStarted, target: guest.name, timeout: .seconds(30))
+        try await vigild.waitForEvent(.targetStarted, target: guest.name, timeout: .seconds(90))
         try await Self.waitForHeartbeats(vigild, guest.name)
         let again = try await guest.ask("ping")
         #expect(again.hasPrefix("pong") && again != boot)
@@ -122,21 +123,21 @@ import Glibc
     @Test func aHungGuestIsSuspectedByHeartbeatConvictedByItsWatchdogAndRecovered() async throws {
         let host = try await GuestHost()
         defer { host.stop() }
-        let guest = try host.define("vigil-g3", target: "vigil-g3", key: Self.key)
+        let guest = try await host.define("vigil-g3", target: "vigil-g3", key: Self.key)
         let (vigild, _) = try Self.vigild(guest, host: host)
         defer { vigild.stop() }
-        try await vigild.waitForEvent(.targetAdopted, target: guest.name)
+        try await vigild.waitForEvent(.targetAdopted, target: guest.name, timeout: .seconds(90))
         try await Self.waitForHeartbeats(vigild, guest.name)
         let boot = try await guest.ask("ping")
 
         let started = ContinuousClock.now
         #expect(try await guest.ask("hang") == "ok")
-        try await vigild.waitForEvent(.heartbeatSuspected, target: guest.name)
-        let fired = try await vigild.waitForEvent(.domainWatchdog, target: guest.name)
+        try await vigild.waitForEvent(.heartbeatSuspected, target: guest.name, timeout: .seconds(30))
+        let fired = try await vigild.waitForEvent(.domainWatchdog, target: guest.name, timeout: .seconds(30))
         #expect(fired.fields["VIGIL_ACTION"] == "none")
-        let fault = try await vigild.waitForEvent(.targetFaulted, target: guest.name)
+        let fault = try await vigild.waitForEvent(.targetFaulted, target: guest.name, timeout: .seconds(30))
         #expect(fault.fields["VIGIL_FAULT"]?.contains("virtual watchdog") == true, "\(fault)")
-        try await vigild.waitForEvent(.targetStarted, target: guest.name, timeout: .seconds(30))
+        try await vigild.waitForEvent(.targetStarted, target: guest.name, timeout: .seconds(90))
         try await Self.waitForHeartbeats(vigild, guest.name)
         let again = try await guest.ask("ping")
         #expect(again.hasPrefix("pong") && again != boot)
@@ -146,10 +147,10 @@ import Glibc
     @Test func aHeartbeatForAnotherTargetWrittenIntoAGuestsChannelIsDropped() async throws {
         let host = try await GuestHost()
         defer { host.stop() }
-        let guest = try host.define("vigil-g4", target: "vigil-g4", key: Self.key)
+        let guest = try await host.define("vigil-g4", target: "vigil-g4", key: Self.key)
         let (vigild, _) = try Self.vigild(guest, host: host)
         defer { vigild.stop() }
-        try await vigild.waitForEvent(.targetAdopted, target: guest.name)
+        try await vigild.waitForEvent(.targetAdopted, target: guest.name, timeout: .seconds(90))
         try await Self.waitForHeartbeats(vigild, guest.name)
 
         // A packet for another target, correctly signed with that target's key (as if the guest had stolen it).
@@ -171,18 +172,18 @@ import Glibc
     @Test func theLaddersRevertRestoresTheSnapshotsDiskAsTheGuestReadsIt() async throws {
         let host = try await GuestHost()
         defer { host.stop() }
-        let guest = try host.define("vigil-g5", target: "vigil-g5", key: Self.key)
+        let guest = try await host.define("vigil-g5", target: "vigil-g5", key: Self.key)
         let (vigild, _) = try Self.vigild(
             guest,
             host: host,
             extra: "snapshot = \"good\"\nrecovery = [\"revert\"]\nverify_window = \"3s\""
         )
         defer { vigild.stop() }
-        try await vigild.waitForEvent(.targetAdopted, target: guest.name)
+        try await vigild.waitForEvent(.targetAdopted, target: guest.name, timeout: .seconds(90))
         try await Self.waitForHeartbeats(vigild, guest.name)
         let boot = try await guest.ask("ping")
         #expect(try await guest.ask("write before-the-snapshot") == "ok")
-        let snapshot = try host.libvirt.virsh(["snapshot-create-as", guest.name, "good"])
+        let snapshot = try await host.virsh(["snapshot-create-as", guest.name, "good"])
         #expect(snapshot.status == 0, "\(snapshot.err)")
         #expect(try await guest.ask("write after-the-snapshot") == "ok")
         #expect(try await guest.ask("read") == "after-the-snapshot")
@@ -190,8 +191,8 @@ import Glibc
         // The guest hangs: its watchdog fires, the ladder reverts to the snapshot (memory and disk).
         let started = ContinuousClock.now
         #expect(try await guest.ask("hang") == "ok")
-        try await vigild.waitForEvent(.domainWatchdog, target: guest.name)
-        let step = try await vigild.waitForEvent(.recoveryStep, target: guest.name)
+        try await vigild.waitForEvent(.domainWatchdog, target: guest.name, timeout: .seconds(30))
+        let step = try await vigild.waitForEvent(.recoveryStep, target: guest.name, timeout: .seconds(30))
         #expect(step.message.contains("revert"), "\(step)")
         try await vigild.waitForEvent(.recoveryVerified, target: guest.name, timeout: .seconds(60))
         try await Self.waitForHeartbeats(vigild, guest.name)

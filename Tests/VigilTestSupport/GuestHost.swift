@@ -1,4 +1,5 @@
 import CLinux
+import Dispatch
 import Foundation
 
 #if canImport(Glibc)
@@ -46,7 +47,7 @@ public final class GuestHost: @unchecked Sendable {
         if let missing = Self.missing {
             throw LibvirtdError(message: missing)
         }
-        image = try GuestImage.build()
+        image = try await Self.offPool { try GuestImage.build() }
         libvirt = try Libvirtd(qemu: true)
         guard try await libvirt.waitUntilReady() else {
             let error = LibvirtdError(message: "libvirtd (qemu) did not answer: \(libvirt.lastError)")
@@ -71,14 +72,14 @@ public final class GuestHost: @unchecked Sendable {
         var why = ""
         let guest: TestGuest
         do {
-            guest = try host.define("vigil-kvm-trial", accelerator: .kvm, start: false)
+            guest = try await host.define("vigil-kvm-trial", accelerator: .kvm, start: false)
         } catch {
-            host.remove("vigil-kvm-trial")
+            await host.remove("vigil-kvm-trial")
             print("real-guest tests run under TCG (KVM trial: \(error))")
             trialLock.withLock { trial = .tcg }
             return .tcg
         }
-        let started = try host.libvirt.virsh(["start", guest.name])
+        let started = try await host.virsh(["start", guest.name])
         if started.status != 0 {
             why = started.err.trimmingCharacters(in: .whitespacesAndNewlines)
         } else if (try? await guest.ask("ping", timeout: .seconds(20)))?.hasPrefix("pong") == true {
@@ -87,7 +88,7 @@ public final class GuestHost: @unchecked Sendable {
         } else {
             why = "a KVM guest started but did not answer within 20 s"
         }
-        host.remove(guest.name)
+        await host.remove(guest.name)
         print("real-guest tests run under \(chosen == .kvm ? "KVM" : "TCG") (KVM trial: \(why))")
         trialLock.withLock { trial = chosen }
         return chosen
@@ -95,6 +96,20 @@ public final class GuestHost: @unchecked Sendable {
 
     deinit {
         stop()
+    }
+
+    /// Runs blocking work (virsh, qemu-img, the image build: a first QEMU call probes QEMU, tens of seconds under
+    /// load) on a Dispatch thread, so Swift concurrency's few cooperative threads stay free for the other tests.
+    public static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+        }
+    }
+
+    /// `virsh -c URI arguments`, off the cooperative pool.
+    public func virsh(_ arguments: [String]) async throws -> (status: Int32, out: String, err: String) {
+        let libvirt = libvirt
+        return try await Self.offPool { try libvirt.virsh(arguments) }
     }
 
     /// Defines (and with `start`, starts) a test guest.
@@ -105,14 +120,16 @@ public final class GuestHost: @unchecked Sendable {
         _ name: String,
         target: String? = nil,
         key: String? = nil,
-        interval: String = "0.5",
+        interval: String = "1",
         accelerator: Accelerator? = nil,
         start: Bool = true
-    ) throws -> TestGuest {
+    ) async throws -> TestGuest {
         let guest = TestGuest(name: name, directory: directory + "/" + name, uri: uri)
         try FileManager.default.createDirectory(atPath: guest.directory, withIntermediateDirectories: true)
         let disk = guest.directory + "/disk.qcow2"
-        let created = try ProcessProbe.run("/usr/bin/qemu-img", ["create", "-q", "-f", "qcow2", disk, "16M"])
+        let created = try await Self.offPool {
+            try ProcessProbe.run("/usr/bin/qemu-img", ["create", "-q", "-f", "qcow2", disk, "16M"])
+        }
         guard created.status == 0 else { throw LibvirtdError(message: "qemu-img create: \(created.err)") }
         chown(guest.directory, 65534, 65534)
         chown(disk, 65534, 65534)
@@ -157,19 +174,19 @@ public final class GuestHost: @unchecked Sendable {
         let file = guest.directory + "/domain.xml"
         try xml.write(toFile: file, atomically: true, encoding: .utf8)
         defined.append(name)
-        let result = try libvirt.virsh(["define", file])
+        let result = try await virsh(["define", file])
         guard result.status == 0 else { throw LibvirtdError(message: "define \(name): \(result.err)") }
         if start {
-            let started = try libvirt.virsh(["start", name])
+            let started = try await virsh(["start", name])
             guard started.status == 0 else { throw LibvirtdError(message: "start \(name): \(started.err)") }
         }
         return guest
     }
 
     /// Destroys and undefines one domain (with its snapshots' metadata).
-    public func remove(_ name: String) {
-        _ = try? libvirt.virsh(["destroy", name])
-        _ = try? libvirt.virsh(["undefine", name, "--snapshots-metadata"])
+    public func remove(_ name: String) async {
+        _ = try? await virsh(["destroy", name])
+        _ = try? await virsh(["undefine", name, "--snapshots-metadata"])
         defined.removeAll { $0 == name }
     }
 
@@ -179,8 +196,10 @@ public final class GuestHost: @unchecked Sendable {
         guard !stopped else { return }
         stopped = true
         for name in defined {
-            remove(name)
+            _ = try? libvirt.virsh(["destroy", name])
+            _ = try? libvirt.virsh(["undefine", name, "--snapshots-metadata"])
         }
+        defined = []
         let run = directory + "/run/libvirt/qemu/run"
         for file in (try? FileManager.default.contentsOfDirectory(atPath: run)) ?? [] where file.hasSuffix(".pid") {
             // Only a QEMU of this host's (its command line names this host's directory): a PID file libvirt left

@@ -25,7 +25,11 @@ public struct TestGuest: Sendable {
         var last = "no attempt"
         while ContinuousClock.now < deadline {
             let left = deadline - ContinuousClock.now
-            switch Self.exchange(path: controlSocket, line: command, timeout: min(left, .seconds(3))) {
+            let path = controlSocket
+            let answer = try await GuestHost.offPool {
+                Self.exchange(path: path, line: command, timeout: min(left, .seconds(3)))
+            }
+            switch answer {
             case .success(let answer): return answer
             case .failure(let error): last = error.message
             }
@@ -35,12 +39,12 @@ public struct TestGuest: Sendable {
     }
 
     /// Sends a command the guest does not answer (`panic`).
-    public func tell(_ command: String) throws {
+    public func tell(_ command: String) async throws {
         let fd = try Self.connect(controlSocket)
         defer { close(fd) }
         let line = Array((command + "\n").utf8)
         _ = line.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-        usleep(200_000)
+        try await Task.sleep(for: .milliseconds(200))
     }
 
     /// The tail of its console log.
