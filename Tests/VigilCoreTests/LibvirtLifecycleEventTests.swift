@@ -54,3 +54,22 @@ import VigilCore
         )
     }
 }
+
+/// The fault lines of `virsh event --all --loop` that are not lifecycle events, as libvirt 9 prints them.
+@Suite struct LibvirtDomainNoticeTests {
+    @Test func parsesAWatchdogAndAnIOErrorOfTheDomainOnly() {
+        #expect(
+            LibvirtDomainNotice(line: "event 'watchdog' for domain 'g1': none", domain: "g1")
+                == .watchdog(action: "none")
+        )
+        #expect(
+            LibvirtDomainNotice(
+                line: "2026-12-03 12:20:49.638+0000: event 'io-error' for domain 'g1': /d.qcow2 (virtio-disk0) pause",
+                domain: "g1"
+            ) == .ioError(detail: "/d.qcow2 (virtio-disk0) pause")
+        )
+        #expect(LibvirtDomainNotice(line: "event 'watchdog' for domain 'g10': none", domain: "g1") == nil)
+        #expect(LibvirtDomainNotice(line: "event 'reboot' for domain 'g1'", domain: "g1") == nil)
+        #expect(LibvirtDomainNotice(line: "event 'lifecycle' for domain 'g1': Started Booted", domain: "g1") == nil)
+    }
+}

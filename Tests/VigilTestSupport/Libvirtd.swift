@@ -26,8 +26,15 @@ public final class Libvirtd: @unchecked Sendable {
     /// Whether `stop()` (and deinit) remove `directory`; cleared to start the next daemon in it.
     public var removesDirectory = true
 
-    /// The connection URI of this daemon's test driver.
-    public var uri: String { "test+unix:///default?socket=\(directory)/run/libvirt-sock" }
+    /// Whether it loads libvirt's QEMU driver (real guests) instead of serving the test driver alone.
+    public let qemu: Bool
+
+    /// The connection URI: this daemon's test driver, or its QEMU driver in session mode.
+    public var uri: String {
+        qemu
+            ? "qemu+unix:///session?socket=\(directory)/run/libvirt-sock"
+            : "test+unix:///default?socket=\(directory)/run/libvirt-sock"
+    }
 
     /// Whether this host can run one: root (to switch to `nobody`), `libvirtd` and `virsh` installed.
     public static var available: Bool {
@@ -37,10 +44,16 @@ public final class Libvirtd: @unchecked Sendable {
 
     /// Starts a daemon in `directory` (a fresh one by default; a directory of a stopped daemon to start it again on
     /// the same socket).
-    public init(directory existing: String? = nil) throws {
-        let directory =
-            existing
-            ?? FileManager.default.temporaryDirectory.appendingPathComponent("vigil-libvirtd-\(UUID())").path
+    /// - Parameter qemu: load the QEMU driver (QEMU guests run as `nobody`, under TCG unless `/dev/kvm` is theirs).
+    public init(directory existing: String? = nil, qemu: Bool = false) throws {
+        self.qemu = qemu
+        // QEMU's monitor socket lives under HOME/.config/libvirt/qemu/lib/qmp-XXXXXX/: a short root keeps it within
+        // the 108 bytes of a unix socket path.
+        let fresh =
+            qemu
+            ? "/tmp/vgq-" + UUID().uuidString.prefix(8).lowercased()
+            : FileManager.default.temporaryDirectory.appendingPathComponent("vigil-libvirtd-\(UUID())").path
+        let directory = existing ?? fresh
         self.directory = directory
         for sub in ["run", "home", "drivers"] {
             try FileManager.default.createDirectory(atPath: directory + "/" + sub, withIntermediateDirectories: true)
@@ -63,8 +76,8 @@ public final class Libvirtd: @unchecked Sendable {
                 environment: [
                     "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=\(directory)/home",
                     "XDG_RUNTIME_DIR=\(directory)/run", "XDG_CONFIG_HOME=\(directory)/home/.config",
-                    "XDG_CACHE_HOME=\(directory)/home/.cache", "LIBVIRT_DRIVER_DIR=\(directory)/drivers",
-                ],
+                    "XDG_CACHE_HOME=\(directory)/home/.cache",
+                ] + (qemu ? [] : ["LIBVIRT_DRIVER_DIR=\(directory)/drivers"]),
                 workingDirectory: directory,
                 credentials: Credentials(uid: 65534, gid: 65534, groups: [])
             ),

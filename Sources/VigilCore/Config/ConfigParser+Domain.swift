@@ -1,6 +1,6 @@
 extension ConfigParser {
     /// The keys of a `vm` target driven through libvirt.
-    static let domainKeys = ["domain", "uri", "snapshot", "shutdown_timeout"]
+    static let domainKeys = ["domain", "uri", "snapshot", "shutdown_timeout", "channel"]
 
     /// `domain` and its settings, for a `vm` target driven through libvirt; refused on every other kind, and the
     /// settings refused without `domain`.
@@ -35,12 +35,21 @@ extension ConfigParser {
             problems.append(reader.problem("shutdown_timeout", "must be more than 0s (the guest's time to shut down)"))
             shutdownTimeout = nil
         }
+        var channel = reader.nonEmptyString("channel", problems: &problems)
+        if let path = channel, !path.hasPrefix("/") {
+            let message =
+                "must be the absolute path of the channel's host socket, found \(ConfigTableReader.quoted(path))"
+            problems.append(reader.problem("channel", message))
+            channel = nil
+        }
         guard let name, reader.value("snapshot") == nil || snapshot != nil, let uri else { return nil }
+        guard reader.value("channel") == nil || channel != nil else { return nil }
         return DomainConfig(
             name: name,
             uri: uri,
             snapshot: snapshot,
-            shutdownTimeout: shutdownTimeout ?? DomainConfig.defaultShutdownTimeout
+            shutdownTimeout: shutdownTimeout ?? DomainConfig.defaultShutdownTimeout,
+            channel: channel
         )
     }
 

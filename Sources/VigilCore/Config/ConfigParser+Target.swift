@@ -190,6 +190,12 @@ extension ConfigParser {
                 + "notify_socket = true (sd_notify WATCHDOG=1)"
             problems.append(reader.problem("heartbeat", message))
         }
+        if domain?.channel != nil, heartbeat?.keyFile == nil {
+            let message =
+                "the guest's heartbeats over this channel need a [target.heartbeat] table with a key_file (their "
+                + "HMAC key)"
+            problems.append(reader.problem("channel", message))
+        }
         if let exec, exec.isEmpty {
             problems += launchOnlyKeysProblems(reader, kind: kind, actuator: actuator, domain: domain != nil)
         }

@@ -9,6 +9,9 @@ public struct DomainConfig: Sendable, Equatable {
     public var snapshot: String?
     /// How long a guest asked to shut down (ACPI) may take before it is destroyed.
     public var shutdownTimeout: Duration
+    /// The host socket of the domain's virtio-serial heartbeat channel (`<channel type='unix'>`, `<source
+    /// mode='bind' path='…'/>`), which vigild connects to; `nil` when the guest sends no heartbeats that way.
+    public var channel: String?
 
     public static let defaultURI = "qemu:///system"
     public static let defaultShutdownTimeout = Duration.seconds(30)
@@ -17,8 +20,10 @@ public struct DomainConfig: Sendable, Equatable {
         name: String,
         uri: String = Self.defaultURI,
         snapshot: String? = nil,
-        shutdownTimeout: Duration = Self.defaultShutdownTimeout
+        shutdownTimeout: Duration = Self.defaultShutdownTimeout,
+        channel: String? = nil
     ) {
+        self.channel = channel
         self.name = name
         self.uri = uri
         self.snapshot = snapshot

@@ -46,6 +46,18 @@ public enum EventKind: String, Sendable, CaseIterable {
     case targetWaiting = "target-waiting"
     /// A member of a hot-standby group changed role: promoted (its `promote` command, signal or actuator) or rejoined as a standby.
     case roleChanged = "role-changed"
+    /// A domain's emulator (QEMU) died under it: libvirt says the domain stopped with `failed`.
+    case domainEmulatorDied = "domain-emulator-died"
+    /// A domain's guest kernel panicked: libvirt says `crashed` (`panicked`), from the guest's pvpanic device.
+    case domainPanicked = "domain-panicked"
+    /// A domain's virtual watchdog (i6300esb) expired: the guest stopped feeding it.
+    case domainWatchdog = "domain-watchdog"
+    /// A domain's disk hit an I/O error (libvirt pauses the domain by default).
+    case domainIOError = "domain-io-error"
+    /// A running domain was paused, not by vigild.
+    case domainPaused = "domain-paused"
+    /// A paused domain runs again.
+    case domainResumed = "domain-resumed"
 
     /// The journal `MESSAGE_ID`: 128 bits, lower-case hex without dashes.
     public var messageID: String {
@@ -91,6 +103,12 @@ public enum EventKind: String, Sendable, CaseIterable {
         case .targetReclaimed: "86b8ebc5158048d7bb1789d3d99a203d"
         case .targetWaiting: "b5884801b11c453a811b96029752d5ba"
         case .roleChanged: "d0beedacb62f47cabb93b4aac31c8cbc"
+        case .domainEmulatorDied: "e5ccd6f8f7c44b8b973bd97e7bd114aa"
+        case .domainPanicked: "82656815d1f24af69a36c79132cfbe42"
+        case .domainWatchdog: "9f0134869630496495abd26ff319057e"
+        case .domainIOError: "7c222d84203c4449946df649395e3133"
+        case .domainPaused: "34d5e04bc77140b686c631fa078f231f"
+        case .domainResumed: "bd7fa0d594674aeb93dc74353d307c19"
         }
     }
 
@@ -99,15 +117,16 @@ public enum EventKind: String, Sendable, CaseIterable {
         switch self {
         case .targetStarted, .targetAdopted, .targetStopping, .reloadSucceeded, .daemonReady, .daemonStopping,
             .heartbeatCleared, .heartbeatQoSMet, .checkCleared, .hostFaultCleared, .recoveryVerified, .recoveryReset,
-            .failoverProgress, .targetWaiting, .roleChanged:
+            .failoverProgress, .targetWaiting, .roleChanged, .domainResumed:
             .notice
         case .targetExited, .restartScheduled, .stopEscalated, .heartbeatSuspected, .heartbeatQoSUnmet,
             .cgroupEmptied, .checkRaised,
             .checkUnavailable, .recoveryStep, .recoverySuppressed, .recoveryQueued, .failoverCompleted,
-            .targetReclaimed:
+            .targetReclaimed, .domainPaused:
             .warning
         case .targetSpawnFailed, .reloadRejected, .targetFaulted, .cgroupOOMKill, .hostFault, .recoveryStepFailed,
-            .admissionRefused, .stateFileCorrupt, .stateFileUnwritable:
+            .admissionRefused, .stateFileCorrupt, .stateFileUnwritable, .domainEmulatorDied, .domainPanicked,
+            .domainWatchdog, .domainIOError:
             .error
         case .targetGaveUp, .recoveryExhausted, .targetFenced, .failoverAborted: .critical
         }

@@ -14,4 +14,6 @@ public enum HeartbeatDropReason: String, Error, Sendable, CaseIterable {
     case replay
     /// Its source (or all sources together) sent faster than the rate limit allows.
     case rateLimited = "rate-limited"
+    /// Came through a guest's virtio-serial channel but names another target than that guest's.
+    case wrongChannel = "wrong-channel"
 }

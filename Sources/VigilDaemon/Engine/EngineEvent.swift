@@ -102,6 +102,8 @@ enum DriverEvent {
     // hot standby
     /// An actuator's `promote` (`virsh resume`) or `demote` (`virsh suspend`) ended.
     case roleOperationEnded(ActuatorOperation, ActuatorOutcome)
+    /// The guest's virtio-serial heartbeat channel connected, ended or carried a line.
+    case guestChannel(GuestChannel.Event)
     // any actuator
     /// An actuator's `start` (`StartUnit`, `virsh start`) ended.
     case started(ActuatorOutcome)

@@ -66,9 +66,17 @@ final class HeartbeatService {
         engine.loaded.heartbeatKeys.mapValues { SymmetricKey(data: $0) }
     }
 
-    /// Datagrams dropped so far, by reason.
+    /// Lines dropped so far on guests' virtio-serial channels (`DomainDriver`), by reason.
+    private var channelDrops: [HeartbeatDropReason: Int] = [:]
+
+    /// Datagrams and channel lines dropped so far, by reason.
     var dropped: [HeartbeatDropReason: Int] {
-        ingress.value?.dropped ?? [:]
+        (ingress.value?.dropped ?? [:]).merging(channelDrops, uniquingKeysWith: +)
+    }
+
+    /// A guest's channel dropped a line (counted with the listeners' drops in the metrics).
+    func channelDropped(_ reason: HeartbeatDropReason) {
+        channelDrops[reason, default: 0] += 1
     }
 
     /// A heartbeat of `target` was received at `time`, with its sequence number when the wire carried one.

@@ -7,7 +7,7 @@ import Glibc
 #endif
 
 /// Follows a libvirt domain's state as it changes, from libvirt's lifecycle events, never by polling: one
-/// long-running `virsh -c URI "domstate --domain NAME; echo MARKER; event --event lifecycle --loop"` child whose
+/// long-running `virsh -c URI "domstate --domain NAME; echo MARKER; event --all --loop"` child whose
 /// output is read line by line. The `domstate` before the marker is the state at the start; every lifecycle event
 /// of the domain after it is a change.
 ///
@@ -23,6 +23,8 @@ public final class LibvirtDomainWatcher: Sendable {
         case state(ActuatorTargetState)
         /// The child ended (or could not start): the state is unknown until the next child, in `retryIn`.
         case interrupted(reason: String, retryIn: Duration)
+        /// A fault libvirt reported besides the state: the guest's watchdog fired, a disk I/O error.
+        case notice(LibvirtDomainNotice)
     }
 
     /// What separates `domstate`'s answer from the events in the child's output.
@@ -68,7 +70,7 @@ public final class LibvirtDomainWatcher: Sendable {
     ) {
         self.domain = domain
         self.uri = uri
-        let script = "domstate --domain '\(domain)'; echo \(Self.marker); event --event lifecycle --loop"
+        let script = "domstate --domain '\(domain)'; echo \(Self.marker); event --all --loop"
         command = HookCommand(arguments: [virsh, "-c", uri, script], environment: environment)
         state = QueueConfined(State(), queue: self.queue)
         emit = { @Sendable event in queue.async { @Sendable in handler(event) } }
@@ -199,6 +201,8 @@ public final class LibvirtDomainWatcher: Sendable {
         }
         if let event = LibvirtLifecycleEvent(line: Substring(line), domain: domain), let changed = event.state {
             report(changed)
+        } else if let notice = LibvirtDomainNotice(line: Substring(line), domain: domain) {
+            emit(.notice(notice))
         }
     }
 

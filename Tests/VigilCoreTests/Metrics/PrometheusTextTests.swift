@@ -119,6 +119,7 @@ import VigilCore
             vigil_heartbeat_dropped_total{reason="bad-mac"} 2
             vigil_heartbeat_dropped_total{reason="replay"} 0
             vigil_heartbeat_dropped_total{reason="rate-limited"} 0
+            vigil_heartbeat_dropped_total{reason="wrong-channel"} 0
             # HELP vigil_detection_seconds Time from a target's failure to vigild noticing it.
             # TYPE vigil_detection_seconds histogram
             vigil_detection_seconds_bucket{target="web",le="0.001"} 1

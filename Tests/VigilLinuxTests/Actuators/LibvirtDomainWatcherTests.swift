@@ -141,5 +141,5 @@ extension SystemIntegrationTests {
 
 /// The marker is internal to VigilLinux; the tests find the watcher's children by this part of their command line.
 enum LibvirtDomainWatcherTestsMarker {
-    static let marker = "event --event lifecycle --loop"
+    static let marker = "event --all --loop"
 }

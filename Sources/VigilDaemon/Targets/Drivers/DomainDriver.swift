@@ -11,21 +11,23 @@ final class DomainDriver: TargetDriver {
     /// libvirt's lifecycle events for the domain.
     private var watcher: LibvirtDomainWatcher?
     /// The domain's state as the watcher last reported it.
-    private var state: ActuatorTargetState?
+    private(set) var state: ActuatorTargetState?
     /// The PID the state machine knows the running domain by: its scope's first process, else 0.
     private var instancePID: Int32?
     /// The `virsh` operation under way.
     private var operation: ActuatorCancellation?
     /// A revert under way: its stop and start of the domain are not a death.
-    private var revertInProgress: Revert?
+    private(set) var revertInProgress: Revert?
     /// A hot standby's promotion (`virsh resume`) the recovery coordinator waits for.
     private var promotion: ((RecoveryOutcome) -> Void)?
     /// The domain's scope, when `machine` names one, for the checks' figures.
     private var scope: CgroupWatch?
+    /// The guest's heartbeat channel, when `channel` is configured.
+    var guest: GuestHeartbeats?
 
     /// A revert of the domain under way. It is over once the actuator has answered and the watcher has seen the
     /// domain running again (or 5 s after the answer).
-    private struct Revert {
+    struct Revert {
         var answered = false
         var sawRunning = false
         var completion: (RecoveryOutcome) -> Void
@@ -66,6 +68,7 @@ final class DomainDriver: TargetDriver {
         watcher = actuator.watch(queue: engine.queue) { @Sendable [weak engine, name] event in
             engine?.handle(.target(name, .driver(.domainChanged(event))))
         }
+        attachChannel()
     }
 
     /// Adopts the domain if it runs (or is paused), else `virsh start`s it. A domain the watcher has not reported
@@ -81,6 +84,7 @@ final class DomainDriver: TargetDriver {
             return
         }
         guard operation == nil else { return }
+        guestRestarted()
         operation = startThrough(actuator)
     }
 
@@ -113,6 +117,8 @@ final class DomainDriver: TargetDriver {
             guard revertInProgress != nil else { return }
             revertInProgress = nil
             settle()
+        case .guestChannel(let event):
+            channelEvent(event)
         case .actuatorFailed(let operation, let outcome):
             engine.logger.warning(
                 "\(name): \(operation) of domain \(config.domain?.name ?? "?") did not succeed: \(outcome)",
@@ -124,10 +130,14 @@ final class DomainDriver: TargetDriver {
     }
 
     /// The domain runs: the state machine's instance is its scope's first process when `machine` names a scope
-    /// vigild finds (the checks read that scope), else 0.
+    /// vigild finds (the checks read that scope), else 0. With a heartbeat channel the domain counts as started
+    /// only once its guest has heartbeated (`awaitsGuest`).
     /// - Parameter adopted: it ran before vigild started it (`target-adopted`).
-    private func up(now: MonotonicInstant, adopted: Bool = false) {
+    func up(now: MonotonicInstant, adopted: Bool = false) {
         guard supervisor.isSpawning else { return }
+        if awaitsGuest(adopted: adopted) {
+            return
+        }
         var pid: Int32 = 0
         if let machine = config.machine {
             if scope == nil, let locator = engine.health.cgroupLocator,
@@ -157,6 +167,7 @@ final class DomainDriver: TargetDriver {
     private func down(cause: String, now: MonotonicInstant) {
         guard let pid = instancePID, supervisor.machine.state.pid == pid else { return }
         instancePID = nil
+        guestRestarted()
         releaseScope()
         supervisor.instanceEnded(pid: pid, status: .lost(cause: cause), at: now)
     }
@@ -172,7 +183,9 @@ final class DomainDriver: TargetDriver {
     private func changed(_ event: LibvirtDomainWatcher.Event) {
         switch event {
         case .state(let state):
+            let previous = self.state
             self.state = state
+            reportFault(from: previous, to: state)
             if state.phase == .active, revertInProgress != nil {
                 revertInProgress?.sawRunning = true
                 if revertInProgress?.answered == true {
@@ -187,6 +200,8 @@ final class DomainDriver: TargetDriver {
                 "\(name): lost libvirt's events for domain \(domain): \(reason); watching again in \(retryIn.humanReadable)",
                 metadata: ["VIGIL_TARGET": "\(name)"]
             )
+        case .notice(let notice):
+            self.notice(notice)
         }
     }
 
@@ -239,6 +254,9 @@ final class DomainDriver: TargetDriver {
 
     private func reverted(_ outcome: ActuatorOutcome) {
         operation = nil
+        if case .succeeded = outcome {
+            guestRestarted()
+        }
         let completion = revertInProgress?.completion
         if case .succeeded = outcome, revertInProgress?.sawRunning == false {
             // The watcher's events of the revert may still be on their way.
@@ -261,6 +279,8 @@ final class DomainDriver: TargetDriver {
     }
 
     func close(removed: Bool) {
+        guest?.channel.cancel()
+        guest = nil
         watcher?.cancel()
         watcher = nil
         operation?.cancel()
