@@ -225,7 +225,7 @@ public final class EtcdCluster: @unchecked Sendable {
         }
         var ports: [Int] = []
         for _ in 0..<count {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
             guard fd >= 0 else {
                 throw EtcdClusterError("socket: errno \(errno)")
             }

@@ -52,6 +52,19 @@ extension ConfigParser {
                     )
                     continue
                 }
+                if config.domain != nil, config.heartbeat != nil {
+                    // The guest is paused while it stands by: its heartbeats stop, and silence would convict it.
+                    let line = sourceMap.line(of: ["target", String(index), "standby_mode"])
+                    problems.append(
+                        ConfigProblem(
+                            line: line,
+                            key: "target[\(target.name)].standby_mode",
+                            message: "\(member) cannot be a hot standby with a heartbeat: a standby domain is kept "
+                                + "paused, so its guest cannot send any; use a cold group or drop the heartbeat table"
+                        )
+                    )
+                    continue
+                }
                 guard !config.promotesItself else { continue }
                 let line = sourceMap.line(of: ["target", String(index), "standby_mode"])
                 problems.append(

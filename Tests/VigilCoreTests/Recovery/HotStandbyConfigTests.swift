@@ -101,5 +101,9 @@ import VigilCore
         )
         let config = try ConfigParser.parse(domain, file: "vigil.toml")
         #expect(config.targets.last?.domain != nil && config.targets.last?.roles.promote == nil)
+        // Kept paused while it stands by, a domain's guest cannot heartbeat: silence would convict it.
+        let heartbeating = domain + "\nheartbeat = { interval = \"1s\", key_file = \"/k\" }\n"
+        let paused = try configProblem(heartbeating)
+        #expect(paused.message.contains("db-b cannot be a hot standby with a heartbeat"), "\(paused)")
     }
 }

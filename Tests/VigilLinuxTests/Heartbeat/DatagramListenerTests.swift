@@ -120,9 +120,10 @@ import Glibc
         let error = #expect(throws: SystemError.self) { try DatagramListener(endpoint: endpoint) }
         #expect(error?.errno == EADDRINUSE)
         withExtendedLifetime(first) {}
-        // A process that crashed left its socket file behind: bound, then closed without unlinking.
+        // A process that crashed left its socket file behind: bound, then closed without unlinking. Close-on-exec, or
+        // a child another test forks meanwhile keeps it open, alive (one full run).
         let leftover = directory + "/leftover.sock"
-        let crashed = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        let crashed = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(leftover.utf8)) }
