@@ -25,7 +25,7 @@ public final class VigildProcess: @unchecked Sendable {
     /// `VIGIL_TEST_OWNER=<uuid>`: put in this vigild's environment, so every process it starts (targets, hooks
     /// and what they start) inherits it and `stop()` can find them without trusting PIDs, which the suite
     /// recycles (`pid_max` is 32768 here and a full run starts tens of thousands of processes).
-    private let ownerMark = "VIGIL_TEST_OWNER=\(UUID().uuidString)"
+    private let ownerMark = (name: "VIGIL_TEST_OWNER", value: UUID().uuidString)
 
     /// The `vigild` executable: `$VIGILD_BINARY`, or the one SwiftPM built next to the test bundle.
     public static var binary: String {
@@ -85,8 +85,7 @@ public final class VigildProcess: @unchecked Sendable {
         for (name, value) in environment {
             env[name] = value
         }
-        let mark = ownerMark.split(separator: "=", maxSplits: 1)
-        env[String(mark[0])] = String(mark[1])
+        env[ownerMark.name] = ownerMark.value
         process.environment = env
         let stderr = Pipe()
         let stdout = Pipe()
@@ -276,7 +275,7 @@ public final class VigildProcess: @unchecked Sendable {
         // Every process that still carries this vigild's mark: its targets and hooks, and what they started,
         // even when vigild was SIGKILLed and they were left behind. A service target's instance runs under the
         // container's systemd and carries no mark; the container's own clean-up ends it.
-        Self.killMarked(ownerMark)
+        Self.killMarked("\(ownerMark.name)=\(ownerMark.value)")
         // A vigild killed with SIGKILL leaves its targets' cgroups (and what runs in them) behind.
         TestCgroup.removeTargetCgroups(stateDirectory: stateDirectory)
     }

@@ -108,7 +108,7 @@ public enum FaultToleranceLevel: String, Sendable, Equatable, CaseIterable, Coda
         let scale = preset.detectorScale
         // Configured by quality of service, the thresholds come from the link: a level scales a bound it filled in.
         if let within = heartbeat.qos?.detectWithin, !explicitKeys.contains("detect_within") {
-            result.qos?.detectWithin = max(within * scale, heartbeat.interval * 3)
+            result.qos?.detectWithin = within * scale
         }
         if !explicitKeys.contains("convict") {
             result.convict = heartbeat.detector.defaultConvict * scale
