@@ -288,7 +288,11 @@ extension HotStandbyTests {
                     extra: "promote_signal = \"SIGWINCH\"\nnotify_socket = true"
                 )
         )
-        #expect(try await RoleService.waitFor("standby", at: portB))
+        // Failed twice in clean-clone runs (cause not found): say what vigild saw of b.
+        #expect(
+            try await RoleService.waitFor("standby", at: portB),
+            "b never answered standby on \(portB); vigild: \(vigild.lines.suffix(40).map(\.raw).joined(separator: "\n"))"
+        )
         try await vigild.waitForEvent(.daemonReady)
         try await vigild.waitFor("b eligible") { _ in
             (try? Self.status(of: "b", in: vigild))?.standbyEligible == true ? true : nil
