@@ -116,6 +116,13 @@ public struct HealthMetric: Sendable, Hashable, CustomStringConvertible {
         )
         add("main.rss", [.target], .bytes, total: false, "resident memory of the main process")
         add("main.cpu", [.target], .percent, total: false, "CPU the main process used, in percent of one CPU")
+        add(
+            "guest.cpu",
+            [.target],
+            .percent,
+            total: false,
+            "CPU a domain's guest used (its emulator's virtual CPU threads), in percent of one CPU"
+        )
         for (name, stall) in PressureMetric.all {
             let summary =
                 "\(stall.resource) pressure, \(stall.line) \(stall.window): /proc/pressure for the host, the cgroup's own"

@@ -23,6 +23,8 @@ final class TargetRegistry {
     private var actuators: ActuatorContext?
     /// The cgroups process targets run in, prepared at the first start of one.
     private(set) lazy var processCgroups = ProcessCgroups(engine: engine)
+    /// The libvirt connections domain targets are watched on: one `virsh` child per connection.
+    let libvirtConnections = LibvirtConnections()
 
     init(engine: Engine) {
         self.engine = engine

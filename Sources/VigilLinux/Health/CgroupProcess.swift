@@ -17,6 +17,13 @@ public enum CgroupProcess {
         try read(root.resolve("/proc/\(pid)/stat"), ProcessStat.parse)
     }
 
+    /// The state of thread `tid` of process `owner`, from `/proc/OWNER/task/TID/stat`.
+    /// - Throws: `HealthReadError` (`fileVanished` when the thread is gone).
+    public static func stat(of tid: Int32, root: HostRoot = .host, owner: Int32) throws(HealthReadError) -> ProcessStat
+    {
+        try read(root.resolve("/proc/\(owner)/task/\(tid)/stat"), ProcessStat.parse)
+    }
+
     private static func read<Value>(
         _ path: String,
         _ parser: (String) throws(KernelTextError) -> Value

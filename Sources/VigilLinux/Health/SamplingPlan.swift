@@ -13,6 +13,7 @@ struct SamplingPlan {
         case mainUninterruptible
         case mainRSS
         case mainCPU
+        case guestCPU
         case pressure(PressureResource, full: Bool, window: Window)
         /// A name the target sampler does not know (a host metric): never read.
         case unknown(String)
@@ -30,6 +31,7 @@ struct SamplingPlan {
             case "main.uninterruptible": self = .mainUninterruptible
             case "main.rss": self = .mainRSS
             case "main.cpu": self = .mainCPU
+            case "guest.cpu": self = .guestCPU
             default:
                 let parts = metric.name.split(separator: ".")
                 guard parts.count == 4, parts[1] == "psi", parts[2] == "some" || parts[2] == "full",
@@ -43,6 +45,14 @@ struct SamplingPlan {
             }
         }
 
+        /// Whether the figure is read from the target's cgroup (rather than from its main process).
+        var readsCgroup: Bool {
+            switch self {
+            case .memoryCurrent, .pidsCurrent, .cpuUsage, .cpuThrottled, .pressure: true
+            case .mainUninterruptible, .mainRSS, .mainCPU, .guestCPU, .unknown: false
+            }
+        }
+
         /// The metric's name, for messages.
         var name: String {
             switch self {
@@ -53,6 +63,7 @@ struct SamplingPlan {
             case .mainUninterruptible: "main.uninterruptible"
             case .mainRSS: "main.rss"
             case .mainCPU: "main.cpu"
+            case .guestCPU: "guest.cpu"
             case .pressure(let resource, let full, let window):
                 "\(resource.rawValue).psi.\(full ? "full" : "some").\(window.rawValue)"
             case .unknown(let name): name

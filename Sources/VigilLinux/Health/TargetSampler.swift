@@ -19,6 +19,10 @@ public final class TargetSampler {
     private var lastCPU: (microseconds: UInt64, at: MonotonicInstant)?
     private var lastThrottle: (periods: UInt64, throttled: UInt64)?
     private var lastMainCPU: (pid: Int32, ticks: UInt64, at: MonotonicInstant)?
+    private var lastGuestCPU: (pid: Int32, ticks: UInt64, at: MonotonicInstant)?
+    /// Why the target has no cgroup of its own, when it has none (a domain whose libvirt made none): cgroup figures
+    /// are then unavailable with this reason rather than read from wherever the process happens to run.
+    public let cgroupAbsence: String?
     private let pageSize = Double(sysconf(Int32(_SC_PAGESIZE)))
     private let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
 
@@ -36,9 +40,14 @@ public final class TargetSampler {
         case missing(String)
     }
 
-    public init(directories: CgroupDirectories, root: HostRoot = .host) {
+    /// - Parameters:
+    ///   - directories: the target's cgroup in each hierarchy.
+    ///   - root: where `/proc` is read.
+    ///   - cgroupAbsence: why the target has no cgroup of its own, if it has none (then `directories` is not read).
+    public init(directories: CgroupDirectories, root: HostRoot = .host, cgroupAbsence: String? = nil) {
         self.reader = CgroupReader(directories: directories)
         self.root = root
+        self.cgroupAbsence = cgroupAbsence
     }
 
     public var directories: CgroupDirectories { reader.directories }
@@ -112,6 +121,9 @@ public final class TargetSampler {
         now: MonotonicInstant,
         pressure: (PressureResource) throws(HealthReadError) -> PressureStall?
     ) throws(HealthReadError) -> MetricReading? {
+        if kind.readsCgroup, let cgroupAbsence {
+            throw .unavailable("\(kind.name): \(cgroupAbsence)")
+        }
         switch kind {
         case .memoryCurrent:
             if let current = try reader.memoryCurrent() {
@@ -139,6 +151,8 @@ public final class TargetSampler {
             return MetricReading(Double(throttled &- last.throttled) / Double(periods - last.periods) * 100)
         case .mainUninterruptible, .mainRSS, .mainCPU:
             return try mainProcess(kind, pid: mainPID, now: now)
+        case .guestCPU:
+            return try guestCPU(pid: mainPID, now: now)
         case .pressure(let resource, let full, let window):
             guard let stall = try pressure(resource) else {
                 throw Self.absent(kind, "no \(resource.rawValue).pressure (cgroup v2 with PSI needed)")
@@ -207,6 +221,37 @@ public final class TargetSampler {
             let seconds = Double((now - last.at).nanoseconds) / 1e9
             return MetricReading(Double(ticks - last.ticks) / ticksPerSecond / seconds * 100)
         }
+    }
+
+    /// The CPU the guest used since the last round: the time of the emulator's virtual CPU threads
+    /// (`/proc/PID/task/TID/stat`, threads named `CPU n/…`), in percent of one CPU.
+    private func guestCPU(pid: Int32?, now: MonotonicInstant) throws(HealthReadError) -> MetricReading? {
+        guard let pid else { return nil }
+        let task = root.resolve("/proc/\(pid)/task")
+        let listed: [String]?
+        do {
+            listed = try DirectoryEntries.names(in: task)
+        } catch {
+            throw .system(error)
+        }
+        // The emulator is gone (the domain is stopping): no figure this round.
+        guard let threads = listed else { return nil }
+        var ticks: UInt64 = 0
+        var found = false
+        for thread in threads {
+            guard let tid = Int32(thread), let stat = try? CgroupProcess.stat(of: tid, root: root, owner: pid),
+                stat.isVirtualCPU, let user = stat.userTicks, let system = stat.systemTicks
+            else { continue }
+            found = true
+            ticks += user + system
+        }
+        guard found else {
+            throw .unavailable("guest.cpu: process \(pid) has no virtual CPU threads (named 'CPU n/…': a QEMU)")
+        }
+        defer { lastGuestCPU = (pid, ticks, now) }
+        guard let last = lastGuestCPU, last.pid == pid, now > last.at, ticks >= last.ticks else { return nil }
+        let seconds = Double((now - last.at).nanoseconds) / 1e9
+        return MetricReading(Double(ticks - last.ticks) / ticksPerSecond / seconds * 100)
     }
 
     /// One figure of a pressure file.

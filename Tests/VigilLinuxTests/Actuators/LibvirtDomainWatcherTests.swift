@@ -83,8 +83,13 @@ extension SystemIntegrationTests {
                 watcher.cancel()
                 ghostWatcher.cancel()
             }
-            try await web.wait("web running") { $0 == [.state(ActuatorTargetState(phase: .active, raw: "running"))] }
+            try await web.wait("web running") { _ in
+                web.states == [ActuatorTargetState(phase: .active, raw: "running")]
+            }
             try await ghost.wait("ghost not defined") { $0 == [.state(.undefinedDomain)] }
+            // Its UUID comes first: what tells its emulator apart from another daemon's domain of the same name.
+            let uuid = try daemon.virsh(["domuuid", "web"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(web.all.first == .identified(uuid: uuid))
 
             #expect(try daemon.virsh(["destroy", "web"]).status == 0)
             let destroyed = ActuatorTargetState(phase: .inactive, detail: "destroyed", raw: "shut off")
@@ -108,13 +113,68 @@ extension SystemIntegrationTests {
             #expect(ghost.states.count == 2, "\(ghost.states)")
         }
 
+        @Test func domainsWatchedOnOneConnectionShareOneVirshAndEachHearsOnlyItsOwnEvents() async throws {
+            try #require(Libvirtd.available, "root, libvirtd (libvirt-daemon) and virsh (libvirt-clients)")
+            let daemon = try Libvirtd()
+            defer { daemon.stop() }
+            try #require(try await daemon.waitUntilReady(), "libvirtd did not answer; see \(daemon.directory)")
+            try daemon.define("web")
+            let connection = LibvirtConnectionWatcher(
+                virsh: "/usr/bin/virsh",
+                uri: daemon.uri,
+                environment: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"]
+            )
+            let queue = DispatchQueue(label: "test.watcher")
+            var watchers: [LibvirtDomainWatcher] = []
+            defer {
+                for watcher in watchers {
+                    watcher.cancel()
+                }
+            }
+            func watch(_ domain: String) -> Recorder {
+                let recorder = Recorder()
+                watchers.append(
+                    LibvirtDomainWatcher(connection: connection, domain: domain, queue: queue) { @Sendable event in
+                        recorder.append(event)
+                    }
+                )
+                return recorder
+            }
+            let web = watch("web")
+            let test = watch("test")
+            let running = ActuatorTargetState(phase: .active, raw: "running")
+            try await web.wait("web running") { _ in web.states == [running] }
+            try await test.wait("test running") { _ in test.states == [running] }
+            #expect(Self.watcherChildren(of: "web") == Self.watcherChildren(of: "test"))
+            #expect(Self.watcherChildren(of: "web").count == 1, "one virsh for the connection")
+
+            #expect(try daemon.virsh(["destroy", "web"]).status == 0)
+            try await web.wait("web destroyed") { _ in web.states.last?.phase == .inactive }
+            // A domain watched later on the same connection: the child is replaced, the others hear no repeat.
+            let ghost = watch("ghost")
+            try await ghost.wait("ghost not defined") { $0 == [.state(.undefinedDomain)] }
+            #expect(test.states == [running], "test heard nothing of web's events nor a repeat: \(test.all)")
+            #expect(web.states.count == 2, "\(web.all)")
+            #expect(!(web.all + test.all).contains { if case .interrupted = $0 { true } else { false } })
+            let children = Self.watcherChildren(of: "ghost")
+            #expect(children.count == 1 && children == Self.watcherChildren(of: "web"), "\(children)")
+
+            for watcher in watchers {
+                watcher.cancel()
+            }
+            watchers = []
+            for pid in children {
+                #expect(try await ProcessProbe.waitUntilGone(pid), "the last watch's end kills the virsh \(pid)")
+            }
+        }
+
         @Test func aDaemonThatGoesAwayIsReportedAndTheNextOneOnTheSameSocketIsFollowed() async throws {
             try #require(Libvirtd.available, "root, libvirtd (libvirt-daemon) and virsh (libvirt-clients)")
             let first = try Libvirtd()
             defer { first.stop() }
             try #require(try await first.waitUntilReady(), "libvirtd did not answer; see \(first.directory)")
             let (watcher, test) = Self.watch("test", on: first)
-            try await test.wait("test running") { $0.count == 1 }
+            try await test.wait("test running") { _ in test.states.count == 1 }
             let children = Self.watcherChildren(of: "test")
             #expect(children.count == 1, "one virsh child: \(children)")
 

@@ -22,6 +22,10 @@ final class DomainDriver: TargetDriver {
     private var promotion: ((RecoveryOutcome) -> Void)?
     /// The domain's scope, when `machine` names one, for the checks' figures.
     private var scope: CgroupWatch?
+    /// The domain's UUID, as libvirt said it: how its emulator is told apart in `/proc`.
+    var uuid: String?
+    /// The running domain's emulator (QEMU) on this host, when found: the checks' `main.*` and `guest.cpu` figures.
+    var emulatorPID: Int32?
     /// The guest's heartbeat channel, when `channel` is configured.
     var guest: GuestHeartbeats?
 
@@ -38,7 +42,7 @@ final class DomainDriver: TargetDriver {
     var hasInstance: Bool { instancePID != nil }
     var holdsProcess: Bool { false }
     var stopsWithVigild: Bool { false }
-    var mainPID: Int32? { scope?.mainPID }
+    var mainPID: Int32? { scope?.mainPID ?? emulatorPID }
 
     /// The libvirt actuator of the domain; `nil` when `virsh` is not in `PATH`.
     private var actuator: LibvirtActuator? {
@@ -65,7 +69,8 @@ final class DomainDriver: TargetDriver {
             engine.logger.error("\(name): \(virshMissing)", metadata: ["VIGIL_TARGET": "\(name)"])
             return
         }
-        watcher = actuator.watch(queue: engine.queue) { @Sendable [weak engine, name] event in
+        watcher = engine.targets.libvirtConnections.watch(actuator, queue: engine.queue) {
+            @Sendable [weak engine, name] event in
             engine?.handle(.target(name, .driver(.domainChanged(event))))
         }
         attachChannel()
@@ -130,8 +135,9 @@ final class DomainDriver: TargetDriver {
     }
 
     /// The domain runs: the state machine's instance is its scope's first process when `machine` names a scope
-    /// vigild finds (the checks read that scope), else 0. With a heartbeat channel the domain counts as started
-    /// only once its guest has heartbeated (`awaitsGuest`).
+    /// vigild finds (the checks read that scope), else its emulator when it runs on this host (the checks read its
+    /// `/proc` and the cgroup libvirt made for the domain), else 0. With a heartbeat channel the domain counts as
+    /// started only once its guest has heartbeated (`awaitsGuest`).
     /// - Parameter adopted: it ran before vigild started it (`target-adopted`).
     func up(now: MonotonicInstant, adopted: Bool = false) {
         guard supervisor.isSpawning else { return }
@@ -146,6 +152,8 @@ final class DomainDriver: TargetDriver {
                 scope = CgroupWatch.attach(path: path, for: supervisor)
             }
             pid = scope.flatMap { CgroupControl.processes(in: $0.directories).first } ?? 0
+        } else {
+            pid = findEmulator() ?? 0
         }
         instancePID = pid
         supervisor.instanceStarted(pid: pid, at: now, adopted: adopted)
@@ -175,6 +183,7 @@ final class DomainDriver: TargetDriver {
     private func releaseScope() {
         scope?.close()
         scope = nil
+        emulatorPID = nil
         supervisor.sampler = nil
     }
 
@@ -202,6 +211,8 @@ final class DomainDriver: TargetDriver {
             )
         case .notice(let notice):
             self.notice(notice)
+        case .identified(let uuid):
+            self.uuid = uuid
         }
     }
 
@@ -285,7 +296,7 @@ final class DomainDriver: TargetDriver {
         watcher = nil
         operation?.cancel()
         operation = nil
-        if scope != nil {
+        if scope != nil || emulatorPID != nil {
             releaseScope()
         }
     }
