@@ -159,11 +159,18 @@ extension SystemIntegrationTests {
             let children = Self.watcherChildren(of: "ghost")
             #expect(children.count == 1 && children == Self.watcherChildren(of: "web"), "\(children)")
 
+            // A domain watched again after its watch ended (a reload replacing its target) hears its state afresh.
+            watchers[0].cancel()
+            let again = watch("web")
+            try await again.wait("web's state again") { _ in again.states.last?.phase == .inactive }
+            let last = Self.watcherChildren(of: "web")
+            #expect(last.count == 1, "\(last)")
+
             for watcher in watchers {
                 watcher.cancel()
             }
             watchers = []
-            for pid in children {
+            for pid in last {
                 #expect(try await ProcessProbe.waitUntilGone(pid), "the last watch's end kills the virsh \(pid)")
             }
         }
