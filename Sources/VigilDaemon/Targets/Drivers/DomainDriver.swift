@@ -213,6 +213,11 @@ final class DomainDriver: TargetDriver {
             self.notice(notice)
         case .identified(let uuid):
             self.uuid = uuid
+            if instancePID != nil, emulatorPID == nil, config.machine == nil {
+                // Started before libvirt's watcher said the UUID, with another QEMU of the same name about: now the
+                // emulator can be told apart (the checks read it; the state machine keeps the PID it was given).
+                _ = findEmulator()
+            }
         }
     }
 
