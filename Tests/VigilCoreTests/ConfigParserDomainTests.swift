@@ -52,6 +52,45 @@ import Testing
         #expect(db.recovery?.ladder == [.restart, .revert, .fence])
     }
 
+    @Test func theEmulatorsPidFileDefaultsToTheSystemDaemonsAndIsRefusedWhenNotAbsolute() throws {
+        let text = """
+            [[target]]
+            name = "sys"
+            kind = "vm"
+            domain = "sys"
+
+            [[target]]
+            name = "session"
+            kind = "vm"
+            domain = "session"
+            uri = "qemu:///session"
+
+            [[target]]
+            name = "given"
+            kind = "vm"
+            domain = "given"
+            uri = "qemu:///session"
+            emulator_pid_file = "/run/user/1000/libvirt/qemu/run/given.pid"
+            """
+        let config = try ConfigParser.parse(text, file: "vigil.toml")
+        #expect(config.target(named: "sys")?.domain?.emulatorPidPath == "/run/libvirt/qemu/sys.pid")
+        #expect(config.target(named: "session")?.domain?.emulatorPidPath == nil)
+        #expect(
+            config.target(named: "given")?.domain?.emulatorPidPath == "/run/user/1000/libvirt/qemu/run/given.pid"
+        )
+        let wrong = Self.problems(
+            """
+            [[target]]
+            name = "v"
+            kind = "vm"
+            domain = "v"
+            emulator_pid_file = "v.pid"
+            """
+        )
+        #expect(wrong.count == 1)
+        #expect(wrong.first?.contains("emulator_pid_file: must be the absolute path") == true, "\(wrong)")
+    }
+
     @Test func domainKeysAreRefusedOnOtherKindsAndWithoutADomain() {
         let text = """
             [[target]]

@@ -1,6 +1,6 @@
 extension ConfigParser {
     /// The keys of a `vm` target driven through libvirt.
-    static let domainKeys = ["domain", "uri", "snapshot", "shutdown_timeout", "channel"]
+    static let domainKeys = ["domain", "uri", "snapshot", "shutdown_timeout", "channel", "emulator_pid_file"]
 
     /// `domain` and its settings, for a `vm` target driven through libvirt; refused on every other kind, and the
     /// settings refused without `domain`.
@@ -42,14 +42,24 @@ extension ConfigParser {
             problems.append(reader.problem("channel", message))
             channel = nil
         }
+        var pidFile = reader.nonEmptyString("emulator_pid_file", problems: &problems)
+        if let path = pidFile, !path.hasPrefix("/") {
+            let message =
+                "must be the absolute path of the PID file libvirt writes for the domain's QEMU, found "
+                + ConfigTableReader.quoted(path)
+            problems.append(reader.problem("emulator_pid_file", message))
+            pidFile = nil
+        }
         guard let name, reader.value("snapshot") == nil || snapshot != nil, let uri else { return nil }
         guard reader.value("channel") == nil || channel != nil else { return nil }
+        guard reader.value("emulator_pid_file") == nil || pidFile != nil else { return nil }
         return DomainConfig(
             name: name,
             uri: uri,
             snapshot: snapshot,
             shutdownTimeout: shutdownTimeout ?? DomainConfig.defaultShutdownTimeout,
-            channel: channel
+            channel: channel,
+            emulatorPidFile: pidFile
         )
     }
 
