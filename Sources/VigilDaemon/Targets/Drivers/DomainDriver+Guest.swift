@@ -30,6 +30,7 @@ extension DomainDriver {
     func guestRestarted() {
         guest?.heartbeats.restart()
         guest?.heard = false
+        guest?.pendingStart = nil
     }
 
     /// Whether the start of the domain waits for its guest's first heartbeat (a channel is configured and the guest
@@ -38,7 +39,9 @@ extension DomainDriver {
     /// - Returns: `true` when the start is left pending until that heartbeat.
     func awaitsGuest(adopted: Bool) -> Bool {
         guard let guest, !guest.heard else { return false }
-        self.guest?.pendingStart = adopted
+        // A later call while waiting (libvirt's first report of the running domain arriving after `virsh start`
+        // answered "already running") does not make an adoption a start.
+        self.guest?.pendingStart = (guest.pendingStart ?? false) || adopted
         return true
     }
 
