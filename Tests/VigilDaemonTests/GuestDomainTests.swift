@@ -357,6 +357,7 @@ import Glibc
             }
             return samples
         }
+        defer { sampling.cancel() }
 
         let started = ContinuousClock.now
         #expect(try await primary.ask("hang") == "ok")
