@@ -22,7 +22,8 @@ import VigilCore
         #expect(ActuatorOperation.kill(.term).name == "kill")
         #expect(ActuatorOperation.kill(.term).description == "kill(SIGTERM)")
         #expect(ActuatorOperation.revert(snapshot: nil).description == "revert(latest)")
-        #expect(ActuatorOperation.names == ["start", "stop", "kill", "revert", "promote", "demote"])
+        #expect(ActuatorOperation.names == ["start", "stop", "kill", "revert", "reset", "promote", "demote"])
+        #expect(ActuatorOperation.reset.description == "reset")
         #expect(ActuatorOperation.promote.description == "promote")
         #expect(ActuatorOutcome.timedOut(after: .seconds(5), ActuatorReport()).description == "timed out after 5s")
     }

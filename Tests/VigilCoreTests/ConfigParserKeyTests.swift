@@ -32,7 +32,8 @@ import VigilCore
                 + "start_timeout, checks, actuator, pid_file, level, recovery, verify_window, verify_healthy_for, "
                 + "action_timeout, "
                 + "recovery_reset_after, standbys, placement, weights, hooks, promote_hooks, reserve_memory, reserve_cpu, "
-                + "priority, standby_mode, domain, uri, snapshot, shutdown_timeout, channel, promote, promote_signal, "
+                + "priority, standby_mode, domain, uri, snapshot, shutdown_timeout, channel, promote, "
+                + "promote_signal, "
                 + "demote)"
         )
     }

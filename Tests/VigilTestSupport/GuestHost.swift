@@ -116,23 +116,31 @@ public final class GuestHost: @unchecked Sendable {
     /// - Parameters:
     ///   - target: the vigild target whose heartbeats its agent sends, with `key` (hex); `nil`: no agent.
     ///   - interval: the agent's interval in seconds.
+    ///   - rawDisk: a raw disk image of the test's (readable and writable by `nobody`) instead of a fresh qcow2 one.
+    ///   - errorPolicy: the disk's `error_policy` (`stop`: QEMU pauses the guest on a write error and libvirt
+    ///     reports an `io-error`); libvirt's default when `nil`.
     public func define(
         _ name: String,
         target: String? = nil,
         key: String? = nil,
         interval: String = "1",
         accelerator: Accelerator? = nil,
-        start: Bool = true
+        start: Bool = true,
+        rawDisk: String? = nil,
+        errorPolicy: String? = nil
     ) async throws -> TestGuest {
         let guest = TestGuest(name: name, directory: directory + "/" + name, uri: uri)
         try FileManager.default.createDirectory(atPath: guest.directory, withIntermediateDirectories: true)
-        let disk = guest.directory + "/disk.qcow2"
-        let created = try await Self.offPool {
-            try ProcessProbe.run("/usr/bin/qemu-img", ["create", "-q", "-f", "qcow2", disk, "16M"])
+        let disk = rawDisk ?? guest.directory + "/disk.qcow2"
+        if rawDisk == nil {
+            let created = try await Self.offPool {
+                try ProcessProbe.run("/usr/bin/qemu-img", ["create", "-q", "-f", "qcow2", disk, "16M"])
+            }
+            guard created.status == 0 else { throw LibvirtdError(message: "qemu-img create: \(created.err)") }
+            chown(disk, 65534, 65534)
         }
-        guard created.status == 0 else { throw LibvirtdError(message: "qemu-img create: \(created.err)") }
         chown(guest.directory, 65534, 65534)
-        chown(disk, 65534, 65534)
+        let policy = errorPolicy.map { " error_policy='\($0)'" } ?? ""
         var command = "console=ttyS0 quiet panic=0"
         if let target, let key {
             command += " vigil.target=\(target) vigil.key=\(key) vigil.interval=\(interval)"
@@ -152,7 +160,7 @@ public final class GuestHost: @unchecked Sendable {
               <on_crash>destroy</on_crash>
               <devices>
                 <disk type='file' device='disk'>
-                  <driver name='qemu' type='qcow2'/>
+                  <driver name='qemu' type='\(rawDisk == nil ? "qcow2" : "raw")'\(policy)/>
                   <source file='\(disk)'/>
                   <target dev='vda' bus='virtio'/>
                 </disk>

@@ -14,6 +14,8 @@ public enum ActuatorOperation: Sendable, Hashable, CustomStringConvertible {
     case kill(Signal)
     /// Go back to a snapshot: the named one, or the latest when `nil`.
     case revert(snapshot: String?)
+    /// Reset the running target in place: a domain's `virsh reset` (the guest reboots; QEMU keeps running).
+    case reset
     /// Make the running standby instance the primary (hot standby): a domain's `virsh resume`.
     case promote
     /// Keep a started instance as a standby: a domain's `virsh suspend` (a paused standby domain).
@@ -26,13 +28,14 @@ public enum ActuatorOperation: Sendable, Hashable, CustomStringConvertible {
         case .stop: "stop"
         case .kill: "kill"
         case .revert: "revert"
+        case .reset: "reset"
         case .promote: "promote"
         case .demote: "demote"
         }
     }
 
     /// Every operation name.
-    public static let names = ["start", "stop", "kill", "revert", "promote", "demote"]
+    public static let names = ["start", "stop", "kill", "revert", "reset", "promote", "demote"]
 
     /// The operations an exec actuator runs hooks for (its configuration keys). A process target started by hooks
     /// cannot be a hot standby (its start hook cannot learn its role), so it has no `promote` or `demote`.

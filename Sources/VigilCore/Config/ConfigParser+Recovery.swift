@@ -75,7 +75,7 @@ extension ConfigParser {
             let place = "step \(index + 1)"
             guard let step = RecoveryStep(parsing: text) else {
                 let message =
-                    "\(place): unknown recovery step \(ConfigTableReader.quoted(text)) (expected restart, revert, "
+                    "\(place): unknown recovery step \(ConfigTableReader.quoted(text)) (expected restart, reset, revert, "
                     + "failover, fence or exec:NAME)"
                 problems.append(reader.problem("recovery", message))
                 valid = false

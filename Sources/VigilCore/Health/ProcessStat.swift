@@ -47,6 +47,9 @@ public struct ProcessStat: Sendable, Equatable {
     public var startTicks: UInt64?
     /// Resident set size, in pages.
     public var residentPages: UInt64?
+    /// A process that has exited and is not reaped yet (a zombie): its status as `waitpid` would report it (field
+    /// 52, `exit_code`; readable by root only, else 0); `nil` on an older kernel's shorter line.
+    public var exitStatus: Int32?
 
     public init(
         pid: Int32,
@@ -56,8 +59,10 @@ public struct ProcessStat: Sendable, Equatable {
         userTicks: UInt64? = nil,
         systemTicks: UInt64? = nil,
         startTicks: UInt64? = nil,
-        residentPages: UInt64? = nil
+        residentPages: UInt64? = nil,
+        exitStatus: Int32? = nil
     ) {
+        self.exitStatus = exitStatus
         self.pid = pid
         self.command = command
         self.state = state
@@ -96,7 +101,8 @@ public struct ProcessStat: Sendable, Equatable {
             userTicks: field(14),
             systemTicks: field(15),
             startTicks: field(22),
-            residentPages: field(24)
+            residentPages: field(24),
+            exitStatus: 52 - 3 < rest.count ? Int32(rest[52 - 3]) : nil
         )
     }
 }

@@ -206,6 +206,20 @@ public struct RecoveryLadder: Sendable {
         return actions + timerActions()
     }
 
+    /// The step a failure reported now would run: the one at `position` while watching, the one after the step
+    /// being verified while verifying; `nil` while a step is under way or waits, or when the ladder is failed, fenced
+    /// or in maintenance (no step runs for a failure then).
+    public var nextStep: RecoveryStep? {
+        guard !maintenance else { return nil }
+        let next: Int
+        switch phase {
+        case .watching: next = position
+        case .verifying(let step, _, _): next = step + 1
+        case .acting, .backingOff, .failed, .fenced: return nil
+        }
+        return next < config.ladder.count ? config.ladder[next] : nil
+    }
+
     /// Whether no recovery is under way and none is pending.
     public var isIdle: Bool {
         phase == .watching

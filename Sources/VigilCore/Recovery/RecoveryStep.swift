@@ -5,6 +5,10 @@
 public enum RecoveryStep: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Restart the target through its actuator (process, systemd unit, libvirt domain).
     case restart
+    /// Reset the target in place (a libvirt domain's `virsh reset`: the guest reboots in the QEMU that runs it),
+    /// cheaper than a restart's destroy and start. A domain whose ladder's next step is `reset` is left running
+    /// when it is convicted, for this step.
+    case reset
     /// Revert the target to its snapshot (libvirt `snapshot-revert`), then start it.
     case revert
     /// Fence the primary and promote a standby (`FailoverStateMachine`).
@@ -16,10 +20,10 @@ public enum RecoveryStep: Sendable, Hashable, Codable, CustomStringConvertible {
 
     /// The steps that take no argument, by name.
     public static let plainNames: [String: RecoveryStep] = [
-        "restart": .restart, "revert": .revert, "failover": .failover, "fence": .fence,
+        "restart": .restart, "reset": .reset, "revert": .revert, "failover": .failover, "fence": .fence,
     ]
 
-    /// Parses `restart`, `revert`, `failover`, `fence` or `exec:NAME`.
+    /// Parses `restart`, `reset`, `revert`, `failover`, `fence` or `exec:NAME`.
     /// - Parameter text: the step as written in the configuration.
     public init?(parsing text: String) {
         if let plain = Self.plainNames[text] {
@@ -36,6 +40,7 @@ public enum RecoveryStep: Sendable, Hashable, Codable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .restart: "restart"
+        case .reset: "reset"
         case .revert: "revert"
         case .failover: "failover"
         case .fence: "fence"

@@ -99,6 +99,15 @@ enum DriverEvent {
     case domainReverted(sequence: Int, outcome: ActuatorOutcome)
     /// The grace after a revert's answer is over.
     case revertSettled
+    /// The domain's XML was read (`virsh dumpxml`; `nil` when it could not be): where it logs its console.
+    case domainDescribed(String?)
+    /// The domain's QEMU process (`pid`) exited, noticed through its pidfd at `noticedAt`, with its wait status when
+    /// it could still be read (`nil`: reaped already).
+    case emulatorExited(pid: Int32, noticedAt: MonotonicInstant, status: Int32?)
+    /// A `virsh reset` ended, for ladder operation `sequence`.
+    case domainReset(sequence: Int, outcome: ActuatorOutcome)
+    /// A hung domain left running for a `reset` step was destroyed, so that another step can start it afresh.
+    case hungDomainDestroyed(ActuatorOutcome)
     // hot standby
     /// An actuator's `promote` (`virsh resume`) or `demote` (`virsh suspend`) ended.
     case roleOperationEnded(ActuatorOperation, ActuatorOutcome)

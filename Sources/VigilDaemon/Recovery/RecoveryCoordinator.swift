@@ -90,6 +90,14 @@ final class RecoveryCoordinator {
         return service.roles.active == name || service.config.standbyMode == .hot
     }
 
+    /// The step the ladder of `name`'s service would run if `name` failed now; `nil` when `name` is not the active
+    /// member of a service with a ladder, or no step would run (under way, exhausted, fenced, maintenance). A driver
+    /// asks it to leave a convicted instance as it is for a step that works on it in place (`reset`).
+    func nextStep(of name: String) -> RecoveryStep? {
+        guard let service = service(of: name), service.roles.active == name else { return nil }
+        return service.ladder.nextStep
+    }
+
     /// Whether `name` stands by for another member of its service.
     func isStandby(_ name: String) -> Bool {
         guard let service = service(of: name) else { return false }
@@ -382,12 +390,16 @@ final class RecoveryCoordinator {
                     ?? [],
                 for: service
             )
-        case .revert:
+        case .revert, .reset:
             let owner = service.owner
-            let refusal = supervisor.driver.revert(sequence: sequence) { [weak engine] outcome in
+            let completion: (RecoveryOutcome) -> Void = { [weak engine] outcome in
                 guard let engine, let service = engine.recovery.services[owner] else { return }
                 engine.recovery.ladderOutcome(outcome, sequence: sequence, for: service)
             }
+            let refusal =
+                step == .revert
+                ? supervisor.driver.revert(sequence: sequence, completion: completion)
+                : supervisor.driver.reset(sequence: sequence, completion: completion)
             if let refusal {
                 ladderOutcome(.failed(reason: refusal), sequence: sequence, for: service)
             }

@@ -41,6 +41,9 @@ protocol TargetDriver: AnyObject {
     /// The recovery ladder's `revert` step. The driver reports the outcome through `completion`; `nil` when the
     /// kind cannot revert (the reason says why).
     func revert(sequence: Int, completion: @escaping (RecoveryOutcome) -> Void) -> String?
+    /// The recovery ladder's `reset` step: the instance is reset in place (a domain's `virsh reset`). The driver
+    /// reports the outcome through `completion`; `nil` when the kind cannot reset (the reason says why).
+    func reset(sequence: Int, completion: @escaping (RecoveryOutcome) -> Void) -> String?
     /// A hot standby's promotion by the target's own actuator (a paused domain's `virsh resume`), for a member
     /// without a `promote` command or `promote_signal`. The driver reports the outcome through `completion`; `nil`
     /// when it cannot (the reason says why).
@@ -60,6 +63,11 @@ extension TargetDriver {
 
     func revert(sequence: Int, completion: @escaping (RecoveryOutcome) -> Void) -> String? {
         "revert needs a vm target driven by libvirt (domain = \"NAME\", with snapshots); "
+            + "\(supervisor.name) is a \(supervisor.config.kind.rawValue) target"
+    }
+
+    func reset(sequence: Int, completion: @escaping (RecoveryOutcome) -> Void) -> String? {
+        "reset needs a vm target driven by libvirt (domain = \"NAME\"); "
             + "\(supervisor.name) is a \(supervisor.config.kind.rawValue) target"
     }
 

@@ -11,6 +11,7 @@ import VigilCore
 /// - `kill(SIGKILL)`: `destroy`, which returns once the hypervisor process is gone;
 ///   `kill(SIGTERM)`: `destroy --graceful`. Other signals are unsupported.
 /// - `revert(name)`: `snapshot-revert DOMAIN NAME --running`; `revert(nil)`: `--current`, the latest snapshot.
+/// - `reset`: `reset` (the guest reboots at once, in the same QEMU process; no shutdown, no new process).
 /// - `promote`: `resume` (a hot standby domain is kept paused); a domain already running counts as promoted.
 /// - `demote`: `suspend`, which keeps a started standby domain paused; one already paused counts as demoted.
 ///
@@ -89,6 +90,20 @@ public struct LibvirtActuator: Actuator {
         let script = VirshScript(actuator: self, timeout: timeout, done: done)
         script.begin(operation)
         return ActuatorCancellation { @Sendable in script.cancel() }
+    }
+
+    /// The domain's XML (`virsh dumpxml`), or `nil` when virsh could not give it within `timeout`.
+    /// - Parameter completion: called once, on the context's completion queue.
+    public func describe(timeout: Duration = .seconds(30), completion: @escaping @Sendable (String?) -> Void) {
+        let queue = context.completionQueue
+        _ = HookRun.start(command(["dumpxml", domain]), timeout: timeout, killGrace: .milliseconds(500)) { result in
+            var found: String?
+            if case .success(let run) = result, run.ending == .finished, run.status.isSuccess {
+                found = run.output.text
+            }
+            let xml = found
+            queue.async { @Sendable in completion(xml) }
+        }
     }
 
     /// `virsh -c URI` followed by `arguments`.

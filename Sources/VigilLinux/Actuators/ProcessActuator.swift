@@ -101,7 +101,7 @@ public final class ProcessActuator: Actuator {
     public func supports(_ operation: ActuatorOperation) -> Bool {
         switch operation {
         case .start, .kill: true
-        case .stop, .revert, .promote, .demote: false
+        case .stop, .revert, .reset, .promote, .demote: false
         }
     }
 
@@ -115,7 +115,7 @@ public final class ProcessActuator: Actuator {
                 done.deliver(self.spawn())
             case .kill(let signal):
                 done.deliver(self.send(signal))
-            case .stop, .revert, .promote, .demote:
+            case .stop, .revert, .reset, .promote, .demote:
                 done.deliver(.unsupported(operation))
             }
         }

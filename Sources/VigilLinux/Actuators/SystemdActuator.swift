@@ -43,7 +43,7 @@ public struct SystemdActuator: Actuator {
 
     public func supports(_ operation: ActuatorOperation) -> Bool {
         switch operation {
-        case .revert, .promote, .demote: false
+        case .revert, .reset, .promote, .demote: false
         case .start, .stop, .kill: true
         }
     }

@@ -51,7 +51,7 @@ final class SystemdJobRun: Sendable {
             case .start: job("StartUnit")
             case .stop: job("StopUnit")
             case .kill(let signal): kill(signal)
-            case .revert, .promote, .demote: finish(.unsupported(operation))
+            case .revert, .reset, .promote, .demote: finish(.unsupported(operation))
             }
         }
     }

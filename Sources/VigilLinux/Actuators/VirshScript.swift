@@ -57,6 +57,10 @@ final class VirshScript: Sendable {
                 run(["snapshot-revert", domain, snapshot ?? "--current", "--running"]) { [self] _ in
                     observe("reverted to snapshot \(snapshot ?? "current")")
                 }
+            case .reset:
+                run(["reset", domain]) { [self] _ in
+                    observe("reset")
+                }
             case .promote:
                 run(["resume", domain]) { [self] _ in
                     observe("resumed")

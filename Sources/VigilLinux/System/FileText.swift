@@ -22,4 +22,30 @@ public enum FileText {
         }
         return String(decoding: bytes, as: UTF8.self)
     }
+
+    /// The last `count` bytes of the file at `path` (all of it when shorter), decoded as UTF-8 (a character cut at
+    /// the start becomes U+FFFD).
+    /// - Throws: `SystemError` from `open`, `fstat` or `pread`, naming the path.
+    public static func tail(_ path: String, bytes count: Int) throws(SystemError) -> String {
+        let fd = try valueOrErrno("open", path) { open(path, O_RDONLY | O_CLOEXEC) }
+        defer { close(fd) }
+        var status = stat()
+        _ = try valueOrErrno("fstat", path) { fstat(fd, &status) }
+        let size = Int(status.st_size)
+        let start = max(0, size - count)
+        var bytes = [UInt8](repeating: 0, count: size - start)
+        var filled = 0
+        while filled < bytes.count {
+            let read = try valueOrErrno("pread", path) {
+                bytes.withUnsafeMutableBytes {
+                    pread(fd, $0.baseAddress! + filled, $0.count - filled, off_t(start + filled))
+                }
+            }
+            if read == 0 {
+                break
+            }
+            filled += read
+        }
+        return String(decoding: bytes[..<filled], as: UTF8.self)
+    }
 }

@@ -53,6 +53,17 @@ import VigilCore
         #expect(throws: KernelTextError.self) { try ProcessStat.parse(text) }
     }
 
+    @Test func aZombiesStatCarriesItsWaitStatusAndAShortLineHasNone() throws {
+        // A QEMU killed with SIGKILL, not reaped yet: exit_code (field 52) is 9, the wait status of that signal.
+        let killed =
+            "4242 (qemu-system-x86) Z 1 4241 4241 0 -1 4194380 2000 0 0 0 300 120 0 0 20 0 3 0 123456 0 0 "
+            + "18446744073709551615 0 0 0 0 0 0 0 4096 0 0 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 9\n"
+        let stat = try ProcessStat.parse(killed)
+        #expect(stat.state == .zombie)
+        #expect(stat.exitStatus == 9)
+        #expect(try ProcessStat.parse("12 (ok) S 1 12 12 0").exitStatus == nil)
+    }
+
     @Test func edacAndIoerrCountersParseDecimalAndHex() throws {
         #expect(try KernelCounter.decimal("17\n") == 17)
         #expect(try KernelCounter.hexadecimal("0x1f\n") == 31)

@@ -89,7 +89,7 @@ import Testing
             problems == [
                 "3: target[web].level: unknown fault-tolerance level \"extreme\" (expected one of: high, medium, low)",
                 "4: target[web].recovery: step 2: fence must be the last step (the target is left down after it)",
-                "4: target[web].recovery: step 3: unknown recovery step \"reboot\" (expected restart, revert, failover, "
+                "4: target[web].recovery: step 3: unknown recovery step \"reboot\" (expected restart, reset, revert, failover, "
                     + "fence or exec:NAME)",
                 "4: target[web].recovery: step 5: no hook named \"nope\" in hooks",
                 "5: target[web].verify_window: must be longer than 0",

@@ -69,6 +69,24 @@ import Glibc
         }
     }
 
+    @Test func aResetOfTheRunningTestDomainSucceedsAndLeavesItRunning() async throws {
+        let vm = try actuator(domain: "test")
+        let reset = await ActuatorTesting.outcome(vm, .reset)
+        #expect(reset.succeeded, "\(reset)")
+        #expect(reset.report?.detail == "reset")
+        #expect(reset.report?.state == ActuatorTargetState(phase: .active, raw: "running"), "\(reset)")
+    }
+
+    @Test func theDomainsXMLIsReadForWhereItLogsItsConsole() async throws {
+        let vm = try #require(try actuator(domain: "test") as? LibvirtActuator)
+        let xml = await withCheckedContinuation { continuation in
+            vm.describe { continuation.resume(returning: $0) }
+        }
+        #expect(xml?.contains("<name>test</name>") == true, "\(xml ?? "nil")")
+        // The test driver's domain logs no console to a file.
+        #expect(xml.flatMap(DomainConsole.logPath(inDomainXML:)) == nil)
+    }
+
     @Test func aGuestThatIgnoresShutdownIsDestroyedWhenItsShutdownTimeoutPasses() async throws {
         let vm = try actuator(domain: "test", extra: ["shutdown_timeout": .duration(.seconds(1))])
         let started = ContinuousClock.now

@@ -101,9 +101,12 @@ extension DomainDriver {
         let domain = config.domain?.name ?? "?"
         var fields = ["DOMAIN": domain, "REASON": current.detail ?? ""]
         switch (current.phase, current.detail) {
-        case (.inactive, "failed") where previous?.phase != .inactive:
+        case (.inactive, "failed") where previous?.phase != .inactive && emulatorDeath == nil:
             record(.domainEmulatorDied, "\(name): the emulator of domain \(domain) died", fields)
         case (.failed, "panicked"):
+            if let consoleLog, let text = try? FileText.tail(consoleLog, bytes: Self.consoleTailBytes) {
+                fields["CONSOLE"] = DomainConsole.panicTail(text, count: Self.consoleTailLines)
+            }
             record(.domainPanicked, "\(name): the guest kernel of domain \(domain) panicked", fields)
         case (.suspended, _) where previous?.phase == .active && revertInProgress == nil:
             record(.domainPaused, "\(name): domain \(domain) was paused (\(current.detail ?? "?"))", fields)
@@ -113,8 +116,28 @@ extension DomainDriver {
         default:
             break
         }
+        if current.isDown {
+            libvirtReportedDown(current)
+        } else if current.phase == .active || current.phase == .suspended {
+            watchEmulator()
+        }
         if current.phase == .active {
             guest?.channel.connect()
+            if previous != nil, previous?.phase != .active, previous?.phase != .suspended {
+                // Started (again): the domain may have been redefined meanwhile.
+                describe()
+            }
+        }
+    }
+
+    /// How much of the console's log a `domain-panicked` event carries: at most these lines of its last bytes.
+    static let consoleTailLines = 40
+    static let consoleTailBytes = 8192
+
+    /// Reads the domain's XML off the engine queue, for where it logs its console.
+    func describe() {
+        actuator?.describe { @Sendable [weak engine, name] xml in
+            engine?.handle(.target(name, .driver(.domainDescribed(xml))))
         }
     }
 

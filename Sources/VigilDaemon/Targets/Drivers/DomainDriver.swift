@@ -15,9 +15,14 @@ final class DomainDriver: TargetDriver {
     /// The PID the state machine knows the running domain by: its scope's first process, else 0.
     private var instancePID: Int32?
     /// The `virsh` operation under way.
-    private var operation: ActuatorCancellation?
+    var operation: ActuatorCancellation?
     /// A revert under way: its stop and start of the domain are not a death.
     private(set) var revertInProgress: Revert?
+    /// A `reset` step under way: what the recovery coordinator waits for.
+    var resetInProgress: ((RecoveryOutcome) -> Void)?
+    /// The guest was convicted and its domain left running for the ladder's `reset` (`keepForReset()`): still
+    /// running, it is destroyed before any other start.
+    var keptForReset = false
     /// A hot standby's promotion (`virsh resume`) the recovery coordinator waits for.
     private var promotion: ((RecoveryOutcome) -> Void)?
     /// The domain's scope, when `machine` names one, for the checks' figures.
@@ -26,6 +31,13 @@ final class DomainDriver: TargetDriver {
     var uuid: String?
     /// The running domain's emulator (QEMU) on this host, when found: the checks' `main.*` and `guest.cpu` figures.
     var emulatorPID: Int32?
+    /// The file the domain logs its serial console to, from its XML, read when the watch begins and at every start.
+    var consoleLog: String?
+    /// The domain's QEMU process, watched through its pidfd while the domain runs.
+    var emulator: ProcessExitObserver?
+    /// When the pidfd told of the QEMU's death that libvirt has not reported yet: libvirt's event is then not
+    /// reported again, and a start waits for it (libvirt still holds the domain as running until it has cleaned up).
+    var emulatorDeath: MonotonicInstant?
     /// The guest's heartbeat channel, when `channel` is configured.
     var guest: GuestHeartbeats?
 
@@ -45,7 +57,7 @@ final class DomainDriver: TargetDriver {
     var mainPID: Int32? { scope?.mainPID ?? emulatorPID }
 
     /// The libvirt actuator of the domain; `nil` when `virsh` is not in `PATH`.
-    private var actuator: LibvirtActuator? {
+    var actuator: LibvirtActuator? {
         guard let domain = config.domain else { return nil }
         let context = engine.targets.actuatorContext()
         guard let virsh = HookCommand.resolve("virsh", path: context.searchPath) else { return nil }
@@ -59,7 +71,7 @@ final class DomainDriver: TargetDriver {
         )
     }
 
-    private var virshMissing: String {
+    var virshMissing: String {
         "virsh not found in PATH (install libvirt-clients) for domain \(config.domain?.name ?? "?")"
     }
 
@@ -74,6 +86,7 @@ final class DomainDriver: TargetDriver {
             engine?.handle(.target(name, .driver(.domainChanged(event))))
         }
         attachChannel()
+        describe()
     }
 
     /// Adopts the domain if it runs (or is paused), else `virsh start`s it. A domain the watcher has not reported
@@ -84,6 +97,16 @@ final class DomainDriver: TargetDriver {
             return
         }
         if let phase = state?.phase, phase == .active || phase == .suspended {
+            if emulatorDeath != nil {
+                // Its QEMU is gone but libvirt has not finished with it: started once libvirt reports it down.
+                return
+            }
+            if keptForReset {
+                // The hung guest left for a reset that did not happen or hold: it is not adopted but started afresh.
+                guard operation == nil else { return }
+                destroyKept(through: actuator)
+                return
+            }
             // Running before its first start: adopted. After a failure it is a revert's (or the ladder's) work.
             up(now: engine.now, adopted: !supervisor.machine.hasVerdict)
             return
@@ -118,6 +141,14 @@ final class DomainDriver: TargetDriver {
                 promotion = nil
             }
             roleOperationEnded(operation, outcome, promotion: waiting)
+        case .domainDescribed(let xml):
+            consoleLog = xml.flatMap(DomainConsole.logPath(inDomainXML:))
+        case .emulatorExited(let pid, let noticedAt, let status):
+            emulatorExited(pid: pid, noticedAt: noticedAt, status: status)
+        case .domainReset(_, let outcome):
+            resetEnded(outcome)
+        case .hungDomainDestroyed(let outcome):
+            keptDestroyed(outcome)
         case .revertSettled:
             guard revertInProgress != nil else { return }
             revertInProgress = nil
@@ -172,7 +203,7 @@ final class DomainDriver: TargetDriver {
     }
 
     /// The domain is gone: the state machine hears of an exit with libvirt's words for it.
-    private func down(cause: String, now: MonotonicInstant) {
+    func down(cause: String, now: MonotonicInstant) {
         guard let pid = instancePID, supervisor.machine.state.pid == pid else { return }
         instancePID = nil
         guestRestarted()
@@ -230,7 +261,12 @@ final class DomainDriver: TargetDriver {
                 up(now: now)
             }
         } else if state.isDown {
+            keptForReset = false
             down(cause: "domain \(state)", now: now)
+            if supervisor.isSpawning, operation == nil {
+                // A start that waited for libvirt to report the dead emulator's domain down.
+                start()
+            }
         }
     }
 
@@ -238,6 +274,9 @@ final class DomainDriver: TargetDriver {
     /// that took too long) a `destroy`, `SIGTERM` otherwise a graceful destroy.
     func signal(_ signal: VigilCore.Signal) {
         guard let actuator else { return }
+        if signal == .kill, keepForReset() {
+            return
+        }
         let operation: ActuatorOperation
         var timeout = config.stopTimeout
         if supervisor.isStopping, signal == config.stopSignal {
@@ -301,6 +340,9 @@ final class DomainDriver: TargetDriver {
         watcher = nil
         operation?.cancel()
         operation = nil
+        resetInProgress = nil
+        emulator?.cancel()
+        emulator = nil
         if scope != nil || emulatorPID != nil {
             releaseScope()
         }
