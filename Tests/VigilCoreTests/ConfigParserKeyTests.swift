@@ -7,7 +7,7 @@ import VigilCore
         let problem = try configProblem("[daemon]\n\n[frobnicate]\nx = 1\n")
         #expect(problem.key == "frobnicate")
         #expect(problem.line == 3)
-        #expect(problem.message == "unknown key (known keys: daemon, target, host)")
+        #expect(problem.message == "unknown key (known keys: daemon, target, host, cluster)")
     }
 
     @Test func unknownKeyInDaemonTableNamesKeyAndLine() throws {
@@ -33,7 +33,7 @@ import VigilCore
                 + "action_timeout, "
                 + "recovery_reset_after, standbys, placement, weights, hooks, promote_hooks, reserve_memory, reserve_cpu, "
                 + "priority, standby_mode, domain, uri, snapshot, shutdown_timeout, channel, promote, promote_signal, "
-                + "demote)"
+                + "demote, cluster)"
         )
     }
 

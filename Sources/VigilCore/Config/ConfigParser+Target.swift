@@ -6,8 +6,7 @@ extension ConfigParser {
             "name", "kind", "exec", "env", "cwd", "user", "group", "stop_signal", "stop_timeout", "restart",
             "heartbeat",
             "notify_socket", "cgroup", "machine", "unit", "start", "start_timeout", "checks", "actuator", "pid_file",
-            "cluster",
-        ] + recoveryKeys + domainKeys + roleKeys
+        ] + recoveryKeys + domainKeys + roleKeys + ["cluster"]
     static let maximumNameLength = 64
 
     /// The `[[target]]` entries, in file order. A target with a problem is left out (the problem is recorded).
