@@ -44,7 +44,10 @@ extension EtcdClusterTests {
                 let owner = try #require(nodes.firstIndex { $0.name == first.node })
                 let cutAt = MonotonicClock.now()
                 try network.cut(owner)
-                defer { try? network.heal(owner) }
+                var healed = false
+                defer {
+                    if !healed { try? network.heal(owner) }
+                }
                 let second = try await resource.waitForStart(count: 2, timeout: .seconds(60))
                 let stop = try #require(resource.stamps.first { $0.kind == "stop" && $0.token == first.token })
                 #expect(second.node != first.node && second.token > first.token)
@@ -55,6 +58,31 @@ extension EtcdClusterTests {
                     "ClusterNodeTests: cut → stopped on \(first.node) after \((stop.at - cutAt).milliseconds), "
                         + "started on \(second.node) after \((second.at - cutAt).milliseconds) "
                         + "(\((second.at - stop.at).milliseconds) apart)"
+                )
+                try resource.check(killed: nil)
+                try await nodes[owner].vigild.waitForEvent(.etcdUnreachable)
+
+                // Healed, the cut node joins again with a new lease and leaves the resource where it now runs.
+                try network.heal(owner)
+                healed = true
+                try await nodes[owner].vigild.waitForEvent(.clusterJoined, count: 2, timeout: .seconds(30))
+                try await Task.sleep(for: .seconds(2))
+                #expect(resource.stamps.filter { $0.kind == "start" }.count == 2, "the resource moved again")
+                try resource.check(killed: nil)
+            }
+        }
+
+        @Test func aNodeStoppedOnPurposeHandsItsResourceOverAtOnceByRevokingItsLease() async throws {
+            try await withClusterNodes { nodes, resource in
+                let first = try await resource.waitForStart(count: 1)
+                let owner = try #require(nodes.firstIndex { $0.name == first.node })
+                nodes[owner].vigild.stop()
+                let second = try await resource.waitForStart(count: 2, timeout: .seconds(60))
+                let stop = try #require(resource.stamps.first { $0.kind == "stop" && $0.token == first.token })
+                #expect(second.node != first.node && second.token > first.token)
+                print(
+                    "ClusterNodeTests: vigild stopped → resource started on \(second.node) "
+                        + "\((second.at - stop.at).milliseconds) after it stopped on \(first.node)"
                 )
                 try resource.check(killed: nil)
             }
