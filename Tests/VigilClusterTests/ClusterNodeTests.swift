@@ -15,7 +15,7 @@ extension EtcdClusterTests {
     /// never overlap, and the tokens strictly increase from owner to owner.
     @Suite struct ClusterNodeTests {
         @Test func aNodeKilledWithItsResourceHasItRunOnAnotherNodeWithAHigherToken() async throws {
-            try await withClusterNodes { nodes, resource in
+            try await withClusterNodes { nodes, resource, _ in
                 let first = try await resource.waitForStart(count: 1)
                 let owner = try #require(nodes.firstIndex { $0.name == first.node })
                 let claimed = try await nodes[owner].vigild.waitForEvent(.resourceClaimed, target: "res")
@@ -38,7 +38,7 @@ extension EtcdClusterTests {
         }
 
         @Test func aPartitionedNodeStopsItsResourceBeforeTheMajorityStartsIt() async throws {
-            try await withClusterNodes { nodes, resource in
+            try await withClusterNodes { nodes, resource, _ in
                 let network = try #require(nodes.first?.network)
                 let first = try await resource.waitForStart(count: 1)
                 let owner = try #require(nodes.firstIndex { $0.name == first.node })
@@ -72,8 +72,25 @@ extension EtcdClusterTests {
             }
         }
 
+        @Test func theEtcdLeaderKilledMovesNothingAtLeaseTTL5s() async throws {
+            try await withClusterNodes(leaseTTL: "5s") { nodes, resource, cluster in
+                let first = try await resource.waitForStart(count: 1)
+                let leader = try await cluster.leaderIndex()
+                try cluster.kill(leader)
+                // Past a whole TTL and the stop budget after the leader's loss: a lease lost anywhere would have
+                // stopped or moved the resource by now.
+                try await Task.sleep(for: .seconds(8))
+                #expect(resource.stamps.count == 1, "the resource stopped or moved: \(resource.stamps)")
+                for node in nodes {
+                    #expect(node.vigild.events(.selfFenced).isEmpty, "\(node.name) fenced itself")
+                    #expect(node.vigild.events(.nodeLost).isEmpty, "\(node.name) saw a node lost")
+                }
+                #expect(resource.stamps.first?.token == first.token)
+            }
+        }
+
         @Test func aNodeStoppedOnPurposeHandsItsResourceOverAtOnceByRevokingItsLease() async throws {
-            try await withClusterNodes { nodes, resource in
+            try await withClusterNodes { nodes, resource, _ in
                 let first = try await resource.waitForStart(count: 1)
                 let owner = try #require(nodes.firstIndex { $0.name == first.node })
                 nodes[owner].vigild.stop()
@@ -185,10 +202,13 @@ let clusterResourceScript = """
         time.sleep(3600)
     """
 
-/// Starts three etcd members in network namespaces and a vigild in each member's namespace (its own member first in
+/// Starts three etcd members in network namespaces and a vigild in each member's namespace (lease `leaseTTL`) (its own member first in
 /// its endpoints), all running the resource `res`; runs `body`; stops every vigild (and what it started), member and
 /// namespace whether `body` passed or threw.
-func withClusterNodes(_ body: ([ClusterNode], ResourceStamps) async throws -> Void) async throws {
+func withClusterNodes(
+    leaseTTL: String = "2s",
+    _ body: ([ClusterNode], ResourceStamps, EtcdCluster) async throws -> Void
+) async throws {
     try await withEtcdCluster(inNamespaces: true) { cluster in
         let network = try #require(cluster.network)
         let directory = try VigildProcess.makeDirectory()
@@ -211,7 +231,7 @@ func withClusterNodes(_ body: ([ClusterNode], ResourceStamps) async throws -> Vo
                 [cluster]
                 endpoints = [\(endpoints)]
                 node = "\(name)"
-                lease_ttl = "2s"
+                lease_ttl = "\(leaseTTL)"
                 prefix = "\(prefix)"
 
                 [[target]]
@@ -225,7 +245,7 @@ func withClusterNodes(_ body: ([ClusterNode], ResourceStamps) async throws -> Vo
             nodes.append(ClusterNode(name: name, vigild: vigild, network: network))
         }
         do {
-            try await body(nodes, stamps)
+            try await body(nodes, stamps, cluster)
         } catch {
             let logs = nodes.map { node in
                 "--- \(node.name):\n" + node.vigild.lines.suffix(40).map(\.raw).joined(separator: "\n")
