@@ -89,6 +89,27 @@ extension EtcdClusterTests {
             }
         }
 
+        @Test func aFlappingLinkShorterThanTheTTLMovesNothing() async throws {
+            try await withClusterNodes(leaseTTL: "5s") { nodes, resource, _ in
+                let network = try #require(nodes.first?.network)
+                let first = try await resource.waitForStart(count: 1)
+                let owner = try #require(nodes.firstIndex { $0.name == first.node })
+                // Three cuts of 1 s, 1 s apart: each shorter than the lease's TTL less the stop budget.
+                for _ in 0..<3 {
+                    try network.cut(owner)
+                    try await Task.sleep(for: .seconds(1))
+                    try network.heal(owner)
+                    try await Task.sleep(for: .seconds(1))
+                }
+                try await Task.sleep(for: .seconds(4))
+                #expect(resource.stamps.count == 1, "the resource stopped or moved: \(resource.stamps)")
+                for node in nodes {
+                    #expect(node.vigild.events(.selfFenced).isEmpty, "\(node.name) fenced itself")
+                    #expect(node.vigild.events(.nodeLost).isEmpty, "\(node.name) saw a node lost")
+                }
+            }
+        }
+
         @Test func aNodeStoppedOnPurposeHandsItsResourceOverAtOnceByRevokingItsLease() async throws {
             try await withClusterNodes { nodes, resource, _ in
                 let first = try await resource.waitForStart(count: 1)
