@@ -20,6 +20,9 @@ extension EtcdClusterTests {
                 let owner = try #require(nodes.firstIndex { $0.name == first.node })
                 let claimed = try await nodes[owner].vigild.waitForEvent(.resourceClaimed, target: "res")
                 #expect(claimed.fields["VIGIL_FENCING_TOKEN"] == String(first.token))
+                // Every event about the resource carries the token, not just the claim.
+                let started = try await nodes[owner].vigild.waitForEvent(.targetStarted, target: "res")
+                #expect(started.fields["VIGIL_FENCING_TOKEN"] == String(first.token))
 
                 nodes[owner].vigild.killWithTargets()
                 // The instance is gone by now: the end of its interval, on the clock the stamps use.
