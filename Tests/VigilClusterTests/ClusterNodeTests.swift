@@ -113,6 +113,23 @@ extension EtcdClusterTests {
             }
         }
 
+        @Test func aResourceWhoseRestartPolicyGivesUpOnItsNodeIsReleasedAndRunsOnAnother() async throws {
+            try await withClusterNodes { nodes, resource, _ in
+                let first = try await resource.waitForStart(count: 1)
+                let owner = try #require(nodes.firstIndex { $0.name == first.node })
+                // From now on the owner cannot run it: its instance is killed and every restart there exits at once.
+                try first.node.write(toFile: resource.path + ".poison", atomically: true, encoding: .utf8)
+                kill(first.pid, SIGKILL)
+                let killedAt = MonotonicClock.now()
+                try await nodes[owner].vigild.waitForEvent(.targetGaveUp, target: "res", timeout: .seconds(30))
+                let second = try await resource.waitForStart(count: 2, timeout: .seconds(60))
+                #expect(second.node != first.node && second.token > first.token)
+                let released = try await nodes[owner].vigild.waitForEvent(.resourceReleased, target: "res")
+                #expect(released.fields["VIGIL_FENCING_TOKEN"] == String(first.token))
+                try resource.check(killed: (first.node, first.token, killedAt))
+            }
+        }
+
         @Test func aNodeStoppedOnPurposeHandsItsResourceOverAtOnceByRevokingItsLease() async throws {
             try await withClusterNodes { nodes, resource, _ in
                 let first = try await resource.waitForStart(count: 1)
@@ -138,13 +155,14 @@ struct ClusterNode {
     var network: EtcdNetwork?
 }
 
-/// The stamps a cluster resource's instances write to one shared file: `start|stop MONOTONIC_NS TOKEN NODE`.
+/// The stamps a cluster resource's instances write to one shared file: `start|stop MONOTONIC_NS TOKEN NODE PID`.
 struct ResourceStamps: Sendable {
     struct Stamp: Sendable {
         var kind: String
         var at: MonotonicInstant
         var token: Int64
         var node: String
+        var pid: Int32
     }
 
     let path: String
@@ -153,8 +171,9 @@ struct ResourceStamps: Sendable {
         let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
         return text.split(separator: "\n").compactMap { line in
             let parts = line.split(separator: " ").map(String.init)
-            guard parts.count == 4, let at = Int64(parts[1]), let token = Int64(parts[2]) else { return nil }
-            return Stamp(kind: parts[0], at: MonotonicInstant(nanoseconds: at), token: token, node: parts[3])
+            guard parts.count == 5, let at = Int64(parts[1]), let token = Int64(parts[2]), let pid = Int32(parts[4])
+            else { return nil }
+            return Stamp(kind: parts[0], at: MonotonicInstant(nanoseconds: at), token: token, node: parts[3], pid: pid)
         }
     }
 
@@ -213,9 +232,15 @@ let clusterResourceScript = """
     import os, signal, sys, time
     path, node = sys.argv[1], sys.argv[2]
     token = os.environ.get("VIGIL_FENCING_TOKEN", "0")
+    # A node named in the poison file cannot run the resource: it exits at once, unstamped.
+    try:
+        if open(path + ".poison").read().strip() == node:
+            sys.exit(1)
+    except FileNotFoundError:
+        pass
     def stamp(kind):
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        os.write(fd, f"{kind} {time.monotonic_ns()} {token} {node}\\n".encode())
+        os.write(fd, f"{kind} {time.monotonic_ns()} {token} {node} {os.getpid()}\\n".encode())
         os.close(fd)
     def stop(*_):
         stamp("stop")
@@ -263,6 +288,7 @@ func withClusterNodes(
                 exec = ["/usr/bin/python3", "\(script)", "\(stamps.path)", "\(name)"]
                 stop_timeout = "500ms"
                 cluster = true
+                restart = { burst = 2, within = "60s", backoff = "100ms..200ms" }
                 """
             let launcher = ["/usr/bin/nsenter", "--net=/run/netns/" + network.namespaces[index], "--"]
             let vigild = try VigildProcess(config: config, launcher: launcher)

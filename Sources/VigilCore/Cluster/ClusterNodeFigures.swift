@@ -13,6 +13,9 @@ public struct ClusterNodeFigures: Sendable, Equatable, Codable {
     public var hostFaults: [String]
     /// The node takes no new resources.
     public var draining: Bool
+    /// The cluster resources whose restart policy gave up on this node: released, and not given to it again until
+    /// an operator clears the failure (`vigilctl reset-failed`).
+    public var refused: [String]
 
     public init(
         freeMemory: UInt64 = 0,
@@ -21,7 +24,8 @@ public struct ClusterNodeFigures: Sendable, Equatable, Codable {
         cpuPressure: Double = 0,
         memoryPressure: Double = 0,
         hostFaults: [String] = [],
-        draining: Bool = false
+        draining: Bool = false,
+        refused: [String] = []
     ) {
         self.freeMemory = freeMemory
         self.cpus = cpus
@@ -30,6 +34,7 @@ public struct ClusterNodeFigures: Sendable, Equatable, Codable {
         self.memoryPressure = memoryPressure
         self.hostFaults = hostFaults
         self.draining = draining
+        self.refused = refused
     }
 
     enum CodingKeys: String, CodingKey {
@@ -40,6 +45,19 @@ public struct ClusterNodeFigures: Sendable, Equatable, Codable {
         case memoryPressure = "memory_pressure"
         case hostFaults = "host_faults"
         case draining
+        case refused
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        freeMemory = try container.decodeIfPresent(UInt64.self, forKey: .freeMemory) ?? 0
+        cpus = try container.decodeIfPresent(Int.self, forKey: .cpus) ?? 0
+        load = try container.decodeIfPresent(Double.self, forKey: .load) ?? 0
+        cpuPressure = try container.decodeIfPresent(Double.self, forKey: .cpuPressure) ?? 0
+        memoryPressure = try container.decodeIfPresent(Double.self, forKey: .memoryPressure) ?? 0
+        hostFaults = try container.decodeIfPresent([String].self, forKey: .hostFaults) ?? []
+        draining = try container.decodeIfPresent(Bool.self, forKey: .draining) ?? false
+        refused = try container.decodeIfPresent([String].self, forKey: .refused) ?? []
     }
 
     /// Whether the node may be given a resource: not draining, no host fault.

@@ -111,10 +111,12 @@ public struct ClusterOwnership: Sendable {
     /// - Parameters:
     ///   - resources: the cluster resources configured here, in configuration order.
     ///   - busy: resources whose instance here is still stopping: not claimed again until it is down.
+    ///   - failed: resources whose restart policy gave up here: released if held, never claimed.
     public mutating func observe(
         _ view: ClusterView,
         resources: [String],
         busy: Set<String> = [],
+        failed: Set<String> = [],
         now: MonotonicInstant
     ) -> [ClusterAction] {
         var actions: [ClusterAction] = []
@@ -150,7 +152,12 @@ public struct ClusterOwnership: Sendable {
         }
         for resource in resources {
             let owner = view.owners[resource]
-            if let token = held[resource] {
+            if let token = held[resource], failed.contains(resource) {
+                held[resource] = nil
+                let why = "its restart policy gave up on node \(node): released for another node"
+                actions.append(.release(resource: resource, token: token))
+                actions.append(.emit(resourceEvent(.resourceReleased, resource, token: token, why, now: now)))
+            } else if let token = held[resource] {
                 if owner?.lease == lease, owner?.token == token {
                     continue
                 }
@@ -163,7 +170,9 @@ public struct ClusterOwnership: Sendable {
             } else if let owner, owner.node == node, owner.lease == lease {
                 // A claim whose answer never came back (a timeout retried on another member) did take effect.
                 actions += won(resource, token: owner.token, now: now)
-            } else if owner == nil, !busy.contains(resource), Self.claimant(for: resource, among: view.nodes) == node {
+            } else if owner == nil, !busy.contains(resource), !failed.contains(resource),
+                Self.claimant(for: resource, among: view.nodes) == node
+            {
                 claiming.insert(resource)
                 actions.append(.claim(resource: resource))
             }
@@ -217,9 +226,10 @@ public struct ClusterOwnership: Sendable {
     }
 
     /// The node that claims an ownerless resource: a stable hash (FNV-1a) of its name picks one of the live nodes
-    /// that accept resources, in name order. nil when none does.
+    /// that accept resources and have not given up on this one, in name order. nil when none does.
     public static func claimant(for resource: String, among nodes: [String: ClusterNodeFigures]) -> String? {
-        let candidates = nodes.filter { $0.value.acceptsResources }.keys.sorted()
+        let candidates = nodes.filter { $0.value.acceptsResources && !$0.value.refused.contains(resource) }.keys
+            .sorted()
         guard !candidates.isEmpty else { return nil }
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in resource.utf8 {

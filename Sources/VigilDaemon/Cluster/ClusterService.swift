@@ -69,6 +69,18 @@ final class ClusterService {
         return ownership.token(of: name) != nil
     }
 
+    /// The cluster resources whose restart policy gave up here.
+    private var failedHere: Set<String> {
+        Set(
+            engine.loaded.config.clusterResources.map(\.name).filter { name in
+                guard let supervisor = engine.targets[name], case .failed = supervisor.machine.state else {
+                    return false
+                }
+                return true
+            }
+        )
+    }
+
     /// The longest stop among the cluster resources: how long before its lease deadline the node starts stopping.
     private var stopBudget: Duration {
         engine.loaded.config.clusterResources.map(\.stopTimeout).max() ?? .zero
@@ -100,7 +112,7 @@ final class ClusterService {
             let resources = engine.loaded.config.clusterResources.map(\.name)
             let busy = Set(resources.filter { engine.targets[$0].map { !$0.isDownForGood } ?? false })
                 .filter { ownership.token(of: $0) == nil }
-            perform(ownership.observe(view, resources: resources, busy: busy, now: now))
+            perform(ownership.observe(view, resources: resources, busy: busy, failed: failedHere, now: now))
             if ownership.lease == nil {
                 // The read said this node's lease is gone; its keeper hears the same at its next keepalive, and
                 // the session takes a new lease.
@@ -311,12 +323,13 @@ final class ClusterService {
             node.memoryPressure = pressure.memory?.some.avg10 ?? 0
         }
         node.hostFaults = engine.health.hostFaults.map(\.metric.name)
+        node.refused = failedHere.sorted()
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         guard let data = try? encoder.encode(node) else { return }
         let value = NodeKeyValue(
             json: String(decoding: data, as: UTF8.self),
-            urgent: node.hostFaults + (node.draining ? ["draining"] : [])
+            urgent: node.hostFaults + node.refused.map { "refused " + $0 } + (node.draining ? ["draining"] : [])
         )
         figures.value = value
     }

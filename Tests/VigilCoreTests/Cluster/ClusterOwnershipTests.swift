@@ -162,3 +162,31 @@ import VigilCore
         #expect(event.kind == .etcdReachable && event.fields["OUTAGE_USEC"] == "3000000")
     }
 }
+
+/// A resource whose restart policy gave up on its node goes to another node.
+@Suite struct ClusterOwnershipGiveUpTests {
+    let now = MonotonicInstant(nanoseconds: 1_000_000_000)
+
+    @Test func aResourceThatFailedHereIsReleasedNeverClaimedHereAgainAndGoesToANodeThatHasNotRefusedIt() {
+        let me = ClusterOwnershipTests.claimant("db")
+        var ownership = ClusterOwnership(node: me)
+        _ = ownership.joined(lease: 7, ttl: .seconds(2), now: now)
+        _ = ownership.observe(ClusterOwnershipTests.view(nodes: ["a", "b", "c"]), resources: ["db"], now: now)
+        _ = ownership.claimAnswered("db", lease: 7, result: .written(token: 42), now: now)
+        let held = ClusterOwnershipTests.view(
+            nodes: ["a", "b", "c"],
+            owners: ["db": ClusterOwner(node: me, lease: 7, token: 42)]
+        )
+        let actions = ownership.observe(held, resources: ["db"], failed: ["db"], now: now)
+        #expect(actions.contains(.release(resource: "db", token: 42)))
+        #expect(ownership.token(of: "db") == nil)
+        // Ownerless again: not claimed here while it is failed here.
+        let ownerless = ClusterOwnershipTests.view(nodes: ["a", "b", "c"])
+        #expect(ownership.observe(ownerless, resources: ["db"], failed: ["db"], now: now).isEmpty)
+        // The others, reading this node's refusal in its node key, choose among themselves.
+        var nodes = ownerless.nodes
+        nodes[me]?.refused = ["db"]
+        let next = ClusterOwnership.claimant(for: "db", among: nodes)
+        #expect(next != nil && next != me)
+    }
+}
