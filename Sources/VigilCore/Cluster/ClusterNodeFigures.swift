@@ -14,7 +14,7 @@ public struct ClusterNodeFigures: Sendable, Equatable, Codable {
     /// The node takes no new resources.
     public var draining: Bool
     /// The cluster resources whose restart policy gave up on this node: released, and not given to it again until
-    /// an operator clears the failure (`vigilctl reset-failed`).
+    /// an operator clears the failure there (`vigilctl stop`).
     public var refused: [String]
 
     public init(
