@@ -81,6 +81,17 @@ final class ClusterService {
         )
     }
 
+    /// Stops every cluster resource that runs here without this node owning it: an instance found running when
+    /// vigild starts (vigild was killed and restarted; its old lease, and the ownership with it, is gone or going,
+    /// and another node may start the resource once it expires) is adopted like any target and then stopped here.
+    func stopUnowned() {
+        for name in engine.loaded.config.clusterResources.map(\.name) where ownership.token(of: name) == nil {
+            guard let supervisor = engine.targets[name], !supervisor.machine.isDown else { continue }
+            let reason = "runs here without this node owning it in the cluster (found after a restart of vigild?)"
+            supervisor.perform(supervisor.machine.stop(now: engine.now, reason: reason))
+        }
+    }
+
     /// The longest stop among the cluster resources: how long before its lease deadline the node starts stopping.
     private var stopBudget: Duration {
         engine.loaded.config.clusterResources.map(\.stopTimeout).max() ?? .zero
@@ -113,6 +124,7 @@ final class ClusterService {
             let busy = Set(resources.filter { engine.targets[$0].map { !$0.isDownForGood } ?? false })
                 .filter { ownership.token(of: $0) == nil }
             perform(ownership.observe(view, resources: resources, busy: busy, failed: failedHere, now: now))
+            stopUnowned()
             if ownership.lease == nil {
                 // The read said this node's lease is gone; its keeper hears the same at its next keepalive, and
                 // the session takes a new lease.

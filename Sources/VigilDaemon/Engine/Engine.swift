@@ -99,6 +99,8 @@ public final class Engine: @unchecked Sendable {
             for target in self.loaded.config.targets {
                 self.targets.add(target)
             }
+            // A cluster resource found running from before a restart of vigild is not this node's to keep.
+            self.cluster?.stopUnowned()
             self.recovery.resume()
             // The state file speaks of the processes found at start only.
             self.persistence.forgetRestored()

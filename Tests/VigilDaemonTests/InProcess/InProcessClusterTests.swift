@@ -46,6 +46,31 @@ import VigilCore
         #expect(harness.onQueue { $0.recovery.fencingToken(of: "db") } == nil)
     }
 
+    @Test func aClusterResourceFoundRunningAfterARestartOfVigildIsStoppedUnlessOwned() throws {
+        let cluster = """
+            [cluster]
+            endpoints = ["127.0.0.1:1"]
+            node = "a"
+            lease_ttl = "2s"
+
+            """
+        let world = FakeWorld()
+        // vigild was killed and restarted: both instances still run; the local one is kept, the cluster one (whose
+        // ownership went with the old lease) is stopped, since another node may start it once that lease expires.
+        world.leftovers = ["local": 501, "db": 502]
+        let harness = try EngineHarness(config: cluster + Self.targets, world: world)
+        defer {
+            harness.onQueue { $0.cluster?.stop() }
+            harness.removeDirectory()
+        }
+        harness.start()
+        harness.advance(.milliseconds(200))
+        #expect(world.log.contains("adopt local") && world.log.contains("adopt db"))
+        #expect(world.log.contains("signal db SIGTERM"), "\(world.log)")
+        #expect(world.running["db"] == nil && world.running["local"] == 501)
+        #expect(!world.log.contains("signal local SIGTERM"))
+    }
+
     @Test func withoutAClusterTableNoClusterMachineryIsMade() throws {
         let harness = try EngineHarness(config: "[[target]]\nname = \"local\"\nexec = [\"/bin/true\"]\n")
         defer { harness.removeDirectory() }
