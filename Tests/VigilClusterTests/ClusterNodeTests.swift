@@ -20,6 +20,24 @@ extension EtcdClusterTests {
                 let owner = try #require(nodes.firstIndex { $0.name == first.node })
                 let claimed = try await nodes[owner].vigild.waitForEvent(.resourceClaimed, target: "res")
                 #expect(claimed.fields["VIGIL_FENCING_TOKEN"] == String(first.token))
+                // vigilctl status on the owner shows the cluster: every node, and the resource on it with its token.
+                let status = try await nodes[owner].vigild.waitFor("a status naming three nodes", timeout: .seconds(30))
+                {
+                    _ in
+                    let cluster = try? ControlProbe.ask(
+                        nodes[owner].vigild.controlSocket,
+                        ControlRequest(command: .status)
+                    )
+                    .status?.cluster
+                    return cluster.flatMap { $0.nodes.count == 3 ? $0 : nil }
+                }
+                #expect(status.node == first.node && status.lease != nil && status.etcdReachable)
+                #expect(status.nodes.map(\.name) == ["n1", "n2", "n3"])
+                #expect(
+                    status.resources == [
+                        ClusterStatus.Resource(name: "res", owner: first.node, fencingToken: first.token)
+                    ]
+                )
                 // Every event about the resource carries the token, not just the claim.
                 let started = try await nodes[owner].vigild.waitForEvent(.targetStarted, target: "res")
                 #expect(started.fields["VIGIL_FENCING_TOKEN"] == String(first.token))

@@ -32,6 +32,9 @@ final class ClusterService {
     /// The lease of the session in force; a claim or view of an earlier one is ignored.
     private var lease: EtcdLease?
     private var stopped = false
+    /// The last view of the cluster, and whether etcd answered the last time it was asked, for `vigilctl status`.
+    private var lastView = ClusterView()
+    private var etcdReachable = false
     /// The token each resource was last started with here.
     private var instanceTokens: [String: Int64] = [:]
 
@@ -59,6 +62,23 @@ final class ClusterService {
             return nil
         }
         return token
+    }
+
+    /// Cluster mode as this node sees it now, for `vigilctl status`.
+    func status() -> ClusterStatus {
+        ClusterStatus(
+            node: config.node,
+            lease: lease.map { String($0.id, radix: 16) },
+            leaseTTLSeconds: Double(config.leaseTTL.nanoseconds) / 1e9,
+            etcdReachable: etcdReachable,
+            nodes: lastView.nodes.sorted { $0.key < $1.key }.map {
+                ClusterStatus.Node(name: $0.key, figures: $0.value)
+            },
+            resources: engine.loaded.config.clusterResources.map { resource in
+                let owner = lastView.owners[resource.name]
+                return ClusterStatus.Resource(name: resource.name, owner: owner?.node, fencingToken: owner?.token)
+            }
+        )
     }
 
     /// Whether `name` may start here now: not a cluster resource, or one this node owns.
@@ -119,6 +139,8 @@ final class ClusterService {
             }
             perform(ownership.leaseLost(reason: reason, now: now))
         case .view(let view, let granted):
+            etcdReachable = true
+            lastView = view
             guard granted == lease, !engine.lifecycle.shuttingDown else { return }
             let resources = engine.loaded.config.clusterResources.map(\.name)
             let busy = Set(resources.filter { engine.targets[$0].map { !$0.isDownForGood } ?? false })
@@ -134,6 +156,7 @@ final class ClusterService {
             guard !engine.lifecycle.shuttingDown else { return }
             perform(ownership.claimAnswered(resource, lease: granted.id, result: result, now: now))
         case .unreachable(let reason):
+            etcdReachable = false
             perform(ownership.unreachable(reason: reason, now: now))
         }
     }
