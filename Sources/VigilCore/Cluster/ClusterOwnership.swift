@@ -17,10 +17,13 @@ public struct ClusterOwner: Sendable, Equatable {
 public struct ClusterView: Sendable, Equatable {
     public var nodes: [String: ClusterNodeFigures]
     public var owners: [String: ClusterOwner]
+    /// The etcd revision the read saw: a view older than a claim's revision cannot show that claim.
+    public var revision: Int64
 
-    public init(nodes: [String: ClusterNodeFigures] = [:], owners: [String: ClusterOwner] = [:]) {
+    public init(nodes: [String: ClusterNodeFigures] = [:], owners: [String: ClusterOwner] = [:], revision: Int64 = 0) {
         self.nodes = nodes
         self.owners = owners
+        self.revision = revision
     }
 }
 
@@ -159,6 +162,11 @@ public struct ClusterOwnership: Sendable {
                 actions.append(.emit(resourceEvent(.resourceReleased, resource, token: token, why, now: now)))
             } else if let token = held[resource] {
                 if owner?.lease == lease, owner?.token == token {
+                    continue
+                }
+                if view.revision < token {
+                    // Read before this node's claim was written (views and claim answers race back): says nothing
+                    // about it.
                     continue
                 }
                 held[resource] = nil

@@ -35,6 +35,8 @@ final class ClusterService {
     /// The last view of the cluster, and whether etcd answered the last time it was asked, for `vigilctl status`.
     private var lastView = ClusterView()
     private var etcdReachable = false
+    /// Owned resources whose start waits for an earlier instance to be down.
+    private var pendingStarts: Set<String> = []
     /// The token each resource was last started with here.
     private var instanceTokens: [String: Int64] = [:]
 
@@ -112,6 +114,17 @@ final class ClusterService {
         }
     }
 
+    /// Starts every resource this node owns whose instance is idle: a start asked while an earlier instance was
+    /// still stopping (which the machine ignores) is made good once it is down.
+    private func startOwned() {
+        pendingStarts = pendingStarts.filter { ownership.token(of: $0) != nil }
+        for name in pendingStarts.sorted() {
+            guard let supervisor = engine.targets[name], case .idle = supervisor.machine.state else { continue }
+            pendingStarts.remove(name)
+            supervisor.perform(supervisor.machine.start(now: engine.now))
+        }
+    }
+
     /// The longest stop among the cluster resources: how long before its lease deadline the node starts stopping.
     private var stopBudget: Duration {
         engine.loaded.config.clusterResources.map(\.stopTimeout).max() ?? .zero
@@ -147,6 +160,7 @@ final class ClusterService {
                 .filter { ownership.token(of: $0) == nil }
             perform(ownership.observe(view, resources: resources, busy: busy, failed: failedHere, now: now))
             stopUnowned()
+            startOwned()
             if ownership.lease == nil {
                 // The read said this node's lease is gone; its keeper hears the same at its next keepalive, and
                 // the session takes a new lease.
@@ -169,7 +183,12 @@ final class ClusterService {
             case .start(let resource, let token):
                 instanceTokens[resource] = token
                 guard let supervisor = engine.targets[resource] else { continue }
-                supervisor.perform(supervisor.machine.start(now: engine.now))
+                if case .stopping = supervisor.machine.state {
+                    // The earlier instance is not down yet: started once it is (`startOwned`).
+                    pendingStarts.insert(resource)
+                } else {
+                    supervisor.perform(supervisor.machine.start(now: engine.now))
+                }
             case .stop(let resource, let reason):
                 guard let supervisor = engine.targets[resource] else { continue }
                 supervisor.perform(supervisor.machine.stop(now: engine.now, reason: reason))
@@ -315,8 +334,10 @@ final class ClusterService {
                         post(.joined(lease: lease))
                     }
                 }
-                let (keys, _) = try await client.list(prefix: config.prefix)
-                post(.view(Self.view(of: keys, config: config), lease: lease))
+                let (keys, revision) = try await client.list(prefix: config.prefix)
+                var view = Self.view(of: keys, config: config)
+                view.revision = revision
+                post(.view(view, lease: lease))
             } catch {
                 post(.unreachable(reason: "\(error)"))
             }

@@ -94,9 +94,31 @@ import VigilCore
         _ = ownership.claimAnswered("db", lease: 7, result: .written(token: 42), now: now)
         let held = Self.view(nodes: ["a", "b", "c"], owners: ["db": ClusterOwner(node: me, lease: 7, token: 42)])
         #expect(ownership.observe(held, resources: ["db"], now: now).isEmpty)
-        let gone = ownership.observe(Self.view(nodes: ["a", "b", "c"]), resources: ["db"], now: now)
+        var later = Self.view(nodes: ["a", "b", "c"])
+        later.revision = 50
+        let gone = ownership.observe(later, resources: ["db"], now: now)
         #expect(gone.contains(.stop(resource: "db", reason: "cluster ownership lost: its owner key is gone")))
         #expect(ownership.token(of: "db") == nil)
+    }
+
+    @Test func aViewReadBeforeTheClaimWasWrittenDoesNotStopTheResource() {
+        let me = Self.claimant("db")
+        var ownership = ClusterOwnership(node: me)
+        _ = ownership.joined(lease: 7, ttl: .seconds(2), now: now)
+        _ = ownership.observe(Self.view(nodes: ["a", "b", "c"]), resources: ["db"], now: now)
+        _ = ownership.claimAnswered("db", lease: 7, result: .written(token: 42), now: now)
+        // A read at revision 41 (before the claim at 42) arrives after the claim's answer: no owner key in it.
+        var stale = Self.view(nodes: ["a", "b", "c"])
+        stale.revision = 41
+        #expect(ownership.observe(stale, resources: ["db"], now: now).isEmpty)
+        #expect(ownership.token(of: "db") == 42)
+        // A read at or after the claim without the key means the key is gone.
+        stale.revision = 43
+        #expect(
+            ownership.observe(stale, resources: ["db"], now: now).contains {
+                $0 == .stop(resource: "db", reason: "cluster ownership lost: its owner key is gone")
+            }
+        )
     }
 
     @Test func aViewWithoutThisNodesKeyIsALostLease() {
