@@ -49,7 +49,7 @@ let package = Package(
         .target(
             name: "VigilDaemon",
             dependencies: [
-                "VigilCore", "VigilLinux", "CLinux",
+                "VigilCore", "VigilLinux", "CLinux", "VigilCluster",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -110,7 +110,7 @@ let package = Package(
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], swiftSettings: strict),
         .testTarget(
             name: "VigilClusterTests",
-            dependencies: ["VigilCluster", "VigilCore", "VigilLinux", "VigilTestSupport"],
+            dependencies: ["VigilCluster", "VigilCore", "VigilLinux", "VigilTestSupport", "vigild"],
             swiftSettings: strict
         ),
         .testTarget(

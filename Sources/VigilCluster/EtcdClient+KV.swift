@@ -73,8 +73,23 @@ extension EtcdClient {
         lease: EtcdLease? = nil,
         if condition: EtcdCondition
     ) async throws -> EtcdGuardedPut {
+        try await put(key, value: value, lease: lease, ifAll: [condition])
+    }
+
+    /// Writes `key` only if every condition holds, checked and applied in one transaction (a claim: the owner key
+    /// absent and the claimant's node key present).
+    ///
+    /// - Returns: `.written(revision)`, or `.refused(current:)` with the first condition's key as etcd has it.
+    /// - Throws: `EtcdError` when no member answered or etcd refused the transaction.
+    public func put(
+        _ key: String,
+        value: String,
+        lease: EtcdLease? = nil,
+        ifAll conditions: [EtcdCondition]
+    ) async throws -> EtcdGuardedPut {
+        let condition = conditions[0]
         let request = Etcdserverpb_TxnRequest.with {
-            $0.compare = [Self.compare(condition)]
+            $0.compare = conditions.map(Self.compare)
             $0.success = [
                 .with {
                     $0.requestPut = .with {
@@ -111,7 +126,37 @@ extension EtcdClient {
                 $0.result = .equal
                 $0.modRevision = revision
             }
+        case .present(let key):
+            .with {
+                $0.key = Data(key.utf8)
+                $0.target = .create
+                $0.result = .greater
+                $0.createRevision = 0
+            }
         }
+    }
+
+    /// Deletes `key` only while its create revision is `token` (an owner giving back what it still holds).
+    ///
+    /// - Returns: whether the key was deleted.
+    /// - Throws: `EtcdError` when no member answered or etcd refused the transaction.
+    @discardableResult
+    public func delete(_ key: String, ifCreatedAt token: Int64) async throws -> Bool {
+        let request = Etcdserverpb_TxnRequest.with {
+            $0.compare = [
+                .with {
+                    $0.key = Data(key.utf8)
+                    $0.target = .create
+                    $0.result = .equal
+                    $0.createRevision = token
+                }
+            ]
+            $0.success = [.with { $0.requestDeleteRange = .with { $0.key = Data(key.utf8) } }]
+        }
+        let response = try await onAnyMember("guarded delete \(key)") { member in
+            try await member.kv.txn(request, options: options())
+        }
+        return response.succeeded
     }
 
     /// The end of the range of keys starting with `prefix`: the prefix with its last byte below 0xff

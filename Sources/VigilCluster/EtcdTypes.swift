@@ -28,10 +28,12 @@ public enum EtcdCondition: Sendable, Equatable {
     /// The key was last written at this revision: the fencing guard (the owner key still carries the token
     /// that was handed out with it).
     case modRevision(key: String, equals: Int64)
+    /// The key exists (a claimant's own node key: only a live member may claim).
+    case present(key: String)
 
     public var key: String {
         switch self {
-        case .absent(let key), .modRevision(let key, _):
+        case .absent(let key), .modRevision(let key, _), .present(let key):
             key
         }
     }

@@ -7,7 +7,7 @@ import VigilCore
         let problem = try configProblem("[daemon]\n\n[frobnicate]\nx = 1\n")
         #expect(problem.key == "frobnicate")
         #expect(problem.line == 3)
-        #expect(problem.message == "unknown key (known keys: daemon, target, host)")
+        #expect(problem.message == "unknown key (known keys: daemon, target, host, cluster)")
     }
 
     @Test func unknownKeyInDaemonTableNamesKeyAndLine() throws {
@@ -32,9 +32,8 @@ import VigilCore
                 + "start_timeout, checks, actuator, pid_file, level, recovery, verify_window, verify_healthy_for, "
                 + "action_timeout, "
                 + "recovery_reset_after, standbys, placement, weights, hooks, promote_hooks, reserve_memory, reserve_cpu, "
-                + "priority, standby_mode, domain, uri, snapshot, shutdown_timeout, channel, promote, "
-                + "promote_signal, "
-                + "demote)"
+                + "priority, standby_mode, domain, uri, snapshot, shutdown_timeout, channel, promote, promote_signal, "
+                + "demote, cluster)"
         )
     }
 

@@ -73,6 +73,8 @@ public final class EtcdCluster: @unchecked Sendable {
                     "--initial-advertise-peer-urls", "http://\(host):\(peerPort)",
                     "--initial-cluster", cluster, "--initial-cluster-token", token,
                     "--initial-cluster-state", "new",
+                    // A member cut off and back must not depose a working leader with the terms it ran up alone.
+                    "--pre-vote",
                 ]
                 let argv = network?.exec(index, [Self.program] + arguments) ?? [Self.program] + arguments
                 let process = try start(name: name, argv: argv)

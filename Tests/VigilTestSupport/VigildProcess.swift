@@ -53,10 +53,12 @@ public final class VigildProcess: @unchecked Sendable {
     ///   - config: the TOML text.
     ///   - arguments: extra arguments (the default logs to stderr so the test can read the events).
     ///   - environment: variables added to the test's own environment.
+    ///   - launcher: a command that execs vigild in its place (`ip netns exec NS`), so its PID is vigild's.
     public init(
         config: String,
         arguments: [String] = ["--log-target", "stderr"],
-        environment: [String: String] = [:]
+        environment: [String: String] = [:],
+        launcher: [String] = []
     ) throws {
         directory = try Self.makeDirectory()
         configPath = directory + "/vigil.toml"
@@ -76,8 +78,13 @@ public final class VigildProcess: @unchecked Sendable {
         stateDirectory = Self.stateDirectory(in: text) ?? directory + "/state"
         try text.write(toFile: configPath, atomically: true, encoding: .utf8)
         process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["--config", configPath] + arguments
+        if let program = launcher.first {
+            process.executableURL = URL(fileURLWithPath: program)
+            process.arguments = Array(launcher.dropFirst()) + [Self.binary, "--config", configPath] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: Self.binary)
+            process.arguments = ["--config", configPath] + arguments
+        }
         var env = ProcessInfo.processInfo.environment
         env["NOTIFY_SOCKET"] = nil
         env["WATCHDOG_USEC"] = nil
@@ -251,6 +258,12 @@ public final class VigildProcess: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return stderrClosed
+    }
+
+    /// The loss of a host: SIGKILL to vigild and to every process it started (its targets die with it, unwarned).
+    public func killWithTargets() {
+        kill(pid, SIGKILL)
+        Self.killMarked("\(ownerMark.name)=\(ownerMark.value)")
     }
 
     /// Ends vigild (SIGTERM, SIGKILL after 10 s) and kills the process group of every target it reported, so a

@@ -6,7 +6,7 @@ extension ConfigParser {
             "name", "kind", "exec", "env", "cwd", "user", "group", "stop_signal", "stop_timeout", "restart",
             "heartbeat",
             "notify_socket", "cgroup", "machine", "unit", "start", "start_timeout", "checks", "actuator", "pid_file",
-        ] + recoveryKeys + domainKeys + roleKeys
+        ] + recoveryKeys + domainKeys + roleKeys + ["cluster"]
     static let maximumNameLength = 64
 
     /// The `[[target]]` entries, in file order. A target with a problem is left out (the problem is recorded).
@@ -181,6 +181,7 @@ extension ConfigParser {
         }
         let roles = parseRoleChange(reader, problems: &problems)
         let notifySocket = reader.bool("notify_socket", problems: &problems) ?? false
+        let cluster = reader.bool("cluster", problems: &problems) ?? false
         if notifySocket, kind != .process {
             problems.append(reader.problem("notify_socket", "only for process targets, which vigild spawns itself"))
         }
@@ -225,7 +226,8 @@ extension ConfigParser {
             actuator: actuator,
             pidFile: pidFile,
             domain: domain,
-            roles: roles
+            roles: roles,
+            cluster: cluster
         )
     }
 
@@ -423,7 +425,7 @@ extension ConfigParser {
         return signal
     }
 
-    private static func isNameScalar(_ scalar: Unicode.Scalar) -> Bool {
+    static func isNameScalar(_ scalar: Unicode.Scalar) -> Bool {
         isEnvironmentScalar(scalar) || scalar == "." || scalar == "@" || scalar == "-"
     }
 

@@ -96,7 +96,7 @@ public enum ConfigParser {
 
         var problems: [ConfigProblem] = []
         let reader = ConfigTableReader(table: root, name: "", path: [], sourceMap: sourceMap)
-        reader.checkKeys(known: ["daemon", "target", "host"], problems: &problems)
+        reader.checkKeys(known: ["daemon", "target", "host", "cluster"], problems: &problems)
         var daemon = DaemonConfig()
         if let daemonReader = reader.table("daemon", problems: &problems) {
             daemon = parseDaemon(daemonReader, problems: &problems)
@@ -107,8 +107,20 @@ public enum ConfigParser {
         if let hostReader = reader.table("host", problems: &problems) {
             host = parseHost(hostReader, problems: &problems)
         }
+        var cluster: ClusterConfig?
+        let clusterReader = reader.table("cluster", problems: &problems)
+        if let clusterReader {
+            cluster = parseCluster(clusterReader, problems: &problems)
+        }
+        checkClusterTargets(
+            targets,
+            cluster: cluster,
+            clusterPresent: clusterReader != nil,
+            sourceMap: sourceMap,
+            problems: &problems
+        )
         return ParsedConfig(
-            config: VigilConfig(daemon: daemon, targets: targets.map(\.target), host: host),
+            config: VigilConfig(daemon: daemon, targets: targets.map(\.target), host: host, cluster: cluster),
             entries: targets.map(\.index),
             problems: ConfigProblem.inLineOrder(problems),
             sourceMap: sourceMap

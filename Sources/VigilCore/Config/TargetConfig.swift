@@ -50,6 +50,9 @@ public struct TargetConfig: Sendable, Equatable {
     public var domain: DomainConfig?
     /// How a running instance changes role in a hot-standby group (`promote`, `promote_signal`, `demote`).
     public var roles: RoleChange
+    /// A cluster resource (`cluster = true`): it runs on exactly one node of the cluster, the one that owns it in
+    /// etcd, and moves to another node when that one is lost (`docs/cluster.md`).
+    public var cluster: Bool
 
     public init(
         name: String,
@@ -73,7 +76,8 @@ public struct TargetConfig: Sendable, Equatable {
         actuator: ActuatorChoice? = nil,
         pidFile: String? = nil,
         domain: DomainConfig? = nil,
-        roles: RoleChange = RoleChange()
+        roles: RoleChange = RoleChange(),
+        cluster: Bool = false
     ) {
         self.name = name
         self.kind = kind
@@ -97,6 +101,7 @@ public struct TargetConfig: Sendable, Equatable {
         self.pidFile = pidFile
         self.domain = domain
         self.roles = roles
+        self.cluster = cluster
     }
 
     /// Whether vigild spawns the target's process itself (the built-in `process` actuator).

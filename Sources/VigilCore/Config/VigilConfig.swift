@@ -9,11 +9,24 @@ public struct VigilConfig: Sendable, Equatable {
     public var targets: [TargetConfig]
     /// The `[host]` table.
     public var host: HostConfig
+    /// The `[cluster]` table; `nil` for a vigild on its own, which starts no cluster machinery.
+    public var cluster: ClusterConfig?
 
-    public init(daemon: DaemonConfig = DaemonConfig(), targets: [TargetConfig] = [], host: HostConfig = HostConfig()) {
+    public init(
+        daemon: DaemonConfig = DaemonConfig(),
+        targets: [TargetConfig] = [],
+        host: HostConfig = HostConfig(),
+        cluster: ClusterConfig? = nil
+    ) {
         self.daemon = daemon
         self.targets = targets
         self.host = host
+        self.cluster = cluster
+    }
+
+    /// The cluster resources (`cluster = true`), in configuration order.
+    public var clusterResources: [TargetConfig] {
+        targets.filter(\.cluster)
     }
 
     /// The target called `name`, if there is one.

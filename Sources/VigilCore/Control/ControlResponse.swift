@@ -57,6 +57,8 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
     public var targets: [TargetStatus]
     /// The host's checks and pressure; absent from vigild versions before host checks.
     public var host: HostStatus?
+    /// Cluster mode as this node sees it; absent without `[cluster]`.
+    public var cluster: ClusterStatus?
 
     public init(
         version: String,
@@ -66,7 +68,8 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
         configFile: String,
         maintenance: Bool,
         targets: [TargetStatus],
-        host: HostStatus? = nil
+        host: HostStatus? = nil,
+        cluster: ClusterStatus? = nil
     ) {
         self.version = version
         self.pid = pid
@@ -76,6 +79,7 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
         self.maintenance = maintenance
         self.targets = targets
         self.host = host
+        self.cluster = cluster
     }
 }
 

@@ -22,6 +22,9 @@ public enum StatusTable {
         if let host = status.host {
             text += host.line(color: options.color) + "\n"
         }
+        if let cluster = status.cluster {
+            text += cluster.line + "\n"
+        }
         guard !status.targets.isEmpty else {
             return text + "\nno targets configured\n"
         }

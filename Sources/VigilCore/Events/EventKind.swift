@@ -58,6 +58,22 @@ public enum EventKind: String, Sendable, CaseIterable {
     case domainPaused = "domain-paused"
     /// A paused domain runs again.
     case domainResumed = "domain-resumed"
+    /// This node holds a new etcd lease and its node key is written under it.
+    case clusterJoined = "cluster-joined"
+    /// Another node's key appeared: it joined the cluster.
+    case nodeJoined = "node-joined"
+    /// Another node's key went: its lease expired or was revoked, and its resources are claimed again.
+    case nodeLost = "node-lost"
+    /// No etcd member answered a read or write of cluster mode (down, cut off, or without a leader).
+    case etcdUnreachable = "etcd-unreachable"
+    /// etcd answers again after `etcd-unreachable`.
+    case etcdReachable = "etcd-reachable"
+    /// This node owns a cluster resource now: its owner key was created, and the key's revision is the fencing token.
+    case resourceClaimed = "resource-claimed"
+    /// This node no longer owns a cluster resource it ran (its owner key is gone or another node's): it is stopped.
+    case resourceReleased = "resource-released"
+    /// This node cannot rely on its lease: its cluster resources are stopped before the lease can expire elsewhere.
+    case selfFenced = "self-fenced"
 
     /// The journal `MESSAGE_ID`: 128 bits, lower-case hex without dashes.
     public var messageID: String {
@@ -109,6 +125,14 @@ public enum EventKind: String, Sendable, CaseIterable {
         case .domainIOError: "7c222d84203c4449946df649395e3133"
         case .domainPaused: "34d5e04bc77140b686c631fa078f231f"
         case .domainResumed: "bd7fa0d594674aeb93dc74353d307c19"
+        case .clusterJoined: "3988909ac0934d608dc9b0978b85f2ab"
+        case .nodeJoined: "0eccb07b303340c98bb89b561d5665f7"
+        case .nodeLost: "9fd1f847d29d4d9f80d4aff0391e6973"
+        case .etcdUnreachable: "eca9bbcbd5d245b5a1bb653b0812baad"
+        case .etcdReachable: "9cdface2b3594651818f8a4397bcd135"
+        case .resourceClaimed: "901a0ce610d342ffa88d851be24ec8f4"
+        case .resourceReleased: "9c0dccc794bf4349ae2e6cf1d6111dbc"
+        case .selfFenced: "84374f19163c49088cda1f1bada7a671"
         }
     }
 
@@ -117,18 +141,19 @@ public enum EventKind: String, Sendable, CaseIterable {
         switch self {
         case .targetStarted, .targetAdopted, .targetStopping, .reloadSucceeded, .daemonReady, .daemonStopping,
             .heartbeatCleared, .heartbeatQoSMet, .checkCleared, .hostFaultCleared, .recoveryVerified, .recoveryReset,
-            .failoverProgress, .targetWaiting, .roleChanged, .domainResumed:
+            .failoverProgress, .targetWaiting, .roleChanged, .domainResumed, .clusterJoined, .nodeJoined,
+            .etcdReachable, .resourceClaimed:
             .notice
         case .targetExited, .restartScheduled, .stopEscalated, .heartbeatSuspected, .heartbeatQoSUnmet,
             .cgroupEmptied, .checkRaised,
             .checkUnavailable, .recoveryStep, .recoverySuppressed, .recoveryQueued, .failoverCompleted,
-            .targetReclaimed, .domainPaused:
+            .targetReclaimed, .domainPaused, .nodeLost, .etcdUnreachable, .resourceReleased:
             .warning
         case .targetSpawnFailed, .reloadRejected, .targetFaulted, .cgroupOOMKill, .hostFault, .recoveryStepFailed,
             .admissionRefused, .stateFileCorrupt, .stateFileUnwritable, .domainEmulatorDied, .domainPanicked,
             .domainWatchdog, .domainIOError:
             .error
-        case .targetGaveUp, .recoveryExhausted, .targetFenced, .failoverAborted: .critical
+        case .targetGaveUp, .recoveryExhausted, .targetFenced, .failoverAborted, .selfFenced: .critical
         }
     }
 }

@@ -109,6 +109,8 @@ public struct MetricsSnapshot: Sendable, Equatable {
     public var hostWarningsRaised = 0
     /// Whether the last write of the state file worked; `nil` when vigild keeps no state file.
     public var stateFileWritable: Bool?
+    /// Cluster mode as this node sees it; nil without `[cluster]` (and then no cluster series are written).
+    public var cluster: ClusterStatus?
 
     public init(
         version: String = VigilVersion.string,

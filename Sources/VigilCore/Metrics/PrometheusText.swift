@@ -18,7 +18,41 @@ public enum PrometheusText {
         renderHeartbeats(snapshot, into: &out)
         renderLatencies(snapshot, into: &out)
         renderHost(snapshot, into: &out)
+        if let cluster = snapshot.cluster {
+            renderCluster(cluster, into: &out)
+        }
         return out.text
+    }
+
+    /// Cluster mode: this node's lease, etcd, the live nodes, and each cluster resource's owner and fencing token.
+    private static func renderCluster(_ cluster: ClusterStatus, into out: inout PrometheusWriter) {
+        out.family("vigil_cluster_lease_held", .gauge, help: "1 while this node holds its etcd lease.")
+        out.sample("vigil_cluster_lease_held", [], cluster.lease == nil ? "0" : "1")
+        out.family("vigil_cluster_etcd_reachable", .gauge, help: "1 when the last read or write of etcd worked.")
+        out.sample("vigil_cluster_etcd_reachable", [], cluster.etcdReachable ? "1" : "0")
+        out.family("vigil_cluster_nodes", .gauge, help: "Live nodes (node keys) in the last read of etcd.")
+        out.sample("vigil_cluster_nodes", [], UInt64(cluster.nodes.count))
+        out.family(
+            "vigil_cluster_resource_owned",
+            .gauge,
+            help: "1 when this node owns the cluster resource (its claim created the owner key), else 0."
+        )
+        for resource in cluster.resources {
+            out.sample(
+                "vigil_cluster_resource_owned",
+                [("target", resource.name)],
+                resource.owner == cluster.node ? "1" : "0"
+            )
+        }
+        out.family(
+            "vigil_cluster_fencing_token",
+            .gauge,
+            help: "The fencing token (owner key revision) of each cluster resource with an owner."
+        )
+        for resource in cluster.resources {
+            guard let token = resource.fencingToken, resource.owner != nil else { continue }
+            out.sample("vigil_cluster_fencing_token", [("target", resource.name)], UInt64(token))
+        }
     }
 
     /// Host pressure (when the kernel has PSI) and raised host checks.

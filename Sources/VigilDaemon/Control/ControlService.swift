@@ -179,7 +179,8 @@ final class ControlService {
             configFile: engine.loaded.file,
             maintenance: engine.targets.hostMaintenance,
             targets: engine.targets.all.map { status(of: $0, now: now) },
-            host: hostStatus(now: now)
+            host: hostStatus(now: now),
+            cluster: engine.cluster?.status()
         )
     }
 

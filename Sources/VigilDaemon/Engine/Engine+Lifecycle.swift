@@ -86,6 +86,7 @@ extension Engine {
         lifecycle.watchdogTimer?.cancel()
         lifecycle.watchdogTimer = nil
         health.stop()
+        cluster?.stop()
         persistence.finish()
         targets.finish()
         control.stop()

@@ -21,8 +21,15 @@ extension Engine {
         let now = self.now
         settings.notifier.reloading(monotonicUsec: now.microseconds)
         let fresh: LoadedConfig
-        do {
+        do throws(ConfigError) {
             fresh = try settings.loader()
+            if fresh.config.cluster != loaded.config.cluster {
+                let message = "the [cluster] table cannot change on a reload: restart vigild to join another cluster"
+                throw ConfigError(
+                    file: fresh.file,
+                    problems: [ConfigProblem(line: nil, key: "cluster", message: message)]
+                )
+            }
         } catch {
             events.record(
                 Event(

@@ -35,6 +35,8 @@ public final class Engine: @unchecked Sendable {
     private(set) lazy var persistence = StatePersistence(engine: self)
     private(set) lazy var control = ControlService(engine: self)
     private(set) lazy var metrics = MetricsService(engine: self)
+    /// Cluster mode: made at start only when the configuration has a `[cluster]` table.
+    private(set) var cluster: ClusterService?
 
     /// - Parameters:
     ///   - config: the configuration to start with, already loaded.
@@ -93,13 +95,28 @@ public final class Engine: @unchecked Sendable {
             self.health.start()
             self.persistence.load()
             self.recovery.configure()
+            self.startCluster()
             for target in self.loaded.config.targets {
                 self.targets.add(target)
             }
+            // A cluster resource found running from before a restart of vigild is not this node's to keep.
+            self.cluster?.stopUnowned()
             self.recovery.resume()
             // The state file speaks of the processes found at start only.
             self.persistence.forgetRestored()
             self.afterChange()
+        }
+    }
+
+    /// With `[cluster]`: the etcd client and the first session (nothing of it exists otherwise).
+    private func startCluster() {
+        guard let config = loaded.config.cluster else { return }
+        do {
+            let service = try ClusterService(engine: self, config: config)
+            cluster = service
+            service.start()
+        } catch {
+            logger.error("cluster mode not started: \(error)")
         }
     }
 
@@ -133,6 +150,7 @@ public final class Engine: @unchecked Sendable {
             recovery.demoteEnded(owner: owner, target: target, id: id, result: result)
         case .healthTick:
             health.tick()
+            cluster?.updateFigures()
         case .cgroupFilesChanged(let changes):
             health.filesChanged(changes)
         case .pressureTriggered(let fired):
@@ -151,6 +169,8 @@ public final class Engine: @unchecked Sendable {
         case .textfileDue:
             metrics.writeTextfile()
             return
+        case .cluster(let event):
+            cluster?.handle(event)
         }
         afterChange()
     }

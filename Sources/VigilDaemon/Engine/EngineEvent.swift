@@ -45,6 +45,10 @@ enum EngineEvent {
     case stateWriteChanged(problem: String?)
     /// Time to rewrite the node_exporter textfile.
     case textfileDue
+
+    // MARK: cluster mode
+    /// The cluster session's news: a lease, a view of etcd, a claim's answer (only with `[cluster]`).
+    case cluster(ClusterEvent)
 }
 
 /// What happens to one target.

@@ -21,12 +21,20 @@ final class EventBus {
     /// Records an event: the journal entry, the history, the figures, and every follower.
     func record(_ event: Event) {
         engine.persistence.markDirty()
-        EventLog(logger: engine.logger).record(event)
-        engine.metrics.account(event)
         var fields: [String: String] = [:]
         for (name, value) in event.fields {
             fields[name] = value
         }
+        // Every event about a cluster resource this node owns carries its fencing token.
+        var event = event
+        if let target = event.target, event.fields["FENCING_TOKEN"] == nil,
+            let token = engine.recovery.fencingToken(of: target)
+        {
+            fields["FENCING_TOKEN"] = String(token)
+            event.fields["FENCING_TOKEN"] = String(token)
+        }
+        EventLog(logger: engine.logger).record(event)
+        engine.metrics.account(event)
         let record = EventRecord(
             event: event.kind.rawValue,
             target: event.target,

@@ -113,6 +113,7 @@ final class MetricsService {
         )
         snapshot.hostPressure = engine.health.hostSampler?.pressure
         snapshot.stateFileWritable = engine.persistence.writable
+        snapshot.cluster = engine.cluster?.status()
         let raised = engine.health.hostDetectors.filter(\.phase.isRaised)
         snapshot.hostFaultsRaised = raised.filter { $0.check.severity == .fault }.count
         snapshot.hostWarningsRaised = raised.count - snapshot.hostFaultsRaised

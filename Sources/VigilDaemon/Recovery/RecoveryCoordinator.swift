@@ -86,6 +86,10 @@ final class RecoveryCoordinator {
 
     /// Whether a target runs when it is added: a standby waits for a failover to promote it.
     func startsWhenAdded(_ name: String) -> Bool {
+        // A cluster resource runs on the node that owns it in etcd, and nowhere else.
+        if let cluster = engine.cluster, !cluster.permitsStart(of: name) {
+            return false
+        }
         guard let service = service(of: name) else { return true }
         return service.roles.active == name || service.config.standbyMode == .hot
     }
@@ -96,6 +100,12 @@ final class RecoveryCoordinator {
     func nextStep(of name: String) -> RecoveryStep? {
         guard let service = service(of: name), service.roles.active == name else { return nil }
         return service.ladder.nextStep
+    }
+
+    /// The fencing token of cluster resource `name` while this node owns it (the owner key's create revision),
+    /// handed to its actuators (`VIGIL_FENCING_TOKEN`) and recorded in its events; nil otherwise.
+    func fencingToken(of name: String) -> Int64? {
+        engine.cluster?.token(of: name)
     }
 
     /// Whether `name` stands by for another member of its service.
@@ -113,6 +123,9 @@ final class RecoveryCoordinator {
     /// Why an operator may not start `name` by hand: it is a standby while its service's active instance runs
     /// (that would make two actives; only a failover promotes one).
     func refusesManualStart(of name: String) -> String? {
+        if let cluster = engine.cluster, !cluster.permitsStart(of: name) {
+            return "\(name) is a cluster resource this node does not own: it runs on the node that owns it in etcd"
+        }
         guard let service = service(of: name), service.roles.active != name, !service.config.standbys.isEmpty,
             service.config.standbyMode == .cold, engine.targets[service.roles.active]?.driver.hasInstance == true
         else { return nil }

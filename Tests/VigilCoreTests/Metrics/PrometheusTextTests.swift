@@ -219,4 +219,31 @@ import VigilCore
         snapshot.stateFileWritable = nil
         #expect(!PrometheusText.render(snapshot).contains("vigil_state_file_writable"))
     }
+
+    @Test func clusterSeriesShowTheLeaseEtcdTheNodesAndEachResourcesOwnershipOnlyInClusterMode() {
+        var snapshot = Self.small
+        #expect(!PrometheusText.render(snapshot).contains("vigil_cluster"))
+        snapshot.cluster = ClusterStatus(
+            node: "n1",
+            lease: "694d",
+            leaseTTLSeconds: 2,
+            etcdReachable: true,
+            nodes: ["n1", "n2", "n3"].map { ClusterStatus.Node(name: $0, figures: ClusterNodeFigures()) },
+            resources: [
+                ClusterStatus.Resource(name: "db", owner: "n1", fencingToken: 42),
+                ClusterStatus.Resource(name: "web", owner: "n2", fencingToken: 17),
+                ClusterStatus.Resource(name: "queue", owner: nil, fencingToken: nil),
+            ]
+        )
+        let text = PrometheusText.render(snapshot)
+        for line in [
+            "\nvigil_cluster_lease_held 1\n", "\nvigil_cluster_etcd_reachable 1\n", "\nvigil_cluster_nodes 3\n",
+            "\nvigil_cluster_resource_owned{target=\"db\"} 1\n", "\nvigil_cluster_resource_owned{target=\"web\"} 0\n",
+            "\nvigil_cluster_resource_owned{target=\"queue\"} 0\n", "\nvigil_cluster_fencing_token{target=\"db\"} 42\n",
+            "\nvigil_cluster_fencing_token{target=\"web\"} 17\n",
+        ] {
+            #expect(text.contains(line), "missing \(line) in \(text)")
+        }
+        #expect(!text.contains("vigil_cluster_fencing_token{target=\"queue\"}"))
+    }
 }

@@ -19,6 +19,8 @@ final class FakeWorld: @unchecked Sendable {
     var failsToStart: Set<String> = []
     /// Every PID ever started, by target, to tell instances apart.
     var started: [String: [Int32]] = [:]
+    /// Instances running from before a (simulated) restart of vigild, by target: found and adopted, never started.
+    var leftovers: [String: Int32] = [:]
     private var nextPID: Int32 = 1000
 
     func pid() -> Int32 {
@@ -42,7 +44,18 @@ final class FakeDriver: TargetDriver {
     var holdsProcess: Bool { pid != nil }
     var stopsWithVigild: Bool { true }
 
+    func prepareAdoption(restored: PersistedTargetState?) -> Bool {
+        world.leftovers[name] != nil
+    }
+
     func start() {
+        if let found = world.leftovers.removeValue(forKey: name) {
+            world.log.append("adopt \(name)")
+            pid = found
+            world.running[name] = found
+            supervisor.instanceStarted(pid: found, at: engine.now, adopted: true)
+            return
+        }
         world.log.append("start \(name)")
         let name = self.name
         engine.scheduler.after(.zero, on: engine.queue) { @Sendable [weak engine] in

@@ -128,7 +128,12 @@ final class ProcessDriver: TargetDriver {
             // Into the target's own cgroup, made (afresh if it was killed) by the reclamation just before, with the
             // role it starts in (`VIGIL_ROLE`: how a member of a hot-standby group learns it).
             let role = engine.recovery.launchRole(of: name).rawValue
-            actuator.update(launch: launch.starting(inCgroup: cgroupDirectory).setting("VIGIL_ROLE", to: role))
+            var starting = launch.starting(inCgroup: cgroupDirectory).setting("VIGIL_ROLE", to: role)
+            // A cluster resource learns the fencing token of its ownership, to present on every write it makes.
+            if let token = engine.recovery.fencingToken(of: name) {
+                starting = starting.setting("VIGIL_FENCING_TOKEN", to: String(token))
+            }
+            actuator.update(launch: starting)
         }
         instance = .starting(
             actuator.perform(.start, timeout: config.startTimeout) { @Sendable [weak engine, name] outcome in

@@ -1,0 +1,137 @@
+extension ConfigParser {
+    static let clusterKeys = ["endpoints", "node", "lease_ttl", "prefix"]
+    /// Keys of a secured etcd that the client cannot honour yet: refused by name rather than as unknown keys, so an
+    /// operator learns why (a plaintext client given TLS files would send in the clear what they meant to protect).
+    static let clusterSecurityKeys = ["ca_file", "cert_file", "key_file", "username", "password", "password_file"]
+
+    /// The `[cluster]` table.
+    static func parseCluster(_ reader: ConfigTableReader, problems: inout [ConfigProblem]) -> ClusterConfig? {
+        reader.checkKeys(known: clusterKeys + clusterSecurityKeys, problems: &problems)
+        var valid = true
+        for key in clusterSecurityKeys where reader.value(key) != nil {
+            let message =
+                "vigild's etcd client speaks plaintext gRPC only so far (TLS and etcd authentication are not "
+                + "built yet): remove this key and keep etcd's client port on a network only the vigild hosts reach"
+            problems.append(reader.problem(key, message))
+            valid = false
+        }
+        var endpoints: [String] = []
+        if let value = reader.value("endpoints") {
+            let strings = value.array?.compactMap(\.string)
+            if let strings, strings.count == value.array?.count, !strings.isEmpty {
+                for endpoint in strings {
+                    if let problem = endpointProblem(endpoint) {
+                        problems.append(reader.problem("endpoints", problem))
+                        valid = false
+                    }
+                }
+                endpoints = strings
+            } else {
+                let expected = "a non-empty array of \"host:port\" strings (the etcd members' client addresses)"
+                problems.append(reader.mismatch("endpoints", expected: expected, found: value))
+                valid = false
+            }
+        } else {
+            problems.append(reader.problem("endpoints", "missing required key (the etcd members' client addresses)"))
+            valid = false
+        }
+        var node = ""
+        if let name = reader.string("node", problems: &problems) {
+            if !name.isEmpty, name.count <= maximumNameLength, name.unicodeScalars.allSatisfy(isNameScalar) {
+                node = name
+            } else {
+                let rule = "use 1 to \(maximumNameLength) of the characters A-Z a-z 0-9 _ . @ -"
+                problems.append(reader.problem("node", "invalid node name \(ConfigTableReader.quoted(name)) (\(rule))"))
+                valid = false
+            }
+        } else if reader.value("node") == nil {
+            problems.append(reader.problem("node", "missing required key (this node's name, unique in the cluster)"))
+            valid = false
+        } else {
+            valid = false
+        }
+        var config = ClusterConfig(endpoints: endpoints, node: node)
+        if let ttl = reader.duration("lease_ttl", problems: &problems) {
+            if ttl < ClusterConfig.minimumLeaseTTL || ttl > .seconds(300) {
+                let message = "must be between 2s (etcd's shortest lease) and 5m, found \(ttl.humanReadable)"
+                problems.append(reader.problem("lease_ttl", message))
+                valid = false
+            } else if ttl.nanoseconds % 1_000_000_000 != 0 {
+                problems.append(
+                    reader.problem("lease_ttl", "etcd counts leases in whole seconds, found \(ttl.humanReadable)")
+                )
+                valid = false
+            } else {
+                config.leaseTTL = ttl
+            }
+        }
+        if let prefix = reader.string("prefix", problems: &problems) {
+            if prefix.hasPrefix("/"), prefix.hasSuffix("/"), prefix.count > 1 {
+                config.prefix = prefix
+            } else {
+                let message =
+                    "must begin and end with \"/\" (e.g. \"/vigil/prod/\"), found \(ConfigTableReader.quoted(prefix))"
+                problems.append(reader.problem("prefix", message))
+                valid = false
+            }
+        }
+        return valid ? config : nil
+    }
+
+    /// Why an endpoint cannot be used, or nil: `host:port`, `http://host:port` or `[v6]:port`, as etcdctl's
+    /// `--endpoints` are written.
+    static func endpointProblem(_ text: String) -> String? {
+        if text.hasPrefix("https://") {
+            return "\(ConfigTableReader.quoted(text)): TLS to etcd is not built yet (vigild's client speaks plaintext "
+                + "only); use http:// on a network only the vigild hosts reach"
+        }
+        var rest = Substring(text)
+        if rest.hasPrefix("http://") {
+            rest = rest.dropFirst("http://".count)
+        }
+        while rest.hasSuffix("/") {
+            rest = rest.dropLast()
+        }
+        guard let colon = rest.lastIndex(of: ":"), let port = Int(rest[rest.index(after: colon)...]),
+            (1...65_535).contains(port), rest[..<colon].contains(where: { $0 != "[" && $0 != "]" })
+        else {
+            return "\(ConfigTableReader.quoted(text)): expected host:port (e.g. \"10.0.0.1:2379\")"
+        }
+        return nil
+    }
+
+    /// What a `cluster = true` target needs: a `[cluster]` table, a stop that fits before the lease deadline, and
+    /// no recovery ladder or standbys (not built for cluster resources yet: the restart policy brings a resource
+    /// back on the node that owns it).
+    static func checkClusterTargets(
+        _ targets: [(index: Int, target: TargetConfig)],
+        cluster: ClusterConfig?,
+        clusterPresent: Bool,
+        sourceMap: ConfigSourceMap,
+        problems: inout [ConfigProblem]
+    ) {
+        for (index, target) in targets where target.cluster {
+            let line = sourceMap.line(of: ["target", String(index), "cluster"])
+            let key = "target[\(target.name)].cluster"
+            if !clusterPresent {
+                let message = "a cluster resource needs a [cluster] table (etcd endpoints, this node's name)"
+                problems.append(ConfigProblem(line: line, key: key, message: message))
+                continue
+            }
+            if target.recovery != nil {
+                let message =
+                    "recovery ladders and standbys are not built for cluster resources yet: a cluster resource is "
+                    + "brought back by its restart policy on the node that owns it, and moves when that node is lost"
+                problems.append(ConfigProblem(line: line, key: key, message: message))
+            }
+            if let cluster, target.stopTimeout > cluster.longestStopBudget {
+                let message =
+                    "stop_timeout \(target.stopTimeout.humanReadable) is too long for lease_ttl "
+                    + "\(cluster.leaseTTL.humanReadable): a node must stop its resources before its lease can expire, "
+                    + "so stop_timeout may be at most half the TTL less \(ClusterConfig.fenceMargin.humanReadable) "
+                    + "(\(cluster.longestStopBudget.humanReadable)); lower stop_timeout or raise lease_ttl"
+                problems.append(ConfigProblem(line: line, key: key, message: message))
+            }
+        }
+    }
+}
