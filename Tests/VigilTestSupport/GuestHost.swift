@@ -1,6 +1,7 @@
 import CLinux
 import Dispatch
 import Foundation
+import VigilLinux
 
 #if canImport(Glibc)
 import Glibc
@@ -26,6 +27,8 @@ public final class GuestHost: @unchecked Sendable {
     public private(set) var accelerator: Accelerator
     private var defined: [String] = []
     private var stopped = false
+    /// `virsh event` processes recording lifecycle events (`recordLifecycle`).
+    private var recorders: [SpawnedProcess] = []
 
     public var uri: String { libvirt.uri }
     public var directory: String { libvirt.directory }
@@ -183,6 +186,25 @@ public final class GuestHost: @unchecked Sendable {
         return guest
     }
 
+    /// Starts recording libvirt's lifecycle events of every domain of this host into `path`, one line each in the
+    /// order libvirt sent them (`event 'lifecycle' for domain 'NAME': Resumed Unpaused`), until `stop()`.
+    public func recordLifecycle(into path: String) throws {
+        let file = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard file >= 0 else { throw LibvirtdError(message: "open \(path): errno \(errno)") }
+        defer { close(file) }
+        recorders.append(
+            try ProcessLauncher.spawn(
+                LaunchSpec(
+                    path: "/usr/bin/virsh",
+                    arguments: ["virsh", "-c", uri, "event", "--loop", "--event", "lifecycle"],
+                    environment: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"]
+                ),
+                stdout: file,
+                stderr: file
+            )
+        )
+    }
+
     /// Destroys and undefines one domain (with its snapshots' metadata).
     public func remove(_ name: String) async {
         _ = try? await virsh(["destroy", name])
@@ -195,6 +217,13 @@ public final class GuestHost: @unchecked Sendable {
     public func stop() {
         guard !stopped else { return }
         stopped = true
+        for recorder in recorders {
+            _ = try? ProcessLauncher.signalGroup(recorder.pid, .kill)
+            var info = vigil_exit_info()
+            _ = vigil_pidfd_reap(recorder.pidfd, 0, &info)
+            close(recorder.pidfd)
+        }
+        recorders = []
         for name in defined {
             _ = try? libvirt.virsh(["destroy", name])
             _ = try? libvirt.virsh(["undefine", name, "--snapshots-metadata"])

@@ -114,6 +114,13 @@ enum RoleService {
         return false
     }
 
+    /// A `status` command (as a TOML array) that answers the role the instance on `port` serves, as the service's
+    /// clients see it, after appending `VIGIL_TARGET VIGIL_ROLE VIGIL_OPERATION` to `log` when one is given.
+    static func statusCommand(port: UInt16, log: String? = nil) -> String {
+        let record = log.map { "echo \\\"$VIGIL_TARGET $VIGIL_ROLE $VIGIL_OPERATION\\\" >> \($0); " } ?? ""
+        return "[\"/bin/bash\", \"-c\", \"\(record)exec 3<>/dev/tcp/127.0.0.1/\(port) && head -n 1 <&3\"]"
+    }
+
     /// The `[[target]]` table of one instance.
     static func target(
         _ name: String,
