@@ -30,6 +30,7 @@ extension DomainDriver {
     func guestRestarted() {
         guest?.heartbeats.restart()
         guest?.heard = false
+        guest?.pendingStart = nil
     }
 
     /// Whether the start of the domain waits for its guest's first heartbeat (a channel is configured and the guest
@@ -38,7 +39,9 @@ extension DomainDriver {
     /// - Returns: `true` when the start is left pending until that heartbeat.
     func awaitsGuest(adopted: Bool) -> Bool {
         guard let guest, !guest.heard else { return false }
-        self.guest?.pendingStart = adopted
+        // Once the start is known to be an adoption it stays one: the watcher's report that the domain runs, coming
+        // after the start's answer, calls `up` again without knowing who started it.
+        self.guest?.pendingStart = adopted || guest.pendingStart == true
         return true
     }
 
