@@ -50,7 +50,7 @@ public final class GuestHost: @unchecked Sendable {
         if let missing = Self.missing {
             throw LibvirtdError(message: missing)
         }
-        image = try await Self.offPool { try GuestImage.build() }
+        image = try await Blocking.run { try GuestImage.build() }
         libvirt = try Libvirtd(qemu: true)
         guard try await libvirt.waitUntilReady() else {
             let error = LibvirtdError(message: "libvirtd (qemu) did not answer: \(libvirt.lastError)")
@@ -101,18 +101,10 @@ public final class GuestHost: @unchecked Sendable {
         stop()
     }
 
-    /// Runs blocking work (virsh, qemu-img, the image build: a first QEMU call probes QEMU, tens of seconds under
-    /// load) on a Dispatch thread, so Swift concurrency's few cooperative threads stay free for the other tests.
-    public static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
-        }
-    }
-
     /// `virsh -c URI arguments`, off the cooperative pool.
     public func virsh(_ arguments: [String]) async throws -> (status: Int32, out: String, err: String) {
         let libvirt = libvirt
-        return try await Self.offPool { try libvirt.virsh(arguments) }
+        return try await Blocking.run { try libvirt.virsh(arguments) }
     }
 
     /// Defines (and with `start`, starts) a test guest.
@@ -130,7 +122,7 @@ public final class GuestHost: @unchecked Sendable {
         let guest = TestGuest(name: name, directory: directory + "/" + name, uri: uri)
         try FileManager.default.createDirectory(atPath: guest.directory, withIntermediateDirectories: true)
         let disk = guest.directory + "/disk.qcow2"
-        let created = try await Self.offPool {
+        let created = try await Blocking.run {
             try ProcessProbe.run("/usr/bin/qemu-img", ["create", "-q", "-f", "qcow2", disk, "16M"])
         }
         guard created.status == 0 else { throw LibvirtdError(message: "qemu-img create: \(created.err)") }

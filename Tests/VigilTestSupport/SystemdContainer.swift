@@ -30,10 +30,15 @@ public final class SystemdContainer: @unchecked Sendable {
     /// at `/etc/systemd/system`, where other files, a unit's program, may be put too).
     /// - Parameter runtimeUnits: bind `runtimeUnitDirectory` over the container's `/run/systemd/system`, so a
     ///   vigild on the host can write drop-ins its systemd reads.
-    public init(units: [String: String], runtimeUnits: Bool = false) throws {
-        let lock = open("/tmp/vigil-test-nspawn.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        if lock >= 0 {
-            while flock(lock, LOCK_EX) != 0 && errno == EINTR {}
+    public init(units: [String: String], runtimeUnits: Bool = false) async throws {
+        // Another test's container may hold the lock for a minute: wait off the cooperative pool, whose two threads
+        // the whole test process shares.
+        let lock = try await Blocking.run { () -> Int32 in
+            let lock = open("/tmp/vigil-test-nspawn.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+            if lock >= 0 {
+                while flock(lock, LOCK_EX) != 0 && errno == EINTR {}
+            }
+            return lock
         }
         self.lock = lock
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-systemd-\(UUID())").path

@@ -59,9 +59,9 @@ extension GuestDomainTests {
         try await vigild.waitForEvent(.targetStarted, target: a.name, timeout: .seconds(120))
         try await vigild.waitForEvent(.targetStarted, target: b.name, timeout: .seconds(120))
         try await Self.waitForHeartbeats(vigild, a.name)
-        try await vigild.waitFor("the standby paused", timeout: .seconds(60)) { _ in
-            host.libvirt.state(of: b.name) == "paused" ? true : nil
-        }
+        #expect(
+            try await LibvirtDomainTests.waitForState("paused", of: b.name, on: host.libvirt, timeout: .seconds(60))
+        )
         let boot = try #require(b.consoleTail(200_000).split(separator: "\n").first { $0.contains("booted") })
         try await vigild.waitFor("the standby eligible", timeout: .seconds(30)) { _ in
             let status = try? ControlProbe.ask(vigild.controlSocket, ControlRequest(command: .status)).status
@@ -78,7 +78,7 @@ extension GuestDomainTests {
         let completed = try await vigild.waitForEvent(.failoverCompleted, target: a.name, timeout: .seconds(60))
         let outage = ContinuousClock.now - killed
         #expect(completed.message.contains("from \(a.name) to \(b.name)"), "\(completed)")
-        #expect(host.libvirt.state(of: b.name) == "running", "resumed")
+        #expect(try await LibvirtDomainTests.waitForState("running", of: b.name, on: host.libvirt), "resumed")
         // The promotion held on the guest's own word: a heartbeat after the resume (b has no other way to report).
         let lines = vigild.lines
         let resumedLine = try #require(lines.firstIndex { $0.event == "domain-resumed" && $0.target == b.name })
@@ -98,10 +98,10 @@ extension GuestDomainTests {
 
         // The former primary boots again and is paused as the standby; the new primary runs on.
         try await vigild.waitForEvent(.targetStarted, target: a.name, count: 2, timeout: .seconds(120))
-        try await vigild.waitFor("the former primary paused", timeout: .seconds(60)) { _ in
-            host.libvirt.state(of: a.name) == "paused" ? true : nil
-        }
-        #expect(host.libvirt.state(of: b.name) == "running")
+        #expect(
+            try await LibvirtDomainTests.waitForState("paused", of: a.name, on: host.libvirt, timeout: .seconds(60))
+        )
+        #expect(try await LibvirtDomainTests.waitForState("running", of: b.name, on: host.libvirt))
         #expect(vigild.events(.heartbeatSuspected, target: b.name).isEmpty)
 
         // Never both serving: b, paused, ran again only after a's emulator had died, and a ran again only to boot as

@@ -20,7 +20,7 @@ extension ServiceTargetTests {
             "[Unit]\nDescription=role service\n[Service]\n"
                 + "ExecStart=/usr/bin/python3 /etc/systemd/system/role-service.py \(port)\n"
         }
-        let container = try SystemdContainer(
+        let container = try await SystemdContainer(
             units: ["a.service": unit(portA), "b.service": unit(portB), "role-service.py": RoleService.script],
             runtimeUnits: true
         )
