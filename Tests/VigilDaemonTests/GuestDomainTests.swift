@@ -15,27 +15,37 @@ import Glibc
 @Suite(.serialized) struct GuestDomainTests {
     static let key = "6b65792d666f722d7468652d7265616c2d67756573742d74657374732d766967"
 
-    /// A vigild supervising domain `name` of `host`, with the guest's heartbeats over its channel: suspected after 3
-    /// silent intervals, convicted only after 30 (so a hang is convicted by the watchdog, and heartbeats only tell).
+    /// A vigild supervising domain `guest` of `host` (`target`), with the key file it reads.
     static func vigild(_ guest: TestGuest, host: GuestHost, extra: String = "") throws -> (VigildProcess, String) {
-        let keyFile = host.directory + "/\(guest.name).key"
+        let keyFile = try Self.keyFile(guest.name, on: host)
+        return (try VigildProcess(config: target(guest, host: host, keyFile: keyFile, extra: extra)), keyFile)
+    }
+
+    /// The tests' key, written as `NAME.key` (mode 0600) into `host`'s directory.
+    static func keyFile(_ name: String, on host: GuestHost) throws -> String {
+        let keyFile = host.directory + "/\(name).key"
         try key.write(toFile: keyFile, atomically: true, encoding: .utf8)
         chmod(keyFile, 0o600)
-        let vigild = try VigildProcess(
-            config: """
-                [[target]]
-                name = "\(guest.name)"
-                kind = "vm"
-                domain = "\(guest.name)"
-                uri = "\(host.uri)"
-                channel = "\(guest.heartbeatSocket)"
-                restart = { backoff = "0..100ms", start_grace = "1s" }
-                start_timeout = "90s"
-                heartbeat = { interval = "1s", key_file = "\(keyFile)", detector = "fixed", suspect = 3, convict = 30, first_grace = "60s" }
-                \(extra)
-                """
-        )
-        return (vigild, keyFile)
+        return keyFile
+    }
+
+    /// The `[[target]]` table of domain `guest` of `host`, with the guest's heartbeats over its channel: suspected
+    /// after 3 silent intervals, convicted only after 30 (so a hang is convicted by the watchdog, and heartbeats only
+    /// tell).
+    static func target(_ guest: TestGuest, host: GuestHost, keyFile: String, extra: String = "") -> String {
+        """
+        [[target]]
+        name = "\(guest.name)"
+        kind = "vm"
+        domain = "\(guest.name)"
+        uri = "\(host.uri)"
+        channel = "\(guest.heartbeatSocket)"
+        restart = { backoff = "0..100ms", start_grace = "1s" }
+        start_timeout = "90s"
+        heartbeat = { interval = "1s", key_file = "\(keyFile)", detector = "fixed", suspect = 3, convict = 30, first_grace = "60s" }
+        \(extra)
+
+        """
     }
 
     /// How many heartbeats vigild has taken from the target so far.

@@ -103,17 +103,7 @@ public struct SystemdActuator: Actuator {
         timeout: Duration,
         completion: @escaping @Sendable (Result<Bool, SystemdBusError>) -> Void
     ) {
-        let queue = context.completionQueue
-        let deliver: @Sendable (Result<Bool, SystemdBusError>) -> Void = { @Sendable result in
-            queue.async { @Sendable in completion(result) }
-        }
-        let bus: SystemdBus
-        do {
-            bus = try context.systemdBus()
-        } catch {
-            return deliver(.failure(error))
-        }
-        bus.queue.async { @Sendable in
+        onBus(completion) { bus, deliver in
             if (try? FileText.read(path)) == text {
                 return deliver(.success(false))
             }
@@ -148,8 +138,22 @@ public struct SystemdActuator: Actuator {
         timeout: Duration = .seconds(5),
         completion: @escaping @Sendable (Result<Int32, SystemdBusError>) -> Void
     ) {
+        let unit = unit
+        onBus(completion) { bus, deliver in
+            if let error = bus.readMainPID(unit, timeout: timeout, completion: { deliver($0) }) {
+                deliver(.failure(error))
+            }
+        }
+    }
+
+    /// Runs `work` on the bus's queue with the context's bus and a `deliver` that hands its result to `completion`
+    /// on the completion queue; a bus that cannot be reached is the result at once.
+    private func onBus<Value: Sendable>(
+        _ completion: @escaping @Sendable (Result<Value, SystemdBusError>) -> Void,
+        _ work: @escaping @Sendable (SystemdBus, @escaping @Sendable (Result<Value, SystemdBusError>) -> Void) -> Void
+    ) {
         let queue = context.completionQueue
-        let deliver: @Sendable (Result<Int32, SystemdBusError>) -> Void = { @Sendable result in
+        let deliver: @Sendable (Result<Value, SystemdBusError>) -> Void = { @Sendable result in
             queue.async { @Sendable in completion(result) }
         }
         let bus: SystemdBus
@@ -158,12 +162,7 @@ public struct SystemdActuator: Actuator {
         } catch {
             return deliver(.failure(error))
         }
-        let unit = unit
-        bus.queue.async { @Sendable in
-            if let error = bus.readMainPID(unit, timeout: timeout, completion: { deliver($0) }) {
-                deliver(.failure(error))
-            }
-        }
+        bus.queue.async { @Sendable in work(bus, deliver) }
     }
 
     /// Watches the unit's `ActiveState`/`SubState` on the context's bus (see `SystemdUnitWatcher`).

@@ -30,23 +30,9 @@ extension GuestDomainTests {
         try host.recordLifecycle(into: events)
         let a = try await host.define("vigil-h1", target: "vigil-h1", key: Self.key, start: false)
         let b = try await host.define("vigil-h2", target: "vigil-h2", key: Self.key, start: false)
-        let keyFile = host.directory + "/hot.key"
-        try Self.key.write(toFile: keyFile, atomically: true, encoding: .utf8)
-        chmod(keyFile, 0o600)
+        let keyFile = try Self.keyFile("hot", on: host)
         func member(_ guest: TestGuest, _ extra: String = "") -> String {
-            """
-            [[target]]
-            name = "\(guest.name)"
-            kind = "vm"
-            domain = "\(guest.name)"
-            uri = "\(host.uri)"
-            channel = "\(guest.heartbeatSocket)"
-            restart = { backoff = "0..100ms", start_grace = "1s" }
-            start_timeout = "90s"
-            heartbeat = { interval = "1s", key_file = "\(keyFile)", detector = "fixed", suspect = 3, convict = 30, first_grace = "60s" }
-            \(extra)
-
-            """
+            Self.target(guest, host: host, keyFile: keyFile, extra: extra)
         }
         let vigild = try VigildProcess(
             config: member(
