@@ -197,7 +197,7 @@ extension RecoveryCoordinator {
         for member in service.members {
             engine.targets[member]?.machine.recoversExternally = recoversByLadder(member)
         }
-        engine.targets[service.roles.active]?.driver.roleChanged(to: .primary)
+        engine.targets[service.roles.active]?.driver.roleChanged()
         guard let supervisor = engine.targets[formerPrimary], supervisor.isDownForGood, !supervisor.maintenance,
             !engine.targets.hostMaintenance
         else { return }

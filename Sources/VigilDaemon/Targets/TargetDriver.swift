@@ -53,7 +53,7 @@ protocol TargetDriver: AnyObject {
     var heartbeatConfirmsPromotion: Bool { get }
     /// The member's role in its hot-standby group changed while its instance runs (a promotion completed): what
     /// the driver keeps of the role for the instance's next start is brought up to date.
-    func roleChanged(to role: TargetRole)
+    func roleChanged()
     /// Lets the instance go: stops every watch and timer. `removed`: the target left the configuration, and what
     /// it left behind is cleaned up.
     func close(removed: Bool)
@@ -82,7 +82,7 @@ extension TargetDriver {
     }
 
     var heartbeatConfirmsPromotion: Bool { false }
-    func roleChanged(to role: TargetRole) {}
+    func roleChanged() {}
 
     /// Runs `operation` (`promote`, `demote`) through `actuator`; the outcome comes back as `.roleOperationEnded`.
     func changeRole(_ operation: ActuatorOperation, through actuator: any Actuator) {

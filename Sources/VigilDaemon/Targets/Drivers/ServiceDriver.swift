@@ -104,7 +104,7 @@ final class ServiceDriver: TargetDriver {
     }
 
     /// A promotion completed while the unit runs: its drop-in says its new role, for systemd's own restarts of it.
-    func roleChanged(to role: TargetRole) {
+    func roleChanged() {
         guard !awaitsRole, let actuator else { return }
         _ = giveRole(through: actuator)
     }
