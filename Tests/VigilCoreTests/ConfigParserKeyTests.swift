@@ -18,7 +18,7 @@ import VigilCore
             problem.message
                 == "unknown key (known keys: log_level, log_target, runtime_dir, heartbeat_listen, control_socket, "
                 + "control_admin_group, control_read_group, metrics_listen, metrics_textfile, tick, state_dir, systemd_bus, "
-                + "concurrent_recoveries)"
+                + "systemd_dropins, concurrent_recoveries)"
         )
     }
 
@@ -33,7 +33,7 @@ import VigilCore
                 + "action_timeout, "
                 + "recovery_reset_after, standbys, placement, weights, hooks, promote_hooks, reserve_memory, reserve_cpu, "
                 + "priority, standby_mode, domain, uri, snapshot, shutdown_timeout, channel, promote, promote_signal, "
-                + "demote, cluster)"
+                + "demote, status, cluster)"
         )
     }
 

@@ -15,9 +15,7 @@ import Glibc
 @Suite(.serialized) struct GuestDomainTests {
     static let key = "6b65792d666f722d7468652d7265616c2d67756573742d74657374732d766967"
 
-    /// A vigild supervising domain `name` of `host`, with the guest's heartbeats over its channel: suspected after 3
-    /// silent intervals, convicted only after `convict` (by default 30, so a hang is convicted by the watchdog, and
-    /// heartbeats only tell).
+    /// A vigild supervising domain `guest` of `host` (`target`), with the key file it reads.
     static func vigild(
         _ guest: TestGuest,
         host: GuestHost,
@@ -25,25 +23,42 @@ import Glibc
         convict: Int = 30,
         arguments: [String] = ["--log-target", "stderr"]
     ) throws -> (VigildProcess, String) {
-        let keyFile = host.directory + "/\(guest.name).key"
+        let keyFile = try Self.keyFile(guest.name, on: host)
+        let config = target(guest, host: host, keyFile: keyFile, extra: extra, convict: convict)
+        return (try VigildProcess(config: config, arguments: arguments), keyFile)
+    }
+
+    /// The tests' key, written as `NAME.key` (mode 0600) into `host`'s directory.
+    static func keyFile(_ name: String, on host: GuestHost) throws -> String {
+        let keyFile = host.directory + "/\(name).key"
         try key.write(toFile: keyFile, atomically: true, encoding: .utf8)
         chmod(keyFile, 0o600)
-        let vigild = try VigildProcess(
-            config: """
-                [[target]]
-                name = "\(guest.name)"
-                kind = "vm"
-                domain = "\(guest.name)"
-                uri = "\(host.uri)"
-                channel = "\(guest.heartbeatSocket)"
-                restart = { backoff = "0..100ms", start_grace = "1s" }
-                start_timeout = "90s"
-                heartbeat = { interval = "1s", key_file = "\(keyFile)", detector = "fixed", suspect = 3, convict = \(convict), first_grace = "60s" }
-                \(extra)
-                """,
-            arguments: arguments
-        )
-        return (vigild, keyFile)
+        return keyFile
+    }
+
+    /// The `[[target]]` table of domain `guest` of `host`, with the guest's heartbeats over its channel: suspected
+    /// after 3 silent intervals, convicted only after `convict` (by default 30, so a hang is convicted by the
+    /// watchdog, and heartbeats only tell).
+    static func target(
+        _ guest: TestGuest,
+        host: GuestHost,
+        keyFile: String,
+        extra: String = "",
+        convict: Int = 30
+    ) -> String {
+        """
+        [[target]]
+        name = "\(guest.name)"
+        kind = "vm"
+        domain = "\(guest.name)"
+        uri = "\(host.uri)"
+        channel = "\(guest.heartbeatSocket)"
+        restart = { backoff = "0..100ms", start_grace = "1s" }
+        start_timeout = "90s"
+        heartbeat = { interval = "1s", key_file = "\(keyFile)", detector = "fixed", suspect = 3, convict = \(convict), first_grace = "60s" }
+        \(extra)
+
+        """
     }
 
     /// A step that boots the guest (a reset, a cold standby's start) holds once the guest has been healthy 2 s; the

@@ -14,19 +14,23 @@ import VigilTestSupport
     }
 
     @Test(.enabled(if: InstallTests.toolsPresent, "needs make and dpkg"))
-    func installKeepsAnEditedConfigUninstallLeavesOnlyConfigAndStateAndTheDebHasEveryPiece() throws {
+    func installKeepsAnEditedConfigUninstallLeavesOnlyConfigAndStateAndTheDebHasEveryPiece() async throws {
         let binaries = URL(fileURLWithPath: VigildProcess.siblingExecutable("vigild")).deletingLastPathComponent()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [Self.repository.appendingPathComponent("scripts/check-install").path, binaries.path]
-        process.currentDirectoryURL = Self.repository
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(text)")
+        // Tens of seconds of make and dpkg-deb: waited for off the cooperative pool.
+        let (status, text) = try await Blocking.run { () -> (Int32, String) in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/bash")
+            process.arguments = [Self.repository.appendingPathComponent("scripts/check-install").path, binaries.path]
+            process.currentDirectoryURL = Self.repository
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = output
+            try process.run()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, text)
+        }
+        #expect(status == 0, "\(text)")
         #expect(text.split(separator: "\n").filter { $0.hasPrefix("ok: ") }.count == 5, "\(text)")
     }
 }

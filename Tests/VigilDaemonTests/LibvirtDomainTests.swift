@@ -23,9 +23,14 @@ import Glibc
     }
 
     /// Waits until `virsh domstate` says `state`.
-    static func waitForState(_ state: String, of domain: String, on daemon: Libvirtd) async throws -> Bool {
-        let deadline = ContinuousClock.now + .seconds(15)
-        while daemon.state(of: domain) != state {
+    static func waitForState(
+        _ state: String,
+        of domain: String,
+        on daemon: Libvirtd,
+        timeout: Duration = .seconds(15)
+    ) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while try await Blocking.run({ daemon.state(of: domain) }) != state {
             guard ContinuousClock.now < deadline else { return false }
             try await Task.sleep(for: .milliseconds(20))
         }

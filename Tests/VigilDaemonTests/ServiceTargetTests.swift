@@ -55,7 +55,7 @@ import Glibc
         try #require(geteuid() == 0, "systemd-nspawn needs root")
         try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-nspawn"))
         try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/dbus-daemon"), "apt-get install dbus")
-        let container = try SystemdContainer(units: [
+        let container = try await SystemdContainer(units: [
             "probe.service": "[Unit]\nDescription=vigil probe\n[Service]\nExecStart=/bin/sleep 1000\n"
         ])
         defer { container.stop() }

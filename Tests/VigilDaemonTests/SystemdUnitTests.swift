@@ -75,21 +75,24 @@ import Glibc
 
         let binaries = URL(fileURLWithPath: VigildProcess.binary).resolvingSymlinksInPath().deletingLastPathComponent()
         let machine = "vigiltest\(UInt32.random(in: 0...UInt32.max))"
-        let nspawn = try ProcessProbe.run(
-            "/usr/bin/timeout",
-            [
-                "--kill-after=10", "150", "/usr/bin/systemd-nspawn", "--quiet", "--directory=/", "--volatile=yes",
-                "--register=no", "--keep-unit", "--machine=\(machine)",
-                "--bind=\(results):/results",
-                "--bind-ro=\(units):/etc/systemd/system",
-                "--bind-ro=\(config):/etc/vigil",
-                "--bind-ro=\(binaries.path):/usr/local/bin",
-                "--bind-ro=\(localLib):/usr/local/lib",
-                "--bind-ro=\(Self.repository.appendingPathComponent("Tests/VigilDaemonTests/Fixtures").path):/vigil-test",
-                "--bind-ro=/opt/swift",
-                "--boot", "--", "systemd.firstboot=off", "systemd.unit=vigil-test.target",
-            ]
-        )
+        // A minute or two of waiting for the container: off the cooperative pool (two threads for every test here).
+        let nspawn = try await Blocking.run {
+            try ProcessProbe.run(
+                "/usr/bin/timeout",
+                [
+                    "--kill-after=10", "150", "/usr/bin/systemd-nspawn", "--quiet", "--directory=/", "--volatile=yes",
+                    "--register=no", "--keep-unit", "--machine=\(machine)",
+                    "--bind=\(results):/results",
+                    "--bind-ro=\(units):/etc/systemd/system",
+                    "--bind-ro=\(config):/etc/vigil",
+                    "--bind-ro=\(binaries.path):/usr/local/bin",
+                    "--bind-ro=\(localLib):/usr/local/lib",
+                    "--bind-ro=\(Self.repository.appendingPathComponent("Tests/VigilDaemonTests/Fixtures").path):/vigil-test",
+                    "--bind-ro=/opt/swift",
+                    "--boot", "--", "systemd.firstboot=off", "systemd.unit=vigil-test.target",
+                ]
+            )
+        }
         func result(_ name: String) -> String {
             (try? String(contentsOfFile: "\(results)/\(name)", encoding: .utf8)) ?? ""
         }

@@ -1,6 +1,7 @@
 import CLinux
 import Dispatch
 import Foundation
+import VigilLinux
 
 #if canImport(Glibc)
 import Glibc
@@ -26,6 +27,8 @@ public final class GuestHost: @unchecked Sendable {
     public private(set) var accelerator: Accelerator
     private var defined: [String] = []
     private var stopped = false
+    /// `virsh event` processes recording lifecycle events (`recordLifecycle`).
+    private var recorders: [SpawnedProcess] = []
 
     public var uri: String { libvirt.uri }
     public var directory: String { libvirt.directory }
@@ -47,7 +50,7 @@ public final class GuestHost: @unchecked Sendable {
         if let missing = Self.missing {
             throw LibvirtdError(message: missing)
         }
-        image = try await Self.offPool { try GuestImage.build() }
+        image = try await Blocking.run { try GuestImage.build() }
         libvirt = try Libvirtd(qemu: true)
         guard try await libvirt.waitUntilReady() else {
             let error = LibvirtdError(message: "libvirtd (qemu) did not answer: \(libvirt.lastError)")
@@ -98,18 +101,10 @@ public final class GuestHost: @unchecked Sendable {
         stop()
     }
 
-    /// Runs blocking work (virsh, qemu-img, the image build: a first QEMU call probes QEMU, tens of seconds under
-    /// load) on a Dispatch thread, so Swift concurrency's few cooperative threads stay free for the other tests.
-    public static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
-        }
-    }
-
     /// `virsh -c URI arguments`, off the cooperative pool.
     public func virsh(_ arguments: [String]) async throws -> (status: Int32, out: String, err: String) {
         let libvirt = libvirt
-        return try await Self.offPool { try libvirt.virsh(arguments) }
+        return try await Blocking.run { try libvirt.virsh(arguments) }
     }
 
     /// Defines (and with `start`, starts) a test guest.
@@ -133,7 +128,7 @@ public final class GuestHost: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: guest.directory, withIntermediateDirectories: true)
         let disk = rawDisk ?? guest.directory + "/disk.qcow2"
         if rawDisk == nil {
-            let created = try await Self.offPool {
+            let created = try await Blocking.run {
                 try ProcessProbe.run("/usr/bin/qemu-img", ["create", "-q", "-f", "qcow2", disk, "16M"])
             }
             guard created.status == 0 else { throw LibvirtdError(message: "qemu-img create: \(created.err)") }
@@ -191,6 +186,25 @@ public final class GuestHost: @unchecked Sendable {
         return guest
     }
 
+    /// Starts recording libvirt's lifecycle events of every domain of this host into `path`, one line each in the
+    /// order libvirt sent them (`event 'lifecycle' for domain 'NAME': Resumed Unpaused`), until `stop()`.
+    public func recordLifecycle(into path: String) throws {
+        let file = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard file >= 0 else { throw LibvirtdError(message: "open \(path): errno \(errno)") }
+        defer { close(file) }
+        recorders.append(
+            try ProcessLauncher.spawn(
+                LaunchSpec(
+                    path: "/usr/bin/virsh",
+                    arguments: ["virsh", "-c", uri, "event", "--loop", "--event", "lifecycle"],
+                    environment: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"]
+                ),
+                stdout: file,
+                stderr: file
+            )
+        )
+    }
+
     /// Destroys and undefines one domain (with its snapshots' metadata).
     public func remove(_ name: String) async {
         _ = try? await virsh(["destroy", name])
@@ -203,6 +217,13 @@ public final class GuestHost: @unchecked Sendable {
     public func stop() {
         guard !stopped else { return }
         stopped = true
+        for recorder in recorders {
+            _ = try? ProcessLauncher.signalGroup(recorder.pid, .kill)
+            var info = vigil_exit_info()
+            _ = vigil_pidfd_reap(recorder.pidfd, 0, &info)
+            close(recorder.pidfd)
+        }
+        recorders = []
         for name in defined {
             _ = try? libvirt.virsh(["destroy", name])
             _ = try? libvirt.virsh(["undefine", name, "--snapshots-metadata"])

@@ -22,17 +22,29 @@ public final class SystemdContainer: @unchecked Sendable {
     /// other's boots on a small machine.
     private let lock: Int32
 
-    /// Boots a container whose default target pulls in the bus; `units` are unit files by name.
-    public init(units: [String: String]) throws {
-        let lock = open("/tmp/vigil-test-nspawn.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        if lock >= 0 {
-            while flock(lock, LOCK_EX) != 0 && errno == EINTR {}
+    /// The host directory bound over the container's `/run/systemd/system` (its runtime units and drop-ins), when
+    /// the container was made with `runtimeUnits`.
+    public var runtimeUnitDirectory: String { directory + "/runtime" }
+
+    /// Boots a container whose default target pulls in the bus; `units` are unit files by name (bound read-only
+    /// at `/etc/systemd/system`, where other files, a unit's program, may be put too).
+    /// - Parameter runtimeUnits: bind `runtimeUnitDirectory` over the container's `/run/systemd/system`, so a
+    ///   vigild on the host can write drop-ins its systemd reads.
+    public init(units: [String: String], runtimeUnits: Bool = false) async throws {
+        // Another test's container may hold the lock for a minute: wait off the cooperative pool, whose two threads
+        // the whole test process shares.
+        let lock = try await Blocking.run { () -> Int32 in
+            let lock = open("/tmp/vigil-test-nspawn.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+            if lock >= 0 {
+                while flock(lock, LOCK_EX) != 0 && errno == EINTR {}
+            }
+            return lock
         }
         self.lock = lock
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-systemd-\(UUID())").path
         self.directory = directory
         do {
-            for sub in ["units", "dbus"] {
+            for sub in ["units", "dbus", "runtime"] {
                 try FileManager.default.createDirectory(
                     atPath: directory + "/" + sub,
                     withIntermediateDirectories: true
@@ -54,6 +66,7 @@ public final class SystemdContainer: @unchecked Sendable {
                         "--machine=vigilact\(UInt32.random(in: 0...UInt32.max))",
                         "--bind=\(directory)/dbus:/run/dbus",
                         "--bind-ro=\(directory)/units:/etc/systemd/system",
+                    ] + (runtimeUnits ? ["--bind=\(directory)/runtime:/run/systemd/system"] : []) + [
                         "--boot", "--", "systemd.firstboot=off", "systemd.unit=vigil-actuator-test.target",
                     ],
                     environment: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]

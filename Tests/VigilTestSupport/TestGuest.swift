@@ -26,7 +26,7 @@ public struct TestGuest: Sendable {
         while ContinuousClock.now < deadline {
             let left = deadline - ContinuousClock.now
             let path = controlSocket
-            let answer = try await GuestHost.offPool {
+            let answer = try await Blocking.run {
                 Self.exchange(path: path, line: command, timeout: min(left, .seconds(3)))
             }
             switch answer {

@@ -1,8 +1,8 @@
 extension ConfigParser {
     /// The keys of a `[[target]]` table that `parseRoleChange` reads.
-    static let roleKeys = ["promote", "promote_signal", "demote"]
+    static let roleKeys = ["promote", "promote_signal", "demote", "status"]
 
-    /// `promote`, `promote_signal` and `demote` (see `RoleChange`): commands are argv arrays with an absolute
+    /// `promote`, `promote_signal`, `demote` and `status` (see `RoleChange`): commands are argv arrays with an absolute
     /// program path; a target promotes one way only.
     static func parseRoleChange(_ reader: ConfigTableReader, problems: inout [ConfigProblem]) -> RoleChange {
         var change = RoleChange()
@@ -26,6 +26,7 @@ extension ConfigParser {
             change.promote = .signal(signal)
         }
         change.demote = roleCommand("demote", reader, problems: &problems)
+        change.status = roleCommand("status", reader, problems: &problems)
         return change
     }
 

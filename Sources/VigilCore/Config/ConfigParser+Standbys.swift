@@ -47,20 +47,8 @@ extension ConfigParser {
                             line: line,
                             key: "target[\(target.name)].standby_mode",
                             message: "\(member) cannot be a hot standby: only programs vigild spawns (which learn "
-                                + "VIGIL_ROLE) and libvirt domains (kept paused) know their role when they start"
-                        )
-                    )
-                    continue
-                }
-                if config.domain != nil, config.heartbeat != nil {
-                    // The guest is paused while it stands by: its heartbeats stop, and silence would convict it.
-                    let line = sourceMap.line(of: ["target", String(index), "standby_mode"])
-                    problems.append(
-                        ConfigProblem(
-                            line: line,
-                            key: "target[\(target.name)].standby_mode",
-                            message: "\(member) cannot be a hot standby with a heartbeat: a standby domain is kept "
-                                + "paused, so its guest cannot send any; use a cold group or drop the heartbeat table"
+                                + "VIGIL_ROLE), systemd units (given VIGIL_ROLE by a runtime drop-in) and libvirt "
+                                + "domains (kept paused) know their role when they start"
                         )
                     )
                     continue

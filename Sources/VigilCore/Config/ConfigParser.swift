@@ -132,7 +132,7 @@ public enum ConfigParser {
             known: [
                 "log_level", "log_target", "runtime_dir", "heartbeat_listen", "control_socket", "control_admin_group",
                 "control_read_group", "metrics_listen", "metrics_textfile", "tick", "state_dir", "systemd_bus",
-                "concurrent_recoveries",
+                "systemd_dropins", "concurrent_recoveries",
             ],
             problems: &problems
         )
@@ -151,12 +151,15 @@ public enum ConfigParser {
                 problems.append(reader.problem("runtime_dir", message))
             }
         }
-        if let directory = reader.nonEmptyString("state_dir", problems: &problems) {
-            if directory.hasPrefix("/") {
+        for key in ["state_dir", "systemd_dropins"] {
+            guard let directory = reader.nonEmptyString(key, problems: &problems) else { continue }
+            if !directory.hasPrefix("/") {
+                let message = "must be an absolute path, found \(ConfigTableReader.quoted(directory))"
+                problems.append(reader.problem(key, message))
+            } else if key == "state_dir" {
                 daemon.stateDirectory = directory
             } else {
-                let message = "must be an absolute path, found \(ConfigTableReader.quoted(directory))"
-                problems.append(reader.problem("state_dir", message))
+                daemon.systemdDropInDirectory = directory
             }
         }
         daemon.systemdBus = reader.nonEmptyString("systemd_bus", problems: &problems)

@@ -116,10 +116,11 @@ public struct TargetConfig: Sendable, Equatable {
     }
 
     /// Whether the target can be a member of a hot-standby group: its instance must learn its role when it starts,
-    /// which a program vigild spawns does (`VIGIL_ROLE`) and a libvirt domain does by being kept paused; a daemon
-    /// started by hooks or a systemd unit cannot.
+    /// which a program vigild spawns does (`VIGIL_ROLE` in its environment), a systemd unit does (`VIGIL_ROLE` from
+    /// the runtime drop-in vigild writes before starting it) and a libvirt domain does by being kept paused; a
+    /// daemon started by hooks or found by its PID file cannot.
     public var canStandHot: Bool {
-        spawnsProcess || domain != nil
+        spawnsProcess || domain != nil || (kind == .service && unit != nil)
     }
 
     /// The configuration key that holds `exec`: `start` for cgroup and vm targets.

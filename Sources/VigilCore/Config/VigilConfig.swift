@@ -60,6 +60,9 @@ public struct DaemonConfig: Sendable, Equatable {
     public var stateDirectory: String
     /// The D-Bus address of the bus that `service` targets' systemd answers on; the system bus when absent.
     public var systemdBus: String?
+    /// Where vigild writes the runtime drop-ins that give hot-standby units their role (`VIGIL_ROLE`): the runtime
+    /// unit directory of the systemd on `systemdBus`, as vigild sees it.
+    public var systemdDropInDirectory: String
     /// How often health figures that the kernel cannot push (usage, pressure averages, host counters) are read.
     public var tick: Duration
     /// How many targets' recovery ladders may act at once, host-wide; the others wait in `priority` order.
@@ -78,6 +81,7 @@ public struct DaemonConfig: Sendable, Equatable {
         tick: Duration = .seconds(1),
         stateDirectory: String = "/var/lib/vigil",
         systemdBus: String? = nil,
+        systemdDropInDirectory: String = "/run/systemd/system",
         concurrentRecoveries: Int = 4
     ) {
         self.logLevel = logLevel
@@ -92,6 +96,7 @@ public struct DaemonConfig: Sendable, Equatable {
         self.tick = tick
         self.stateDirectory = stateDirectory
         self.systemdBus = systemdBus
+        self.systemdDropInDirectory = systemdDropInDirectory
         self.concurrentRecoveries = concurrentRecoveries
     }
 

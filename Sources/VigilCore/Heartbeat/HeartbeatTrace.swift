@@ -138,7 +138,8 @@ public struct HeartbeatTraceError: Error, Sendable, Equatable, CustomStringConve
 }
 
 extension Substring {
-    fileprivate var trimmingWhitespace: Substring {
+    /// Without the spaces, tabs and carriage returns around it.
+    var trimmingWhitespace: Substring {
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" }
         guard let first = firstIndex(where: { !isSpace($0) }) else { return self[endIndex...] }
         let last = lastIndex(where: { !isSpace($0) })!

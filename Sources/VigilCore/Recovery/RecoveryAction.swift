@@ -21,6 +21,16 @@ public enum RecoveryOutcome: Sendable, Equatable {
     case failed(reason: String)
     /// The actuator's own time limit passed.
     case timedOut
+
+    /// What an actuator's outcome means for the step that asked for it; a failure's reason is the outcome's text,
+    /// after `operation` when one is named.
+    public init(_ outcome: ActuatorOutcome, of operation: String? = nil) {
+        switch outcome {
+        case .succeeded: self = .succeeded
+        case .timedOut: self = .timedOut
+        default: self = .failed(reason: operation.map { "\($0): \(outcome)" } ?? "\(outcome)")
+        }
+    }
 }
 
 /// Where a target's recovery ladder is.

@@ -58,7 +58,7 @@ extension Engine {
         logger.logLevel = LogBackend.logLevel(fresh.config.daemon.logLevel)
         let previous = loaded
         loaded = fresh
-        recovery.configure()
+        let modeChanged = recovery.configure()
         if fresh.config.host != previous.config.host {
             health.configureHostChecks()
         }
@@ -83,6 +83,7 @@ extension Engine {
             guard let supervisor = targets[name], case .failed = supervisor.machine.state else { continue }
             supervisor.perform(supervisor.machine.start(now: now))
         }
+        recovery.applyStandbyModes(modeChanged)
         let inPlace =
             diff.changedInPlace.isEmpty ? "" : "; changed in place: " + diff.changedInPlace.joined(separator: ", ")
         events.record(

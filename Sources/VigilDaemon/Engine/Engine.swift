@@ -146,6 +146,12 @@ public final class Engine: @unchecked Sendable {
             recovery.hookEnded(owner: owner, id: id, name: name, result: result)
         case .roleReportDue(let owner, let sequence):
             recovery.roleReportDue(owner: owner, sequence: sequence)
+        case .rejoinReportDue(let owner, let target, let round):
+            recovery.rejoinReportDue(owner: owner, target: target, round: round)
+        case .statusEnded(let owner, let target, let id, let result):
+            recovery.statusEnded(owner: owner, target: target, id: id, result: result)
+        case .statusDue(let owner, let target):
+            recovery.statusDue(owner: owner, target: target)
         case .demoteEnded(let owner, let target, let id, let result):
             recovery.demoteEnded(owner: owner, target: target, id: id, result: result)
         case .healthTick:
@@ -156,8 +162,8 @@ public final class Engine: @unchecked Sendable {
         case .pressureTriggered(let fired):
             health.pressureTriggered(fired)
         case .heartbeat(let target, let time, let sequence):
-            heartbeats.arrived(target: target, at: time, sequence: sequence)
-            return
+            // The busiest input: nothing else follows from a heartbeat unless it confirmed a promotion.
+            guard heartbeats.arrived(target: target, at: time, sequence: sequence) else { return }
         case .heartbeatDrops(let drops):
             heartbeats.report(drops)
             return

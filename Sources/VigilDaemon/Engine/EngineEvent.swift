@@ -21,8 +21,14 @@ enum EngineEvent {
     case serviceTimer(owner: String)
     /// A ladder or promote hook of a service ended.
     case hookEnded(owner: String, id: Int, name: String, result: Result<HookRun.Result, SpawnError>)
-    /// A promoted hot standby's time to report itself primary (on its notify socket) is up.
+    /// A promoted hot standby's time to report itself primary is up.
     case roleReportDue(owner: String, sequence: Int)
+    /// A former primary's time to report itself a standby after it rejoined is up.
+    case rejoinReportDue(owner: String, target: String, round: Int)
+    /// A member's `status` command ended.
+    case statusEnded(owner: String, target: String, id: Int, result: Result<HookRun.Result, SpawnError>)
+    /// Time to ask a member's `status` command again.
+    case statusDue(owner: String, target: String)
     /// A `demote` command of a member that rejoined a hot-standby group as a standby ended.
     case demoteEnded(owner: String, target: String, id: Int, result: Result<HookRun.Result, SpawnError>)
 
@@ -96,6 +102,10 @@ enum DriverEvent {
     case unitMainPID(Result<Int32, SystemdBusError>)
     /// A stop or kill of the unit ended.
     case unitSignalled(ActuatorOperation, ActuatorOutcome)
+    /// The unit's role drop-in was written and loaded (`true`), found as it should be (`false`), or not.
+    case unitRoleWritten(Result<Bool, SystemdBusError>)
+    /// A hot standby unit's `promote_signal` to its main process ended.
+    case unitPromotionSignalled(ActuatorOutcome)
     // libvirt domain
     /// libvirt's lifecycle events for the domain.
     case domainChanged(LibvirtDomainWatcher.Event)

@@ -80,8 +80,9 @@ final class HeartbeatService {
     }
 
     /// A heartbeat of `target` was received at `time`, with its sequence number when the wire carried one.
-    func arrived(target: String, at time: MonotonicInstant, sequence: UInt64?) {
-        engine.targets[target]?.heartbeatArrived(at: time, sequence: sequence)
+    /// - Returns: whether the heartbeat confirmed a promotion (see `TargetSupervisor.heartbeatArrived`).
+    func arrived(target: String, at time: MonotonicInstant, sequence: UInt64?) -> Bool {
+        engine.targets[target]?.heartbeatArrived(at: time, sequence: sequence) ?? false
     }
 
     /// Heartbeats and notify datagrams that wait unread must count before silence is judged.

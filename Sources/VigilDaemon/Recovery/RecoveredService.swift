@@ -27,6 +27,8 @@ final class RecoveredService {
     var hookCount = 0
     /// `demote` commands under way, by target (apart from `hook`: a ladder step must not cancel them).
     var demotes: [String: (run: ActuatorCancellation, id: Int)] = [:]
+    /// `status` commands under way, by target: asked while a role report is awaited of the target.
+    var statusRuns: [String: (run: ActuatorCancellation, id: Int)] = [:]
     /// Whether the active member was last reported healthy to the ladder.
     var reportedHealthy = false
     /// Since when the service's failure waits for a recovery slot (`concurrent_recoveries`); `nil` when it does
@@ -50,10 +52,12 @@ final class RecoveredService {
         case failoverHook(sequence: Int)
         /// A hot standby's promotion: its `promote` command or signal, issued to its running instance.
         case failoverRoleChange(sequence: Int)
-        /// A promoted hot standby with a notify socket: waiting for it to report `role=primary` in `STATUS=`.
+        /// A promoted hot standby that can report its role: waiting for it to report `primary`.
         case failoverRoleReport(sequence: Int)
         /// A former primary started again as a hot standby: its `demote` command runs once it is running.
         case rejoin
+        /// A former primary that rejoined and can report its role: waiting for it to report `standby`.
+        case rejoinReport(round: Int)
 
         var ladderSequence: Int? {
             switch self {
@@ -90,9 +94,10 @@ final class RecoveredService {
         timer.close()
         hook?.run.cancel()
         hook = nil
-        for demote in demotes.values {
-            demote.run.cancel()
+        for run in demotes.values.map(\.run) + statusRuns.values.map(\.run) {
+            run.cancel()
         }
         demotes = [:]
+        statusRuns = [:]
     }
 }

@@ -27,6 +27,13 @@ extension RecoveryCoordinator {
         return .standby
     }
 
+    /// The role a member of a hot-standby group starts in, with its group's name; `nil` outside hot groups (a
+    /// unit is given a role drop-in only as a hot member).
+    func unitRole(of name: String) -> (role: TargetRole, service: String)? {
+        guard let service = service(of: name), service.config.standbyMode == .hot else { return nil }
+        return (launchRole(of: name), service.owner)
+    }
+
     /// Whether a started instance of `name` is kept as a standby by its actuator (a hot standby domain, paused).
     func keepsPaused(_ name: String) -> Bool {
         guard let service = service(of: name), service.config.standbyMode == .hot else { return false }
@@ -86,33 +93,13 @@ extension RecoveryCoordinator {
         service.failover?.promotionIssued()
         engine.persistence.saveNow()
         service.pending[name] = .failoverRoleChange(sequence: sequence)
+        // Only what the instance says from now on counts as its answer.
+        supervisor.answeredRole = nil
         let how: String
         switch supervisor.config.roles.promote {
-        case nil:
-            let owner = service.owner
-            let refusal = supervisor.driver.promote { [weak engine] outcome in
-                guard let engine, let service = engine.recovery.services[owner] else { return }
-                engine.recovery.promotionEnded(outcome, sequence: sequence, in: service)
-            }
-            if let refusal {
-                promotionEnded(.failed(reason: refusal), sequence: sequence, in: service)
-                return
-            }
-            how = "its actuator's promote"
-        case .exec(let argv)?:
-            how = "promote command \(argv[0])"
-            var extra = roleEnvironment(of: supervisor, role: .primary, operation: "promote")
-            extra["VIGIL_PRIMARY"] = service.failover?.progress.primary ?? ""
-            runCommand(
-                argv,
-                name: "promote",
-                in: service,
-                operation: .failoverRoleChange(sequence: sequence),
-                extra: extra
-            )
-        case .signal(let signal)?:
-            how = "\(signal)"
-            supervisor.driver.signal(signal)
+        case nil: how = "its actuator's promote"
+        case .exec(let argv)?: how = "promote command \(argv[0])"
+        case .signal(let signal)?: how = "\(signal)"
         }
         engine.events.record(
             Event(
@@ -123,43 +110,84 @@ extension RecoveryCoordinator {
                 time: engine.now
             )
         )
-        if case .signal? = supervisor.config.roles.promote {
-            promotionEnded(.succeeded, sequence: sequence, in: service)
+        let owner = service.owner
+        let ended: (RecoveryOutcome) -> Void = { [weak engine] outcome in
+            guard let engine, let service = engine.recovery.services[owner] else { return }
+            engine.recovery.promotionEnded(outcome, sequence: sequence, in: service)
+        }
+        switch supervisor.config.roles.promote {
+        case nil:
+            if let refusal = supervisor.driver.promote(completion: ended) {
+                promotionEnded(.failed(reason: refusal), sequence: sequence, in: service)
+            }
+        case .exec(let argv)?:
+            var extra = roleEnvironment(of: supervisor, role: .primary, operation: "promote")
+            extra["VIGIL_PRIMARY"] = service.failover?.progress.primary ?? ""
+            runCommand(
+                argv,
+                name: "promote",
+                in: service,
+                operation: .failoverRoleChange(sequence: sequence),
+                extra: extra
+            )
+        case .signal(let signal)?:
+            supervisor.driver.signalForPromotion(signal, completion: ended)
         }
     }
 
-    /// The promote command ended, or the signal was sent: with a notify socket, the instance has the verification
-    /// window to report `role=primary` in its `STATUS=`; without one, the command's success is the promotion's.
+    /// The promotion was issued (the promote command ended, the signal was sent, the domain resumed): an instance
+    /// that can report its role has the verification window to report `primary` (`TargetSupervisor.reportsRole`);
+    /// for one that cannot, the promotion's own success is the promotion's.
     func promotionEnded(_ outcome: RecoveryOutcome, sequence: Int, in service: RecoveredService) {
-        guard let name = service.failover?.progress.standby else { return }
+        guard let progress = service.failover?.progress, progress.sequence == sequence, progress.phase == .promoting,
+            let name = progress.standby
+        else { return }
         if service.pending[name] == .failoverRoleChange(sequence: sequence) {
             service.pending[name] = nil
         }
         if let hook = service.hook, hook.operation == .failoverRoleChange(sequence: sequence) {
             cancelHook(in: service)
         }
-        guard outcome == .succeeded, let supervisor = engine.targets[name], supervisor.config.notifySocket,
-            !supervisor.reportsPrimary
+        guard outcome == .succeeded, let supervisor = engine.targets[name], supervisor.reportsRole,
+            !supervisor.reports(.primary)
         else {
             performFailover(service.failover?.outcome(outcome, sequence: sequence, now: engine.now) ?? [], for: service)
             return
         }
         service.pending[name] = .failoverRoleReport(sequence: sequence)
         engine.after(service.config.verifyWindow, post: .roleReportDue(owner: service.owner, sequence: sequence))
+        askRole(of: supervisor, in: service)
     }
 
-    /// The promoted standby's verification window is up: still not reporting `role=primary`, the promotion failed.
+    /// The promoted standby's verification window is up: still not reporting itself primary, the promotion failed.
     func roleReportDue(owner: String, sequence: Int) {
         guard let service = services[owner], let name = service.failover?.progress.standby,
             service.pending[name] == .failoverRoleReport(sequence: sequence)
         else { return }
         service.pending[name] = nil
+        stopAskingRole(of: name, in: service)
         let window = service.config.verifyWindow.humanReadable
+        let ways = engine.targets[name].map(Self.roleReportWays) ?? "no way"
         report(
-            .failed(reason: "\(name) did not report role=primary on its notify socket within \(window)"),
+            .failed(reason: "\(name) did not report role=primary within \(window) (\(ways))"),
             of: .failoverRoleReport(sequence: sequence),
             in: service
         )
+    }
+
+    /// How `supervisor`'s instance reports its role, for messages.
+    static func roleReportWays(of supervisor: TargetSupervisor) -> String {
+        var ways: [String] = []
+        if supervisor.config.notifySocket {
+            ways.append("STATUS= on its notify socket")
+        }
+        if let status = supervisor.config.roles.status {
+            ways.append("status command \(status[0])")
+        }
+        if supervisor.driver.heartbeatConfirmsPromotion, supervisor.config.heartbeat != nil {
+            ways.append("a heartbeat of its guest")
+        }
+        return ways.joined(separator: ", ")
     }
 
     /// A failover of a hot group completed: each member's failures go to the ladder or its own restart policy as
@@ -169,6 +197,7 @@ extension RecoveryCoordinator {
         for member in service.members {
             engine.targets[member]?.machine.recoversExternally = recoversByLadder(member)
         }
+        engine.targets[service.roles.active]?.driver.roleChanged()
         guard let supervisor = engine.targets[formerPrimary], supervisor.isDownForGood, !supervisor.maintenance,
             !engine.targets.hostMaintenance
         else { return }
@@ -185,25 +214,30 @@ extension RecoveryCoordinator {
         supervisor.perform(supervisor.machine.start(now: engine.now))
     }
 
-    /// A former primary runs again as a standby: its `demote` command, if it has one, runs now.
+    /// A former primary runs again as a standby: its `demote` command, if it has one, runs now, and an instance
+    /// that can say its role (a notify socket or a `status` hook) has the verification window to say `standby`.
     func rejoined(_ supervisor: TargetSupervisor, in service: RecoveredService) {
-        guard let argv = supervisor.config.roles.demote else { return }
         let name = supervisor.name
-        var environment = ProcessEnvironment.current()
-        for (key, value) in roleEnvironment(of: supervisor, role: .standby, operation: "demote") {
-            environment[key] = value
+        if supervisor.config.notifySocket || supervisor.config.roles.status != nil {
+            service.hookCount += 1
+            let round = service.hookCount
+            service.pending[name] = .rejoinReport(round: round)
+            engine.after(
+                service.config.verifyWindow,
+                post: .rejoinReportDue(owner: service.owner, target: name, round: round)
+            )
+            askRole(of: supervisor, in: service)
         }
-        environment["VIGIL_SERVICE"] = service.owner
-        environment["VIGIL_PRIMARY"] = service.roles.active
-        let command = HookCommand(
-            arguments: argv,
-            environment: environment.keys.sorted().map { "\($0)=\(environment[$0]!)" }
-        )
+        guard let argv = supervisor.config.roles.demote else { return }
+        var extra = roleEnvironment(of: supervisor, role: .standby, operation: "demote")
+        extra["VIGIL_SERVICE"] = service.owner
+        extra["VIGIL_PRIMARY"] = service.roles.active
         service.demotes[name]?.run.cancel()
         service.hookCount += 1
         let id = service.hookCount
         let owner = service.owner
-        let run = HookRun.start(command, timeout: service.config.actionTimeout) { @Sendable [weak engine] result in
+        let run = HookRun.start(Self.command(argv, adding: extra), timeout: service.config.actionTimeout) {
+            @Sendable [weak engine] result in
             engine?.post(.demoteEnded(owner: owner, target: name, id: id, result: result))
         }
         service.demotes[name] = (run, id)
@@ -232,8 +266,8 @@ extension RecoveryCoordinator {
         )
     }
 
-    /// What a promote or demote command learns about the instance it acts on.
-    private func roleEnvironment(
+    /// What a promote, demote or status command learns about the instance it acts on.
+    func roleEnvironment(
         of supervisor: TargetSupervisor,
         role: TargetRole,
         operation: String
@@ -245,5 +279,17 @@ extension RecoveryCoordinator {
             environment["VIGIL_PID"] = String(pid)
         }
         return environment
+    }
+
+    /// `argv` with vigild's environment and `extra`.
+    static func command(_ argv: [String], adding extra: [String: String]) -> HookCommand {
+        var environment = ProcessEnvironment.current()
+        for (key, value) in extra {
+            environment[key] = value
+        }
+        return HookCommand(
+            arguments: argv,
+            environment: environment.keys.sorted().map { "\($0)=\(environment[$0]!)" }
+        )
     }
 }

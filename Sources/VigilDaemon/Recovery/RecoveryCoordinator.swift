@@ -20,9 +20,12 @@ final class RecoveryCoordinator {
 
     /// Builds the services from the configuration, keeping the ladder, roles and failover of those whose settings
     /// did not change.
-    func configure() {
+    /// - Returns: the services whose standby mode a reload changed (`applyStandbyModes`).
+    @discardableResult
+    func configure() -> [String] {
         dispatchPrecondition(condition: .onQueue(engine.queue))
         var fresh: [String: RecoveredService] = [:]
+        var modeChanged: [String] = []
         for target in engine.loaded.config.targets {
             guard let recovery = target.recovery else { continue }
             if let existing = services[target.name], existing.config == recovery {
@@ -31,6 +34,9 @@ final class RecoveryCoordinator {
             }
             let name = target.name
             let service = RecoveredService(owner: name, config: recovery, engine: engine)
+            if let old = services[name], old.config.standbyMode != recovery.standbyMode {
+                modeChanged.append(name)
+            }
             if let old = services[name], service.members.contains(old.roles.active) {
                 service.roles.active = old.roles.active
                 service.roles.standbys = service.members.filter { $0 != old.roles.active }
@@ -61,6 +67,33 @@ final class RecoveryCoordinator {
         // A reload may change a group's standby mode: each member's failures go where its role now says.
         for target in engine.targets.all {
             target.machine.recoversExternally = recoversByLadder(target.name)
+        }
+        return modeChanged
+    }
+
+    /// After a reload changed the standby mode of `owners`' groups: the standbys of a group that became hot are
+    /// started (as standbys), those of a group that became cold are stopped (a cold standby does not run until a
+    /// failover starts it). Standbys in maintenance, failed ones (the reload starts them again anyway) and groups
+    /// with a failover under way are left alone.
+    func applyStandbyModes(_ owners: [String]) {
+        let now = engine.now
+        for owner in owners {
+            guard let service = services[owner], service.failover?.progress.isUnderWay != true else { continue }
+            for name in service.roles.standbys {
+                guard let supervisor = engine.targets[name], !supervisor.maintenance, !engine.targets.hostMaintenance
+                else { continue }
+                if case .failed = supervisor.machine.state {
+                    continue
+                }
+                switch service.config.standbyMode {
+                case .hot where supervisor.isDownForGood:
+                    supervisor.perform(supervisor.machine.start(now: now))
+                case .cold where supervisor.driver.hasInstance && !supervisor.isStopping:
+                    supervisor.perform(supervisor.machine.stop(now: now, reason: "a cold standby does not run"))
+                default:
+                    break
+                }
+            }
         }
     }
 
@@ -292,10 +325,9 @@ final class RecoveryCoordinator {
             case (.failoverFence, _) where down:
                 service.pending[name] = nil
                 report(.succeeded, of: operation, in: service)
-            case (.failoverRoleReport, _) where supervisor.reportsPrimary:
-                service.pending[name] = nil
-                report(.succeeded, of: operation, in: service)
-            case (.failoverRoleChange, _) where down, (.failoverRoleReport, _) where down:
+            case (.failoverRoleReport, _), (.rejoinReport, _):
+                guard settleRoleReport(operation, of: supervisor, down: down, in: service) else { continue }
+            case (.failoverRoleChange, _) where down:
                 service.pending[name] = nil
                 report(.failed(reason: "\(name) ended while it was being promoted"), of: operation, in: service)
             case (.rejoin, .running):
@@ -326,7 +358,7 @@ final class RecoveryCoordinator {
         case .failoverFence(let sequence), .failoverPromote(let sequence), .failoverHook(let sequence),
             .failoverRoleReport(let sequence):
             performFailover(service.failover?.outcome(outcome, sequence: sequence, now: now) ?? [], for: service)
-        case .rejoin:
+        case .rejoin, .rejoinReport:
             break
         }
     }

@@ -48,6 +48,15 @@ protocol TargetDriver: AnyObject {
     /// without a `promote` command or `promote_signal`. The driver reports the outcome through `completion`; `nil`
     /// when it cannot (the reason says why).
     func promote(completion: @escaping (RecoveryOutcome) -> Void) -> String?
+    /// A hot standby's `promote_signal`: to the instance's process group (a process), its main process (a unit).
+    /// The driver reports through `completion` once the signal was sent, or could not be.
+    func signalForPromotion(_ signal: VigilCore.Signal, completion: @escaping (RecoveryOutcome) -> Void)
+    /// Whether a heartbeat of the instance after its promotion shows that it serves as the primary: a resumed
+    /// domain's guest runs again only if it heartbeats (while paused it could not).
+    var heartbeatConfirmsPromotion: Bool { get }
+    /// The member's role in its hot-standby group changed while its instance runs (a promotion completed): what
+    /// the driver keeps of the role for the instance's next start is brought up to date.
+    func roleChanged()
     /// Lets the instance go: stops every watch and timer. `removed`: the target left the configuration, and what
     /// it left behind is cleaned up.
     func close(removed: Bool)
@@ -75,6 +84,14 @@ extension TargetDriver {
         "\(supervisor.name) has no promote operation of its own: give it promote = [\"/path/cmd\"] or promote_signal"
     }
 
+    func signalForPromotion(_ signal: VigilCore.Signal, completion: @escaping (RecoveryOutcome) -> Void) {
+        self.signal(signal)
+        completion(.succeeded)
+    }
+
+    var heartbeatConfirmsPromotion: Bool { false }
+    func roleChanged() {}
+
     /// Runs `operation` (`promote`, `demote`) through `actuator`; the outcome comes back as `.roleOperationEnded`.
     func changeRole(_ operation: ActuatorOperation, through actuator: any Actuator) {
         actuator.perform(operation, timeout: config.startTimeout) { @Sendable [weak engine, name] outcome in
@@ -90,11 +107,7 @@ extension TargetDriver {
         promotion: ((RecoveryOutcome) -> Void)?
     ) {
         if operation == .promote, let promotion {
-            switch outcome {
-            case .succeeded: promotion(.succeeded)
-            case .timedOut: promotion(.timedOut)
-            default: promotion(.failed(reason: "\(operation): \(outcome)"))
-            }
+            promotion(RecoveryOutcome(outcome, of: "\(operation)"))
         } else if !outcome.succeeded {
             engine.logger.warning(
                 "\(name): \(operation) did not succeed: \(outcome)",

@@ -16,8 +16,16 @@ extension TargetSupervisor {
 
     /// A heartbeat arrived at `time`, with its wire sequence number if it had one (the `loss` detector learns the
     /// link's bursts from the gaps). With `detect_within`, a change in whether the link can meet it is an event.
-    func heartbeatArrived(at time: MonotonicInstant, sequence: UInt64? = nil) {
-        guard var judge = healthModel.judge else { return }
+    /// - Returns: whether it confirmed a promotion (`awaitsPromotionHeartbeat`), which the recovery coordinator
+    ///   must hear of.
+    @discardableResult
+    func heartbeatArrived(at time: MonotonicInstant, sequence: UInt64? = nil) -> Bool {
+        let confirmed = awaitsPromotionHeartbeat
+        if confirmed {
+            awaitsPromotionHeartbeat = false
+            answeredRole = .primary
+        }
+        guard var judge = healthModel.judge else { return confirmed }
         let transitions = judge.heartbeat(at: time, sequence: sequence)
         let qosChange = judge.reviewQoS(at: time)
         healthModel.judge = judge
@@ -26,6 +34,22 @@ extension TargetSupervisor {
             engine.events.record(qosChange.event(target: name))
         }
         armHeartbeat(now: time)
+        return confirmed
+    }
+
+    /// A hot standby domain is paused: its guest cannot heartbeat, and its silence is not judged until it runs
+    /// again (`heartbeatsResumed`).
+    func heartbeatsPaused(at now: MonotonicInstant) {
+        healthModel.instanceChanged(running: false, at: now)
+        armHeartbeat(now: now)
+    }
+
+    /// A paused domain runs again (resumed by its promotion, or by anyone): its heartbeats are judged afresh (with
+    /// the detector's first grace), and the next one confirms a promotion. Nothing changes for one already judged.
+    func heartbeatsResumed(at now: MonotonicInstant) {
+        guard healthModel.judge == nil, healthModel.heartbeatConfig != nil, driver.hasInstance else { return }
+        instanceChanged(at: now)
+        awaitsPromotionHeartbeat = true
     }
 
     /// The heartbeat deadline was reached: vigild's own liveness is checked first, heartbeats waiting unread are

@@ -26,6 +26,11 @@ final class TargetSupervisor {
     /// The target's own `NOTIFY_SOCKET`, if it has one, and the last `STATUS=` it sent.
     var notifySocket: NotifySocket?
     var notifyStatus: String?
+    /// The role the instance last answered by its `status` hook, or `primary` once a promoted domain's guest has
+    /// heartbeated again; forgotten for a new instance and whenever a new answer is asked for.
+    var answeredRole: TargetRole?
+    /// The instance was promoted and its next heartbeat shows that it serves (`heartbeatConfirmsPromotion`).
+    var awaitsPromotionHeartbeat = false
     /// Reads the target's cgroup and main process for the checks; `nil` until there is something to read.
     var sampler: TargetSampler?
     private let restartTimer: LazyTimer
@@ -116,7 +121,9 @@ final class TargetSupervisor {
         if !adopted {
             // A new instance has said nothing yet; what the last one said (its role) is not about this one.
             notifyStatus = nil
+            answeredRole = nil
         }
+        awaitsPromotionHeartbeat = false
         let actions = machine.spawned(pid: pid, now: now, adopted: adopted)
         if persistFirst {
             engine.persistence.saveNow()
@@ -165,9 +172,17 @@ final class TargetSupervisor {
         armHeartbeat(now: now)
     }
 
-    /// Whether the instance's last `STATUS=` says `role=primary` (`RoleReport`).
-    var reportsPrimary: Bool {
-        notifyStatus.flatMap(RoleReport.role(inStatus:)) == .primary
+    /// Whether the instance reports itself in `role` by a way it has: its last `STATUS=` (`role=primary`), its
+    /// `status` hook's last answer, or (for `primary`) a heartbeat since a domain's promotion.
+    func reports(_ role: TargetRole) -> Bool {
+        answeredRole == role || notifyStatus.flatMap(RoleReport.role(inStatus:)) == role
+    }
+
+    /// Whether the instance can report its role at all: a notify socket, a `status` hook, or heartbeats that show
+    /// a promoted domain's guest runs again. Without one, a promotion holds once it was issued.
+    var reportsRole: Bool {
+        config.notifySocket || config.roles.status != nil
+            || (driver.heartbeatConfirmsPromotion && config.heartbeat != nil)
     }
 
     /// The target's health verdict now; `nil` when nothing judges it.

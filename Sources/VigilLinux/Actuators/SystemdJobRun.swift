@@ -31,6 +31,23 @@ final class SystemdJobRun: Sendable {
     }
 
     func begin(_ operation: ActuatorOperation) {
+        begin(named: "\(operation)") { [self] in
+            switch operation {
+            case .start: job("StartUnit")
+            case .stop: job("StopUnit")
+            case .kill(let signal): kill(signal, whom: "all")
+            case .revert, .reset, .promote, .demote: finish(.unsupported(operation))
+            }
+        }
+    }
+
+    /// `KillUnit` of `signal` to the unit's main process alone (`whom` = `main`), as a hot standby unit's
+    /// `promote_signal` is sent.
+    func beginSignalToMain(_ signal: VigilCore.Signal) {
+        begin(named: "signal \(signal) to the main process") { [self] in kill(signal, whom: "main") }
+    }
+
+    private func begin(named operation: String, _ work: @escaping @Sendable () -> Void) {
         bus.queue.async { @Sendable [self] in
             state.value.closeToken = bus.onClose { @Sendable [self] error in
                 finish(.failed(reason: "\(operation) \(unit): \(error)", ActuatorReport()))
@@ -47,12 +64,7 @@ final class SystemdJobRun: Sendable {
             }
             state.value.timer = timer
             timer.activate()
-            switch operation {
-            case .start: job("StartUnit")
-            case .stop: job("StopUnit")
-            case .kill(let signal): kill(signal)
-            case .revert, .reset, .promote, .demote: finish(.unsupported(operation))
-            }
+            work()
         }
     }
 
@@ -119,13 +131,14 @@ final class SystemdJobRun: Sendable {
         }
     }
 
-    private func kill(_ signal: VigilCore.Signal) {
-        let arguments: [BusArgument] = [.string(unit), .string("all"), .int32(signal.number)]
+    /// `KillUnit` to `whom`: `all` of the unit's processes, or its `main` process.
+    private func kill(_ signal: VigilCore.Signal, whom: String) {
+        let arguments: [BusArgument] = [.string(unit), .string(whom), .int32(signal.number)]
         let error = bus.call("KillUnit", arguments: arguments, timeout: timeout) { [self] reply in
             if let error = reply.error {
                 return finish(.failed(reason: "KillUnit \(unit) \(signal): \(error.message)", ActuatorReport()))
             }
-            observe("sent \(signal) to every process of \(unit)")
+            observe("sent \(signal) to \(whom == "main" ? "the main process" : "every process") of \(unit)")
         }
         if let error {
             finish(.failed(reason: "KillUnit \(unit): \(error)", ActuatorReport()))

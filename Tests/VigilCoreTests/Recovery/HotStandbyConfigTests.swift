@@ -1,7 +1,8 @@
 import Testing
 import VigilCore
 
-/// `standby_mode`, `promote`, `promote_signal` and `demote`, and how a role is read from a `STATUS=` text.
+/// `standby_mode`, `promote`, `promote_signal`, `demote` and `status`, how a role is read from a `STATUS=` text or
+/// a `status` command's output, and the drop-in that gives a unit its role.
 @Suite struct HotStandbyConfigTests {
     private let group = """
         [[target]]
@@ -88,22 +89,63 @@ import VigilCore
         #expect(actions.contains(.checkStatus(target: "web-c", sequence: machine.progress.sequence)))
     }
 
-    @Test func aDaemonStartedByHooksOrAUnitCannotStandHotButALibvirtDomainCan() throws {
+    @Test func aDaemonStartedByHooksCannotStandHotButAUnitAndALibvirtDomainWithAHeartbeatCan() throws {
+        let hooks = group.replacingOccurrences(
+            of: "name = \"db-b\"\nexec = [\"/usr/bin/db\"]",
+            with: "name = \"db-b\"\npid_file = \"/run/db.pid\"\n"
+                + "actuator = { name = \"exec\", start = [\"/usr/sbin/db-start\"] }"
+        )
+        let problem = try configProblem(hooks)
+        #expect(problem.message.contains("db-b cannot be a hot standby"), "\(problem)")
         let unit = group.replacingOccurrences(
             of: "name = \"db-b\"\nexec = [\"/usr/bin/db\"]",
             with: "name = \"db-b\"\nkind = \"service\"\nunit = \"db.service\""
         )
-        let problem = try configProblem(unit)
-        #expect(problem.message.contains("db-b cannot be a hot standby"), "\(problem)")
+        let units = try ConfigParser.parse(unit, file: "vigil.toml")
+        #expect(units.targets.last?.canStandHot == true && units.targets.last?.roles.promote == .signal(.usr1))
         let domain = group.replacingOccurrences(
             of: "name = \"db-b\"\nexec = [\"/usr/bin/db\"]\npromote_signal = \"SIGUSR1\"",
             with: "name = \"db-b\"\nkind = \"vm\"\ndomain = \"db-b\""
         )
         let config = try ConfigParser.parse(domain, file: "vigil.toml")
         #expect(config.targets.last?.domain != nil && config.targets.last?.roles.promote == nil)
-        // Kept paused while it stands by, a domain's guest cannot heartbeat: silence would convict it.
+        // Its silence is not judged while it is paused; after its resume its next heartbeat confirms the promotion.
         let heartbeating = domain + "\nheartbeat = { interval = \"1s\", key_file = \"/k\" }\n"
-        let paused = try configProblem(heartbeating)
-        #expect(paused.message.contains("db-b cannot be a hot standby with a heartbeat"), "\(paused)")
+        let withHeartbeat = try ConfigParser.parse(heartbeating, file: "vigil.toml")
+        #expect(withHeartbeat.targets.last?.heartbeat != nil)
+    }
+
+    @Test func aStatusCommandIsParsedAndMustHaveAnAbsoluteProgram() throws {
+        let text = group + "\nstatus = [\"/usr/local/sbin/db-role\", \"--port\", \"5432\"]\n"
+        let config = try ConfigParser.parse(text, file: "vigil.toml")
+        #expect(config.targets.last?.roles.status == ["/usr/local/sbin/db-role", "--port", "5432"])
+        #expect(config.targets.first?.roles.status == nil)
+        let relative = try configProblem(group + "\nstatus = [\"db-role\"]\n")
+        #expect(relative.key == "target[db-b].status" && relative.message.contains("absolute"), "\(relative)")
+    }
+
+    @Test func aStatusCommandAnswersByTheLastLineOfItsOutputAndItsExitStatus() {
+        #expect(RoleReport.role(inStatusOutput: "primary\n", exitedWithZero: true) == .primary)
+        #expect(RoleReport.role(inStatusOutput: "lag 0\n  standby \r\n\n", exitedWithZero: true) == .standby)
+        #expect(RoleReport.role(inStatusOutput: "primary\n", exitedWithZero: false) == nil, "failed: no answer")
+        #expect(RoleReport.role(inStatusOutput: "", exitedWithZero: true) == nil)
+        #expect(RoleReport.role(inStatusOutput: "primary\nconnection refused", exitedWithZero: true) == nil)
+        #expect(RoleReport.role(inStatusOutput: "role=primary", exitedWithZero: true) == nil, "the word alone")
+        #expect(RoleReport.role(inStatusOutput: "Primary", exitedWithZero: true) == nil)
+    }
+
+    @Test func aUnitsRoleDropInSetsItsEnvironmentUnderTheConfiguredDirectory() throws {
+        let text = UnitRoleDropIn.text(role: .standby, target: "db-b", service: "db-a")
+        #expect(text.contains("\n[Service]\nEnvironment=VIGIL_ROLE=standby VIGIL_TARGET=db-b VIGIL_SERVICE=db-a\n"))
+        #expect(text.hasPrefix("# Written by vigild"))
+        #expect(
+            UnitRoleDropIn.path(unit: "db.service", directory: "/run/systemd/system")
+                == "/run/systemd/system/db.service.d/50-vigil-role.conf"
+        )
+        #expect(DaemonConfig().systemdDropInDirectory == "/run/systemd/system")
+        let set = try ConfigParser.parse("[daemon]\nsystemd_dropins = \"/srv/units\"\n", file: "vigil.toml")
+        #expect(set.daemon.systemdDropInDirectory == "/srv/units")
+        let relative = try configProblem("[daemon]\nsystemd_dropins = \"units\"\n")
+        #expect(relative.key == "daemon.systemd_dropins" && relative.message.contains("absolute"), "\(relative)")
     }
 }

@@ -288,7 +288,8 @@ extension HotStandbyTests {
                     extra: "promote_signal = \"SIGWINCH\"\nnotify_socket = true"
                 )
         )
-        // Failed twice in clean-clone runs (cause not found): say what vigild saw of b.
+        // It failed in clean-clone runs when the test process's cooperative pool was blocked past the wait's deadline
+        // (RoleService.waitFor); should it fail again, say what vigild saw of b.
         #expect(
             try await RoleService.waitFor("standby", at: portB),
             "b never answered standby on \(portB); vigild: \(vigild.lines.suffix(40).map(\.raw).joined(separator: "\n"))"

@@ -103,15 +103,27 @@ enum RoleService {
 
     /// Waits until the instance on `port` answers `expected` (a minute by default: under the full suite a python3
     /// start was once seen to take more than 15 s).
+    ///
+    /// Each question runs off Swift's cooperative pool (it blocks in `connect` and `recv`), and one more is asked
+    /// after the deadline: under the full suite the test process's pool (two threads on two cores) was seen blocked
+    /// by other tests for about a minute, and waiters woke past their deadline without having asked once; five
+    /// tests then failed together though every instance had answered all along.
     static func waitFor(_ expected: String, at port: UInt16, timeout: Duration = .seconds(60)) async throws -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            if role(at: port) == expected {
+            if try await Blocking.run({ role(at: port) }) == expected {
                 return true
             }
             try await Task.sleep(for: .milliseconds(20))
         }
-        return false
+        return try await Blocking.run({ role(at: port) }) == expected
+    }
+
+    /// A `status` command (as a TOML array) that answers the role the instance on `port` serves, as the service's
+    /// clients see it, after appending `VIGIL_TARGET VIGIL_ROLE VIGIL_OPERATION` to `log` when one is given.
+    static func statusCommand(port: UInt16, log: String? = nil) -> String {
+        let record = log.map { "echo \\\"$VIGIL_TARGET $VIGIL_ROLE $VIGIL_OPERATION\\\" >> \($0); " } ?? ""
+        return "[\"/bin/bash\", \"-c\", \"\(record)exec 3<>/dev/tcp/127.0.0.1/\(port) && head -n 1 <&3\"]"
     }
 
     /// The `[[target]]` table of one instance.

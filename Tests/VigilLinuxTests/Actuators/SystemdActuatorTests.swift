@@ -62,7 +62,7 @@ extension SystemIntegrationTests {
             try #require(geteuid() == 0, "systemd-nspawn needs root")
             try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-nspawn"))
             try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/dbus-daemon"), "apt-get install dbus")
-            let container = try SystemdContainer(units: Self.units)
+            let container = try await SystemdContainer(units: Self.units)
             defer { container.stop() }
             #expect(try await container.waitForBus(), "the container's system bus did not appear")
             let context = ActuatorContext(completionQueue: ActuatorTesting.queue, busAddress: container.busAddress)

@@ -113,6 +113,7 @@ extension DomainDriver {
         case (.active, _) where previous?.phase == .suspended && revertInProgress == nil:
             fields["REASON"] = current.detail ?? ""
             record(.domainResumed, "\(name): domain \(domain) runs again (\(current.detail ?? "?"))", fields)
+            supervisor.heartbeatsResumed(at: engine.now)
         default:
             break
         }

@@ -139,6 +139,10 @@ final class DomainDriver: TargetDriver {
             let waiting = operation == .promote ? promotion : nil
             if operation == .promote {
                 promotion = nil
+                if outcome.succeeded {
+                    // The guest runs again: its heartbeats are judged, and the next one confirms the promotion.
+                    supervisor.heartbeatsResumed(at: engine.now)
+                }
             }
             roleOperationEnded(operation, outcome, promotion: waiting)
         case .domainDescribed(let xml):
@@ -172,7 +176,9 @@ final class DomainDriver: TargetDriver {
     /// - Parameter adopted: it ran before vigild started it (`target-adopted`).
     func up(now: MonotonicInstant, adopted: Bool = false) {
         guard supervisor.isSpawning else { return }
-        if awaitsGuest(adopted: adopted) {
+        let standby = engine.recovery.keepsPaused(name)
+        // A standby found paused cannot heartbeat: its guest ran before it was paused.
+        if !(standby && state?.phase == .suspended), awaitsGuest(adopted: adopted) {
             return
         }
         var pid: Int32 = 0
@@ -188,11 +194,18 @@ final class DomainDriver: TargetDriver {
         }
         instancePID = pid
         supervisor.instanceStarted(pid: pid, at: now, adopted: adopted)
-        if !adopted, engine.recovery.keepsPaused(name), let actuator {
-            // A hot standby domain waits paused, to be resumed by its promotion.
+        // A hot standby domain waits paused, to be resumed by its promotion; its silence meanwhile is not judged. One
+        // adopted running is left so (it may have been resumed by a promotion vigild did not see to its end).
+        if standby, !adopted, let actuator {
             changeRole(.demote, through: actuator)
+            supervisor.heartbeatsPaused(at: now)
+        } else if standby, state?.phase == .suspended {
+            supervisor.heartbeatsPaused(at: now)
         }
     }
+
+    /// A resumed domain's guest shows it serves by heartbeating again.
+    var heartbeatConfirmsPromotion: Bool { true }
 
     /// A hot standby domain's promotion: `virsh resume`.
     func promote(completion: @escaping (RecoveryOutcome) -> Void) -> String? {
@@ -324,13 +337,7 @@ final class DomainDriver: TargetDriver {
             supervisor.perform(supervisor.machine.start(now: engine.now))
         }
         settle()
-        let result: RecoveryOutcome =
-            switch outcome {
-            case .succeeded: .succeeded
-            case .timedOut: .timedOut
-            default: .failed(reason: "\(outcome)")
-            }
-        completion?(result)
+        completion?(RecoveryOutcome(outcome))
     }
 
     func close(removed: Bool) {

@@ -4,7 +4,9 @@ import VigilLinux
 
 /// `service` targets: systemd units driven over D-Bus by the systemd actuator (StartUnit to start, StopUnit to
 /// stop, KillUnit for a fault) and watched through their `ActiveState`, event-driven. Stopping vigild leaves the
-/// unit running. Confined to the engine queue.
+/// unit running. A member of a hot-standby group is given its role before each start by a runtime drop-in
+/// (`UnitRoleDropIn`: `VIGIL_ROLE` in the unit's environment), and its `promote_signal` goes to its main process.
+/// Confined to the engine queue.
 final class ServiceDriver: TargetDriver {
     weak var supervisor: TargetSupervisor!
     private var watcher: SystemdUnitWatcher?
@@ -18,6 +20,10 @@ final class ServiceDriver: TargetDriver {
     private var awaitsMainPID = false
     /// The unit was active before vigild asked for it (`target-adopted`).
     private var foundActive = false
+    /// A start waits for the unit's role drop-in to be written and loaded.
+    private var awaitsRole = false
+    /// A promotion's signal to the main process, whose sending the recovery coordinator waits for.
+    private var promotion: ((RecoveryOutcome) -> Void)?
 
     init() {}
 
@@ -45,7 +51,8 @@ final class ServiceDriver: TargetDriver {
         }
     }
 
-    /// Adopts the unit if it is active, else `StartUnit` and waits for the watcher to see it active.
+    /// Adopts the unit if it is active, else `StartUnit` (after giving a hot-standby member its role) and waits for
+    /// the watcher to see it active.
     func start() {
         guard let actuator else { return }
         if state?.phase == .active {
@@ -54,7 +61,64 @@ final class ServiceDriver: TargetDriver {
             return
         }
         foundActive = false
+        if giveRole(through: actuator) {
+            awaitsRole = true
+            return
+        }
         operation = startThrough(actuator)
+    }
+
+    /// Writes the role drop-in of a hot-standby member for the role it starts in now (`false`: not a member).
+    private func giveRole(through actuator: SystemdActuator) -> Bool {
+        guard let role = engine.recovery.unitRole(of: name) else { return false }
+        let text = UnitRoleDropIn.text(role: role.role, target: name, service: role.service)
+        let path = UnitRoleDropIn.path(
+            unit: actuator.unit,
+            directory: engine.loaded.config.daemon.systemdDropInDirectory
+        )
+        actuator.writeDropIn(text, at: path, timeout: config.startTimeout) { @Sendable [weak engine, name] result in
+            engine?.handle(.target(name, .driver(.unitRoleWritten(result))))
+        }
+        return true
+    }
+
+    /// The role drop-in was written (and loaded) for a start: the start goes on, or fails saying why.
+    private func roleWritten(_ result: Result<Bool, SystemdBusError>) {
+        guard awaitsRole else {
+            if case .failure(let error) = result {
+                engine.logger.warning(
+                    "\(name): cannot bring the role drop-in of \(config.unit ?? "?") up to date: \(error)",
+                    metadata: ["VIGIL_TARGET": "\(name)"]
+                )
+            }
+            return
+        }
+        awaitsRole = false
+        guard supervisor.isSpawning, let actuator else { return }
+        switch result {
+        case .success:
+            operation = startThrough(actuator)
+        case .failure(let error):
+            supervisor.startFailed("cannot give \(actuator.unit) its role: \(error)")
+        }
+    }
+
+    /// A promotion completed while the unit runs: its drop-in says its new role, for systemd's own restarts of it.
+    func roleChanged() {
+        guard !awaitsRole, let actuator else { return }
+        _ = giveRole(through: actuator)
+    }
+
+    /// `promote_signal`: `KillUnit` to the unit's main process.
+    func signalForPromotion(_ signal: VigilCore.Signal, completion: @escaping (RecoveryOutcome) -> Void) {
+        guard let actuator else {
+            completion(.failed(reason: "\(name) has no unit"))
+            return
+        }
+        promotion = completion
+        actuator.signalMainProcess(signal, timeout: config.stopTimeout) { @Sendable [weak engine, name] outcome in
+            engine?.handle(.target(name, .driver(.unitPromotionSignalled(outcome))))
+        }
     }
 
     func handle(_ event: DriverEvent) {
@@ -70,6 +134,12 @@ final class ServiceDriver: TargetDriver {
             if watcher == nil {
                 attach()
             }
+        case .unitRoleWritten(let result):
+            roleWritten(result)
+        case .unitPromotionSignalled(let outcome):
+            let completion = promotion
+            promotion = nil
+            completion?(RecoveryOutcome(outcome))
         case .unitSignalled(let operation, let outcome):
             self.operation = nil
             if case .succeeded = outcome {
@@ -167,6 +237,8 @@ final class ServiceDriver: TargetDriver {
     }
 
     func close(removed: Bool) {
+        awaitsRole = false
+        promotion = nil
         watcher?.cancel()
         watcher = nil
         operation?.cancel()
