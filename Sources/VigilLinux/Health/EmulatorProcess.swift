@@ -14,15 +14,23 @@ public enum EmulatorProcess {
         guard let entries = try? DirectoryEntries.names(in: root.resolve("/proc")) else { return nil }
         var found: [Int32] = []
         for entry in entries {
-            guard let pid = Int32(entry), pid > 1,
-                let text = try? FileText.read(root.resolve("/proc/\(pid)/cmdline")),
-                text.contains("-name\0")
-            else { continue }
-            if EmulatorCommandLine.parse(text).runs(domain: domain, uuid: uuid) {
-                found.append(pid)
-            }
+            guard let pid = Int32(entry), pid > 1, runs(pid, domain: domain, uuid: uuid, root: root) else { continue }
+            found.append(pid)
         }
         return found.count == 1 ? found[0] : nil
+    }
+
+    /// Whether process `pid` is the domain's emulator now, by its command line (`EmulatorCommandLine.runs`).
+    /// - Parameters:
+    ///   - pid: the process.
+    ///   - domain: the domain's name.
+    ///   - uuid: its UUID, when libvirt has said it.
+    ///   - root: where `/proc` is read.
+    public static func runs(_ pid: Int32, domain: String, uuid: String?, root: HostRoot = .host) -> Bool {
+        guard let text = try? FileText.read(root.resolve("/proc/\(pid)/cmdline")), text.contains("-name\0") else {
+            return false
+        }
+        return EmulatorCommandLine.parse(text).runs(domain: domain, uuid: uuid)
     }
 
     /// The directories of the cgroup libvirt made for the domain whose emulator is `pid`, or why there is none.

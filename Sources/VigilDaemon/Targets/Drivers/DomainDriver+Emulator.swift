@@ -24,8 +24,7 @@ extension DomainDriver {
         } catch {
             return
         }
-        let command = (try? FileText.read("/proc/\(pid)/cmdline")) ?? ""
-        guard EmulatorCommandLine.parse(command).runs(domain: domain.name, uuid: uuid) else {
+        guard EmulatorProcess.runs(pid, domain: domain.name, uuid: uuid) else {
             observer.cancel()
             return
         }
