@@ -33,6 +33,14 @@ PACKAGES = ["pacemaker", "corosync", "pacemaker-cli-utils", "resource-agents"]
 PRIVATE_DIRS = ["/etc/corosync", "/var/lib/corosync", "/var/lib/pacemaker", "/var/log", "/run", "/dev/shm"]
 
 
+def require_packages() -> None:
+    """Exits with the apt-get command when Debian's Pacemaker packages are missing (this script installs nothing)."""
+    missing = [p for p in ["/usr/sbin/corosync", "/usr/sbin/pacemakerd", "/usr/sbin/crm_mon",
+                           "/usr/lib/ocf/resource.d/heartbeat/anything"] if not os.path.exists(p)]  # fmt: skip
+    if missing:
+        raise SystemExit(f"missing {', '.join(missing)}: apt-get install -y {' '.join(PACKAGES)}")
+
+
 def ip(*arguments: str) -> None:
     result = subprocess.run(["ip", *arguments], capture_output=True, text=True)
     if result.returncode != 0:
