@@ -26,6 +26,8 @@ public struct ClusterView: Sendable, Equatable {
     /// best one).
     public var drained: Set<String> = []
     public var moves: [String: String] = [:]
+    /// Resources whose owner says their instance runs: resource → `node:token` (`{prefix}running/{resource}`).
+    public var running: [String: String] = [:]
     /// Each live node's lease.
     public var leases: [String: Int64] = [:]
 
@@ -81,6 +83,9 @@ public struct ClusterOwnership: Sendable {
     /// The resources this node owns, with their fencing tokens.
     public private(set) var held: [String: Int64] = [:]
     private var claiming: Set<String> = []
+    /// Owner keys this node gave up (handed over, or its restart policy gave up) that may still exist until the
+    /// release is applied: never taken for a claim of this node's that took effect.
+    private var releasing: [String: Int64] = [:]
     /// The live nodes of the last view; nil before the first one of a session.
     private var members: Set<String>?
     private var unreachableSince: MonotonicInstant?
@@ -166,8 +171,12 @@ public struct ClusterOwnership: Sendable {
         }
         for resource in resources {
             let owner = view.owners[resource]
+            if let token = releasing[resource], owner?.token != token {
+                releasing[resource] = nil
+            }
             if let token = held[resource], failed.contains(resource) {
                 held[resource] = nil
+                releasing[resource] = token
                 let why = "its restart policy gave up on node \(node): released for another node"
                 actions.append(.release(resource: resource, token: token))
                 actions.append(.emit(resourceEvent(.resourceReleased, resource, token: token, why, now: now)))
@@ -176,6 +185,7 @@ public struct ClusterOwnership: Sendable {
                     if let assigned = view.assignments[resource]?.node, assigned != node, view.revision >= token {
                         // Moved by the placer: stopped here, its key released once it is down, then claimed there.
                         held[resource] = nil
+                        releasing[resource] = token
                         let why = "handed over to node \(assigned) (assigned there by the placer)"
                         actions.append(.stop(resource: resource, reason: "cluster: \(why)"))
                         actions.append(.release(resource: resource, token: token))
@@ -194,7 +204,7 @@ public struct ClusterOwnership: Sendable {
                 actions.append(.emit(resourceEvent(.resourceReleased, resource, token: token, why, now: now)))
             } else if claiming.contains(resource) {
                 continue
-            } else if let owner, owner.node == node, owner.lease == lease {
+            } else if let owner, owner.node == node, owner.lease == lease, releasing[resource] != owner.token {
                 // A claim whose answer never came back (a timeout retried on another member) did take effect.
                 actions += won(resource, token: owner.token, now: now)
             } else if owner == nil, !busy.contains(resource), !failed.contains(resource),
@@ -235,6 +245,7 @@ public struct ClusterOwnership: Sendable {
         let stopped = held.sorted { $0.key < $1.key }
         held = [:]
         claiming = []
+        releasing = [:]
         lease = nil
         members = nil
         var actions: [ClusterAction] = stopped.map { .stop(resource: $0.key, reason: "self-fence: \(reason)") }

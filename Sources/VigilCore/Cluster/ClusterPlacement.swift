@@ -65,6 +65,8 @@ public struct ClusterPlacement: Sendable {
     private var memory: [String: PlacementMemory] = [:]
     /// The reason last reported for each resource that could not be placed.
     private var unplaceable: [String: String] = [:]
+    /// Planned moves not known to run at their destination yet: resource → destination.
+    private var moving: [String: String] = [:]
 
     public init(node: String) {
         self.node = node
@@ -101,6 +103,7 @@ public struct ClusterPlacement: Sendable {
             writing = false
             writtenAt = 0
             unplaceable = [:]
+            moving = [:]
             let event = Event(
                 kind: .placerElected,
                 message: "cluster: node \(node) is the placer (placer token \(placer.token))",
@@ -175,7 +178,18 @@ public struct ClusterPlacement: Sendable {
                 )
             )
         }
-        let inFlight = planner.moveInFlight
+        // A planned move is done once its resource runs at the new node (its owner says so), not merely once it is
+        // claimed there; a move whose destination went away is done too.
+        moving = moving.filter { resource, destination in
+            guard let owner = view.owners[resource] else {
+                return view.assignments[resource]?.node == destination
+            }
+            if owner.node == destination {
+                return view.running[resource] != "\(destination):\(owner.token)"
+            }
+            return view.assignments[resource]?.node == destination
+        }
+        let inFlight = planner.moveInFlight || !moving.isEmpty
         // Leaders first, so that a follower finds where its leader goes.
         let ordered = resources.filter { $0.rule.follows == nil } + resources.filter { $0.rule.follows != nil }
         for resource in ordered {
@@ -211,11 +225,14 @@ public struct ClusterPlacement: Sendable {
             }
             report(name, choice.node == nil ? choice.reason : nil, &unplaceable)
         }
-        for name in view.moves.keys.sorted() where view.owners[name] == nil || !resources.contains(where: { $0.name == name }) {
+        // Requests for resources without an owner were taken into account above; unknown ones are dropped.
+        let configured = Set(resources.map(\.name))
+        for name in view.moves.keys.sorted() where view.owners[name] == nil || !configured.contains(name) {
             write.clearedMoves.append(name)
         }
         if !inFlight, let move = planner.nextMove(), let owner = view.owners[move.resource] {
             if let destination = move.destination {
+                moving[move.resource] = destination
                 planner.assign(move.resource, to: destination)
                 write.assignments[move.resource] = destination
                 for follower in resources where follower.rule.follows == move.resource {

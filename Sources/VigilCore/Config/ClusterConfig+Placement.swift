@@ -23,4 +23,12 @@ extension ClusterConfig {
     }
 
     public var movesPrefix: String { prefix + "move/" }
+
+    /// Written by a resource's owner, under its lease, once the instance runs: `node:token`. The placer starts the
+    /// next planned move only once the last one runs at its new node.
+    public func runningKey(_ resource: String) -> String {
+        runningPrefix + resource
+    }
+
+    public var runningPrefix: String { prefix + "running/" }
 }

@@ -13,6 +13,23 @@ extension ClusterService {
         }
     }
 
+    /// Says in etcd which resources this node owns run here now (`{prefix}running/{resource}` = `node:token`,
+    /// under the lease, written only while the owner key still carries the token), so that the placer starts the
+    /// next planned move only once the last one runs. Written again on each view until the view shows it.
+    func publishRunning(lease: EtcdLease) {
+        for resource in engine.loaded.config.clusterResources.map(\.name) {
+            guard let token = ownership.token(of: resource), let supervisor = engine.targets[resource],
+                case .running = supervisor.machine.state
+            else { continue }
+            let value = "\(config.node):\(token)"
+            guard lastView.running[resource] != value else { continue }
+            let client = client
+            let key = config.runningKey(resource)
+            let owner = EtcdCondition.modRevision(key: config.ownerKey(resource), equals: token)
+            Task { _ = try? await client.put(key, value: value, lease: lease, ifAll: [owner]) }
+        }
+    }
+
     /// The placer's keys in a list of the cluster's keys: the placer, the assignments, the drains and the moves.
     static func placementKey(_ kv: EtcdKeyValue, into view: inout ClusterView, config: ClusterConfig) {
         if kv.key == config.placerKey, kv.createRevision > 0 {
@@ -24,6 +41,8 @@ extension ClusterService {
             view.drained.insert(String(kv.key.dropFirst(config.drainsPrefix.count)))
         } else if kv.key.hasPrefix(config.movesPrefix) {
             view.moves[String(kv.key.dropFirst(config.movesPrefix.count))] = kv.value
+        } else if kv.key.hasPrefix(config.runningPrefix) {
+            view.running[String(kv.key.dropFirst(config.runningPrefix.count))] = kv.value
         }
     }
 

@@ -179,6 +179,9 @@ final class ClusterService {
             stopUnowned()
             startOwned()
             releaseStopped()
+            if ownership.lease != nil {
+                publishRunning(lease: granted)
+            }
             placer.observe(view, lease: ownership.lease == nil ? nil : granted)
             if ownership.lease == nil {
                 // The read said this node's lease is gone; its keeper hears the same at its next keepalive, and

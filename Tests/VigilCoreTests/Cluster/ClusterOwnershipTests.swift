@@ -196,6 +196,8 @@ import VigilCore
         )
         #expect(actions.contains(.release(resource: "db", token: 42)))
         #expect(ownership.token(of: "db") == nil)
+        // Until the release is applied the key is still this lease's: it is not taken back for a claim of its own.
+        #expect(ownership.observe(view, resources: ["db"], now: now).isEmpty)
         // The other node waits for the owner key to go: it claims only an ownerless resource.
         var other = ClusterOwnership(node: "b")
         _ = other.joined(lease: 8, ttl: .seconds(2), now: now)

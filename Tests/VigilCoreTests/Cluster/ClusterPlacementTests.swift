@@ -228,9 +228,13 @@ import VigilCore
         view.owners["r1"] = nil
         view.revision = 102
         #expect(Self.place(&placement, view, resources).write == nil)
-        // Claimed on a: r2 goes next.
+        // Claimed on a, not yet running there: still nothing.
         view.owners["r1"] = ClusterOwner(node: "a", lease: 7, token: 103)
         view.revision = 103
+        #expect(Self.place(&placement, view, resources).write == nil)
+        // Running on a (its owner says so): r2 goes next.
+        view.running["r1"] = "a:103"
+        view.revision = 104
         #expect(Self.place(&placement, view, resources).write?.assignments == ["r2": "a"])
     }
 
