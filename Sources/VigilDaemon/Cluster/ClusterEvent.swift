@@ -15,4 +15,6 @@ enum ClusterEvent: Sendable {
     case unreachable(reason: String)
     /// The placer's news (`ClusterPlacer`).
     case placer(ClusterPlacerEvent)
+    /// Time to look again whether resources waiting to be released here are down (`releaseStopped`).
+    case releaseCheck
 }

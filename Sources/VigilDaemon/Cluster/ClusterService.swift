@@ -41,6 +41,8 @@ final class ClusterService {
     private var instanceTokens: [String: Int64] = [:]
     /// Owner keys to delete (guarded by their token) once the resource's instance here is down.
     private var pendingReleases: [String: Int64] = [:]
+    /// A `releaseCheck` is due: one at a time.
+    var releaseCheckDue = false
     /// The placer election, and the assignments while this node is the placer.
     let placer: ClusterPlacer
 
@@ -139,6 +141,11 @@ final class ClusterService {
         for resource in ready.keys {
             pendingReleases[resource] = nil
         }
+        if !pendingReleases.isEmpty, !releaseCheckDue {
+            // Released soon after the stop, not at the next view: the new owner waits for it.
+            releaseCheckDue = true
+            engine.after(.milliseconds(20), post: .cluster(.releaseCheck))
+        }
         return ready.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 
@@ -196,6 +203,9 @@ final class ClusterService {
             perform(ownership.unreachable(reason: reason, now: now))
         case .placer(let news):
             placer.handle(news)
+        case .releaseCheck:
+            releaseCheckDue = false
+            releaseStopped()
         }
     }
 
