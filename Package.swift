@@ -110,7 +110,7 @@ let package = Package(
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], swiftSettings: strict),
         .testTarget(
             name: "VigilClusterTests",
-            dependencies: ["VigilCluster", "VigilCore", "VigilLinux", "VigilTestSupport", "vigild"],
+            dependencies: ["VigilCluster", "VigilCore", "VigilLinux", "VigilTestSupport", "vigild", "vigilctl"],
             swiftSettings: strict
         ),
         .testTarget(

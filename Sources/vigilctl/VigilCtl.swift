@@ -9,7 +9,7 @@ struct VigilCtl: ParsableCommand {
         version: VigilVersion.string,
         subcommands: [
             Status.self, Events.self, Restart.self, Stop.self, Start.self, ResetFailed.self, Maintenance.self,
-            Failover.self, Reload.self, Report.self, CheckConfig.self, Heartbeat.self, DetectorEval.self,
+            Failover.self, Cluster.self, Reload.self, Report.self, CheckConfig.self, Heartbeat.self, DetectorEval.self,
         ]
     )
 }

@@ -173,13 +173,13 @@ _vigilctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    status|events|restart|stop|start|reset-failed|maintenance|failover|reload|report|check-config|heartbeat|detector-eval|help)
+    status|events|restart|stop|start|reset-failed|maintenance|failover|cluster|reload|report|check-config|heartbeat|detector-eval|help)
         # Offer subcommand argument completions
         "_vigilctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'status events restart stop start reset-failed maintenance failover reload report check-config heartbeat detector-eval help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'status events restart stop start reset-failed maintenance failover cluster reload report check-config heartbeat detector-eval help' -- "${cur}"))
         ;;
     esac
 }
@@ -321,6 +321,89 @@ _vigilctl_failover() {
     esac
 }
 
+_vigilctl_cluster() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __vigilctl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    status|drain|undrain|move)
+        # Offer subcommand argument completions
+        "_vigilctl_cluster_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'status drain undrain move' -- "${cur}"))
+        ;;
+    esac
+}
+
+_vigilctl_cluster_status() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--socket)
+    __vigilctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--socket')
+        return
+        ;;
+    esac
+}
+
+_vigilctl_cluster_drain() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--socket)
+    __vigilctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--socket')
+        return
+        ;;
+    esac
+}
+
+_vigilctl_cluster_undrain() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--socket)
+    __vigilctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--socket')
+        return
+        ;;
+    esac
+}
+
+_vigilctl_cluster_move() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--socket)
+    __vigilctl_offer_flags_options 2
+
+    # Offer option value completions
+    case "${prev}" in
+    '--socket')
+        return
+        ;;
+    esac
+}
+
 _vigilctl_reload() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
@@ -394,9 +477,9 @@ _vigilctl_heartbeat() {
 
 _vigilctl_detector-eval() {
     repeating_flags=()
-    non_repeating_flags=(--generate --print-trace --sweep --version -h --help)
-    repeating_options=(--pause)
-    non_repeating_options=(--trace --interval --jitter --loss --burst-loss --pareto --duration --crash-at --seed --seeds --detectors --phi --chen --fixed --window --min-std --acceptable-pause --points --equal-detection --format)
+    non_repeating_flags=(--generate --print-trace --sweep --wide --version -h --help)
+    repeating_options=(--pause --qos)
+    non_repeating_options=(--trace --interval --jitter --loss --burst-loss --pareto --spikes --drift --duration --crash-at --seed --seeds --detectors --phi --chen --fixed --loss-levels --window --min-std --acceptable-pause --points --equal-detection --equal-mistakes --format)
     __vigilctl_offer_flags_options 0
 
     # Offer option value completions
@@ -417,6 +500,12 @@ _vigilctl_detector-eval() {
         return
         ;;
     '--pareto')
+        return
+        ;;
+    '--spikes')
+        return
+        ;;
+    '--drift')
         return
         ;;
     '--pause')
@@ -446,6 +535,9 @@ _vigilctl_detector-eval() {
     '--fixed')
         return
         ;;
+    '--loss-levels')
+        return
+        ;;
     '--window')
         return
         ;;
@@ -459,6 +551,12 @@ _vigilctl_detector-eval() {
         return
         ;;
     '--equal-detection')
+        return
+        ;;
+    '--equal-mistakes')
+        return
+        ;;
+    '--qos')
         return
         ;;
     '--format')

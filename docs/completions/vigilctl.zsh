@@ -58,6 +58,7 @@ _vigilctl() {
             'reset-failed:Forget a target'\''s failure and restart count, so recovery starts afresh.'
             'maintenance:Turn maintenance mode on or off, for one target or (without TARGET) the whole host.'
             'failover:Fail a service over to a standby now: fence the active target, confirm it dead, promote a standby.'
+            'cluster:Show the cluster (nodes, leases, resources, owners, tokens, placer) and drain or move resources.'
             'reload:Reload vigild'\''s configuration file; a configuration with problems changes nothing.'
             'report:Reliability figures per target: failures, detection rate, MTTD, MTTR, availability.'
             'check-config:Validate a configuration file: every problem and exit 1, or a summary and exit 0.'
@@ -69,7 +70,7 @@ _vigilctl() {
         ;;
     arg)
         case "${words[1]}" in
-        status|events|restart|stop|start|reset-failed|maintenance|failover|reload|report|check-config|heartbeat|detector-eval|help)
+        status|events|restart|stop|start|reset-failed|maintenance|failover|cluster|reload|report|check-config|heartbeat|detector-eval|help)
             "_vigilctl_${words[1]}" && ret=0
             ;;
         esac
@@ -189,6 +190,90 @@ _vigilctl_failover() {
     return "${ret}"
 }
 
+_vigilctl_cluster() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+        '(-): :->command'
+        '(-)*:: :->arg'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+    case "${state}" in
+    command)
+        local -ar subcommands=(
+            'status:Show the nodes with their leases and figures, the resources with owners, fencing tokens and assignments, pending moves and the placer.'
+            'drain:Drain a node: it takes no new resources, and the placer moves its resources away one at a time.'
+            'undrain:Undrain a node: it may be given resources again (nothing moves back by itself).'
+            'move:Move a cluster resource to NODE, or to the best other node by its placement strategy.'
+        )
+        _describe -V subcommand subcommands && ret=0
+        ;;
+    arg)
+        case "${words[1]}" in
+        status|drain|undrain|move)
+            "_vigilctl_cluster_${words[1]}" && ret=0
+            ;;
+        esac
+        ;;
+    esac
+
+    return "${ret}"
+}
+
+_vigilctl_cluster_status() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--socket[vigild'\''s control socket (default\: $VIGIL_CONTROL_SOCKET, else /run/vigil/control.sock).]:PATH:'
+        '--json[Print the cluster as JSON (sorted keys).]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_vigilctl_cluster_drain() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--socket[vigild'\''s control socket (default\: $VIGIL_CONTROL_SOCKET, else /run/vigil/control.sock).]:PATH:'
+        ':node:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_vigilctl_cluster_undrain() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--socket[vigild'\''s control socket (default\: $VIGIL_CONTROL_SOCKET, else /run/vigil/control.sock).]:PATH:'
+        ':node:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_vigilctl_cluster_move() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--socket[vigild'\''s control socket (default\: $VIGIL_CONTROL_SOCKET, else /run/vigil/control.sock).]:PATH:'
+        ':resource:'
+        ':node:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
 _vigilctl_reload() {
     local -i ret=1
     local -ar arg_specs=(
@@ -255,6 +340,8 @@ _vigilctl_detector-eval() {
         '--loss[Independent loss probability per heartbeat.]:loss:'
         '--burst-loss[Gilbert–Elliott bursty loss\: P(enter bad), P(leave bad).]:P,R:'
         '--pareto[Pareto extra delay\: scale, shape (e.g. 5ms,2.5).]:SCALE,SHAPE:'
+        '--spikes[Rare delay spikes\: probability per heartbeat, least and most extra delay (e.g. 0.002,150ms,400ms).]:P,MIN,MAX:'
+        '--drift[A slowly changing link\: jitter, spikes and loss scaled from 1 to PEAK and back every PERIOD.]:PERIOD,PEAK:'
         '*--pause[A sender pause\: start and length (e.g. 5m\:2s).]:START\:LENGTH:'
         '--duration[Trace length.]:duration:'
         '--crash-at[When the sender crashes; none if omitted.]:crash-at:'
@@ -265,12 +352,16 @@ _vigilctl_detector-eval() {
         '--phi[φ thresholds.]:T,…:'
         '--chen[chen thresholds (α / interval).]:T,…:'
         '--fixed[fixed thresholds (intervals of silence).]:T,…:'
+        '--loss-levels[loss thresholds (−log₁₀ P(silence | alive)).]:T,…:'
         '--window[Inter-arrival samples kept (phi, chen).]:window:'
         '--min-std[φ'\''s floor for the standard deviation (default interval/10).]:min-std:'
         '--acceptable-pause[φ'\''s acceptable pause.]:acceptable-pause:'
         '--sweep[Sweep each detector'\''s threshold range instead of the given thresholds.]'
         '--points[Thresholds per detector in a sweep.]:points:'
+        '--wide[Sweep wider ranges, spaced geometrically (for lossy links, where thresholds reach many intervals).]'
         '--equal-detection[Per detector, the threshold with the largest median detection time not above this.]:DURATION:'
+        '--equal-mistakes[Per detector, the lowest threshold from which on there are at most N false convictions (all seeds).]:N:'
+        '*--qos[Also replay the loss detector configured by quality of service (the threshold shown is the last derived).]:WITHIN,RATE:'
         '--format[markdown or csv.]:format:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'

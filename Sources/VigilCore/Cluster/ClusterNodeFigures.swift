@@ -16,6 +16,11 @@ public struct ClusterNodeFigures: Sendable, Equatable, Codable {
     /// The cluster resources whose restart policy gave up on this node: released, and not given to it again until
     /// an operator clears the failure there (`vigilctl stop`).
     public var refused: [String]
+    /// `MemTotal`, bytes: what a percentage reservation is of.
+    public var totalMemory: UInt64 = 0
+    /// The round trip of the node's last linearizable reads of etcd (smoothed), in milliseconds; 0 before the
+    /// first. What `least-response` placement compares.
+    public var etcdRoundTripMilliseconds: Double = 0
 
     public init(
         freeMemory: UInt64 = 0,
@@ -46,6 +51,8 @@ public struct ClusterNodeFigures: Sendable, Equatable, Codable {
         case hostFaults = "host_faults"
         case draining
         case refused
+        case totalMemory = "total_memory"
+        case etcdRoundTripMilliseconds = "etcd_round_trip_ms"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -58,6 +65,8 @@ public struct ClusterNodeFigures: Sendable, Equatable, Codable {
         hostFaults = try container.decodeIfPresent([String].self, forKey: .hostFaults) ?? []
         draining = try container.decodeIfPresent(Bool.self, forKey: .draining) ?? false
         refused = try container.decodeIfPresent([String].self, forKey: .refused) ?? []
+        totalMemory = try container.decodeIfPresent(UInt64.self, forKey: .totalMemory) ?? 0
+        etcdRoundTripMilliseconds = try container.decodeIfPresent(Double.self, forKey: .etcdRoundTripMilliseconds) ?? 0
     }
 
     /// Whether the node may be given a resource: not draining, no host fault.

@@ -19,6 +19,17 @@ public struct ClusterView: Sendable, Equatable {
     public var owners: [String: ClusterOwner]
     /// The etcd revision the read saw: a view older than a claim's revision cannot show that claim.
     public var revision: Int64
+    /// The elected placer, if any, and where it assigned each resource (`ClusterPlacement`).
+    public var placer: ClusterPlacerKey?
+    public var assignments: [String: ClusterAssignment] = [:]
+    /// Nodes an operator drained (`vigilctl cluster drain`), and moves asked for (resource → node, "" for the
+    /// best one).
+    public var drained: Set<String> = []
+    public var moves: [String: String] = [:]
+    /// Resources whose owner says their instance runs: resource → `node:token` (`{prefix}running/{resource}`).
+    public var running: [String: String] = [:]
+    /// Each live node's lease.
+    public var leases: [String: Int64] = [:]
 
     public init(nodes: [String: ClusterNodeFigures] = [:], owners: [String: ClusterOwner] = [:], revision: Int64 = 0) {
         self.nodes = nodes
@@ -29,14 +40,15 @@ public struct ClusterView: Sendable, Equatable {
 
 /// What the cluster decision asks the daemon to do.
 public enum ClusterAction: Sendable, Equatable {
-    /// Claim the resource: put its owner key, in one transaction, on the key's absence and this node's key
-    /// existing, attached to this node's lease.
+    /// Claim the resource: put its owner key, in one transaction, on the key's absence, this node's key existing
+    /// and the resource's assignment still naming this node, attached to this node's lease.
     case claim(resource: String)
     /// Start the resource here; `token` goes to its actuators (`VIGIL_FENCING_TOKEN`).
     case start(resource: String, token: Int64)
     /// Stop the resource here (its owner key is gone or another node's, or this node's lease cannot be relied on).
     case stop(resource: String, reason: String)
-    /// Delete the owner key, only while it still carries `token` (a resource no longer configured here).
+    /// Delete the owner key, only while it still carries `token` (a resource no longer configured here, given up,
+    /// or handed over), and only once the instance here is down.
     case release(resource: String, token: Int64)
     case emit(Event)
 }
@@ -57,9 +69,10 @@ public enum ClusterClaimResult: Sendable, Equatable {
 /// The rules:
 /// - a node starts a resource only once it owns it: its claim created the owner key under its current lease, and
 ///   the key's create revision is the fencing token handed to the resource;
-/// - a resource without an owner is claimed by one node, `claimant(for:among:)` (the simplest correct placement:
-///   a stable hash of the resource's name over the live nodes that accept resources, in name order), so nodes do
-///   not race for it; the transaction makes a race harmless anyway;
+/// - a resource without an owner is claimed only by the node the elected placer assigned it to
+///   (`ClusterPlacement`); the claim also compares the assignment, so it fails once the placer changed its mind;
+/// - a node whose resource the placer assigned elsewhere (a drain, a move) stops it and releases the owner key once
+///   it is down, and only then can the other node claim it: one order, never both;
 /// - a node whose lease cannot be relied on (`leaseLost`), or whose owner key another node holds or nobody holds,
 ///   stops the resource at once and forgets its token.
 public struct ClusterOwnership: Sendable {
@@ -70,6 +83,9 @@ public struct ClusterOwnership: Sendable {
     /// The resources this node owns, with their fencing tokens.
     public private(set) var held: [String: Int64] = [:]
     private var claiming: Set<String> = []
+    /// Owner keys this node gave up (handed over, or its restart policy gave up) that may still exist until the
+    /// release is applied: never taken for a claim of this node's that took effect.
+    private var releasing: [String: Int64] = [:]
     /// The live nodes of the last view; nil before the first one of a session.
     private var members: Set<String>?
     private var unreachableSince: MonotonicInstant?
@@ -155,13 +171,26 @@ public struct ClusterOwnership: Sendable {
         }
         for resource in resources {
             let owner = view.owners[resource]
+            if let token = releasing[resource], owner?.token != token {
+                releasing[resource] = nil
+            }
             if let token = held[resource], failed.contains(resource) {
                 held[resource] = nil
+                releasing[resource] = token
                 let why = "its restart policy gave up on node \(node): released for another node"
                 actions.append(.release(resource: resource, token: token))
                 actions.append(.emit(resourceEvent(.resourceReleased, resource, token: token, why, now: now)))
             } else if let token = held[resource] {
                 if owner?.lease == lease, owner?.token == token {
+                    if let assigned = view.assignments[resource]?.node, assigned != node, view.revision >= token {
+                        // Moved by the placer: stopped here, its key released once it is down, then claimed there.
+                        held[resource] = nil
+                        releasing[resource] = token
+                        let why = "handed over to node \(assigned) (assigned there by the placer)"
+                        actions.append(.stop(resource: resource, reason: "cluster: \(why)"))
+                        actions.append(.release(resource: resource, token: token))
+                        actions.append(.emit(resourceEvent(.resourceReleased, resource, token: token, why, now: now)))
+                    }
                     continue
                 }
                 if view.revision < token {
@@ -175,11 +204,11 @@ public struct ClusterOwnership: Sendable {
                 actions.append(.emit(resourceEvent(.resourceReleased, resource, token: token, why, now: now)))
             } else if claiming.contains(resource) {
                 continue
-            } else if let owner, owner.node == node, owner.lease == lease {
+            } else if let owner, owner.node == node, owner.lease == lease, releasing[resource] != owner.token {
                 // A claim whose answer never came back (a timeout retried on another member) did take effect.
                 actions += won(resource, token: owner.token, now: now)
             } else if owner == nil, !busy.contains(resource), !failed.contains(resource),
-                Self.claimant(for: resource, among: view.nodes) == node
+                view.assignments[resource]?.node == node
             {
                 claiming.insert(resource)
                 actions.append(.claim(resource: resource))
@@ -216,6 +245,7 @@ public struct ClusterOwnership: Sendable {
         let stopped = held.sorted { $0.key < $1.key }
         held = [:]
         claiming = []
+        releasing = [:]
         lease = nil
         members = nil
         var actions: [ClusterAction] = stopped.map { .stop(resource: $0.key, reason: "self-fence: \(reason)") }
@@ -231,19 +261,6 @@ public struct ClusterOwnership: Sendable {
         )
         actions.append(.emit(event))
         return actions
-    }
-
-    /// The node that claims an ownerless resource: a stable hash (FNV-1a) of its name picks one of the live nodes
-    /// that accept resources and have not given up on this one, in name order. nil when none does.
-    public static func claimant(for resource: String, among nodes: [String: ClusterNodeFigures]) -> String? {
-        let candidates = nodes.filter { $0.value.acceptsResources && !$0.value.refused.contains(resource) }.keys
-            .sorted()
-        guard !candidates.isEmpty else { return nil }
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in resource.utf8 {
-            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
-        }
-        return candidates[Int(hash % UInt64(candidates.count))]
     }
 
     private mutating func won(_ resource: String, token: Int64, now: MonotonicInstant) -> [ClusterAction] {

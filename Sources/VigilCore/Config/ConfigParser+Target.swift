@@ -6,7 +6,7 @@ extension ConfigParser {
             "name", "kind", "exec", "env", "cwd", "user", "group", "stop_signal", "stop_timeout", "restart",
             "heartbeat",
             "notify_socket", "cgroup", "machine", "unit", "start", "start_timeout", "checks", "actuator", "pid_file",
-        ] + recoveryKeys + domainKeys + roleKeys + ["cluster"]
+        ] + recoveryKeys + domainKeys + roleKeys + ["cluster"] + clusterPlacementOnlyKeys
     static let maximumNameLength = 64
 
     /// The `[[target]]` entries, in file order. A target with a problem is left out (the problem is recorded).
@@ -141,7 +141,10 @@ extension ConfigParser {
         }
         let startTimeout = reader.duration("start_timeout", problems: &problems) ?? .seconds(30)
         var recovery: RecoveryConfig?
-        if recoveryKeys.contains(where: { reader.value($0) != nil }) {
+        let clusterResource = reader.value("cluster")?.bool == true
+        // A cluster resource's placement keys are the placer's, not a recovery's (`parseClusterPlacement`).
+        let ownKeys = clusterResource ? recoveryKeys.filter { !clusterPlacementKeys.contains($0) } : recoveryKeys
+        if ownKeys.contains(where: { reader.value($0) != nil }) {
             recovery = parseRecovery(reader, problems: &problems)
         }
         var checks = parseChecks(reader, scope: .target, problems: &problems)
@@ -204,7 +207,7 @@ extension ConfigParser {
         else {
             return nil
         }
-        return TargetConfig(
+        var target = TargetConfig(
             name: name,
             kind: kind,
             exec: exec,
@@ -229,6 +232,8 @@ extension ConfigParser {
             roles: roles,
             cluster: cluster
         )
+        target.clusterPlacement = parseClusterPlacement(reader, cluster: cluster, problems: &problems)
+        return target
     }
 
     /// `env`, `cwd`, `user` and `group` shape the command vigild runs (`exec`, or a cgroup or vm target's `start`);

@@ -119,6 +119,7 @@ public enum ConfigParser {
             sourceMap: sourceMap,
             problems: &problems
         )
+        checkClusterPlacement(targets, sourceMap: sourceMap, problems: &problems)
         return ParsedConfig(
             config: VigilConfig(daemon: daemon, targets: targets.map(\.target), host: host, cluster: cluster),
             entries: targets.map(\.index),

@@ -53,6 +53,9 @@ public struct TargetConfig: Sendable, Equatable {
     /// A cluster resource (`cluster = true`): it runs on exactly one node of the cluster, the one that owns it in
     /// etcd, and moves to another node when that one is lost (`docs/cluster.md`).
     public var cluster: Bool
+    /// How the cluster's placer places it (`placement`, `weights`, `reserve_memory`, `reserve_cpu`,
+    /// `anti_affinity`); only for a cluster resource.
+    public var clusterPlacement = ClusterPlacementRule()
 
     public init(
         name: String,

@@ -35,6 +35,8 @@ public struct ClusterStatus: Codable, Sendable, Equatable {
     public var nodes: [Node]
     /// The cluster resources configured here, in configuration order.
     public var resources: [Resource]
+    /// The placer, the assignments, drains and moves (`vigilctl cluster status`).
+    public var placement: ClusterPlacementStatus?
 
     public init(
         node: String,

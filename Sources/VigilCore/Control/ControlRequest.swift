@@ -16,6 +16,9 @@ public struct ControlRequest: Codable, Sendable, Equatable {
     public var sinceSeconds: Double?
     /// `failover`: the standby to promote (placement chooses when absent).
     public var standby: String?
+    /// `cluster-drain`, `cluster-undrain`: the node; `cluster-move`: the node to move `target` to (the placer
+    /// chooses when absent).
+    public var node: String?
 
     public static let currentVersion = 1
 
@@ -27,6 +30,7 @@ public struct ControlRequest: Codable, Sendable, Equatable {
         follow: Bool? = nil,
         sinceSeconds: Double? = nil,
         standby: String? = nil,
+        node: String? = nil,
         version: Int = ControlRequest.currentVersion
     ) {
         self.version = version
@@ -37,6 +41,7 @@ public struct ControlRequest: Codable, Sendable, Equatable {
         self.follow = follow
         self.sinceSeconds = sinceSeconds
         self.standby = standby
+        self.node = node
     }
 }
 
@@ -53,6 +58,10 @@ public enum ControlCommand: String, Codable, Sendable, CaseIterable {
     case reload
     case report
     case failover
+    /// Cluster mode: drain a node, undrain it, move a resource (`vigilctl cluster …`).
+    case clusterDrain = "cluster-drain"
+    case clusterUndrain = "cluster-undrain"
+    case clusterMove = "cluster-move"
 
     /// Whether the command changes anything.
     public var mutates: Bool {

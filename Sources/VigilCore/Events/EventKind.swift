@@ -74,6 +74,16 @@ public enum EventKind: String, Sendable, CaseIterable {
     case resourceReleased = "resource-released"
     /// This node cannot rely on its lease: its cluster resources are stopped before the lease can expire elsewhere.
     case selfFenced = "self-fenced"
+    /// This node won the placer election: it assigns the cluster resources to nodes from now on.
+    case placerElected = "placer-elected"
+    /// The placer moves a resource to another node (a drain or `vigilctl cluster move`): stopped, then started there.
+    case resourceMoved = "resource-moved"
+    /// No live node can take a cluster resource now (draining, faulted, anti-affinity, not enough free resources).
+    case resourceUnplaceable = "resource-unplaceable"
+    /// An operator drained a node: its resources move elsewhere and it takes no new ones.
+    case nodeDraining = "node-draining"
+    /// A drained node takes resources again.
+    case nodeUndrained = "node-undrained"
 
     /// The journal `MESSAGE_ID`: 128 bits, lower-case hex without dashes.
     public var messageID: String {
@@ -133,6 +143,11 @@ public enum EventKind: String, Sendable, CaseIterable {
         case .resourceClaimed: "901a0ce610d342ffa88d851be24ec8f4"
         case .resourceReleased: "9c0dccc794bf4349ae2e6cf1d6111dbc"
         case .selfFenced: "84374f19163c49088cda1f1bada7a671"
+        case .placerElected: "34b6ed28b6334bd18671ac64d00cba7c"
+        case .resourceMoved: "c2e30c018a4746c0b1a4dc768e99944e"
+        case .resourceUnplaceable: "0a0670cfc17a4a26b62b11db741bb2a8"
+        case .nodeDraining: "d20383c75bf241a08bf090c94c6367b3"
+        case .nodeUndrained: "e59fb4ef26d34ca18792b0e8be818c4f"
         }
     }
 
@@ -142,12 +157,12 @@ public enum EventKind: String, Sendable, CaseIterable {
         case .targetStarted, .targetAdopted, .targetStopping, .reloadSucceeded, .daemonReady, .daemonStopping,
             .heartbeatCleared, .heartbeatQoSMet, .checkCleared, .hostFaultCleared, .recoveryVerified, .recoveryReset,
             .failoverProgress, .targetWaiting, .roleChanged, .domainResumed, .clusterJoined, .nodeJoined,
-            .etcdReachable, .resourceClaimed:
+            .etcdReachable, .resourceClaimed, .placerElected, .resourceMoved, .nodeDraining, .nodeUndrained:
             .notice
         case .targetExited, .restartScheduled, .stopEscalated, .heartbeatSuspected, .heartbeatQoSUnmet,
             .cgroupEmptied, .checkRaised,
             .checkUnavailable, .recoveryStep, .recoverySuppressed, .recoveryQueued, .failoverCompleted,
-            .targetReclaimed, .domainPaused, .nodeLost, .etcdUnreachable, .resourceReleased:
+            .targetReclaimed, .domainPaused, .nodeLost, .etcdUnreachable, .resourceReleased, .resourceUnplaceable:
             .warning
         case .targetSpawnFailed, .reloadRejected, .targetFaulted, .cgroupOOMKill, .hostFault, .recoveryStepFailed,
             .admissionRefused, .stateFileCorrupt, .stateFileUnwritable, .domainEmulatorDied, .domainPanicked,

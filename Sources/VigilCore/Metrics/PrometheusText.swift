@@ -20,6 +20,7 @@ public enum PrometheusText {
         renderHost(snapshot, into: &out)
         if let cluster = snapshot.cluster {
             renderCluster(cluster, into: &out)
+            renderPlacement(cluster, into: &out)
         }
         return out.text
     }

@@ -13,4 +13,8 @@ enum ClusterEvent: Sendable {
     case claimed(resource: String, lease: EtcdLease, result: ClusterClaimResult)
     /// etcd could not be read or written.
     case unreachable(reason: String)
+    /// The placer's news (`ClusterPlacer`).
+    case placer(ClusterPlacerEvent)
+    /// Time to look again whether resources waiting to be released here are down (`releaseStopped`).
+    case releaseCheck
 }

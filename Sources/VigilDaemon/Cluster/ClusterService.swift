@@ -24,7 +24,7 @@ final class ClusterService {
     unowned let engine: Engine
     let config: ClusterConfig
     private(set) var ownership: ClusterOwnership
-    private let client: EtcdClient
+    let client: EtcdClient
     /// The node's figures for the session to write into the node key; updated on the engine queue.
     private let figures = NodeKeyFigures()
     private let host = HostReader()
@@ -33,12 +33,18 @@ final class ClusterService {
     private var lease: EtcdLease?
     private var stopped = false
     /// The last view of the cluster, and whether etcd answered the last time it was asked, for `vigilctl status`.
-    private var lastView = ClusterView()
+    private(set) var lastView = ClusterView()
     private var etcdReachable = false
     /// Owned resources whose start waits for an earlier instance to be down.
     private var pendingStarts: Set<String> = []
     /// The token each resource was last started with here.
     private var instanceTokens: [String: Int64] = [:]
+    /// Owner keys to delete (guarded by their token) once the resource's instance here is down.
+    private var pendingReleases: [String: Int64] = [:]
+    /// A `releaseCheck` is due: one at a time.
+    var releaseCheckDue = false
+    /// The placer election, and the assignments while this node is the placer.
+    let placer: ClusterPlacer
 
     /// - Throws: `EtcdError` when an endpoint cannot be used.
     init(engine: Engine, config: ClusterConfig) throws {
@@ -46,6 +52,7 @@ final class ClusterService {
         self.config = config
         self.ownership = ClusterOwnership(node: config.node)
         client = try EtcdClient(endpoints: try config.endpoints.map(EtcdEndpoint.init(parsing:)))
+        placer = ClusterPlacer(engine: engine, config: config, client: client)
     }
 
     /// Starts the first session.
@@ -68,7 +75,7 @@ final class ClusterService {
 
     /// Cluster mode as this node sees it now, for `vigilctl status`.
     func status() -> ClusterStatus {
-        ClusterStatus(
+        var status = ClusterStatus(
             node: config.node,
             lease: lease.map { String($0.id, radix: 16) },
             leaseTTLSeconds: Double(config.leaseTTL.nanoseconds) / 1e9,
@@ -81,6 +88,9 @@ final class ClusterService {
                 return ClusterStatus.Resource(name: resource.name, owner: owner?.node, fencingToken: owner?.token)
             }
         )
+        let resources = engine.loaded.config.clusterResources.map(\.name)
+        status.placement = ClusterPlacementStatus(view: lastView, resources: resources)
+        return status
     }
 
     /// Whether `name` may start here now: not a cluster resource, or one this node owns.
@@ -125,6 +135,20 @@ final class ClusterService {
         }
     }
 
+    /// The pending releases whose instance here is down, taken off the list.
+    func pendingReleasesReady() -> [(String, Int64)] {
+        let ready = pendingReleases.filter { engine.targets[$0.key]?.isDownForGood ?? true }
+        for resource in ready.keys {
+            pendingReleases[resource] = nil
+        }
+        if !pendingReleases.isEmpty, !releaseCheckDue {
+            // Released soon after the stop, not at the next view: the new owner waits for it.
+            releaseCheckDue = true
+            engine.after(.milliseconds(20), post: .cluster(.releaseCheck))
+        }
+        return ready.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+
     /// The longest stop among the cluster resources: how long before its lease deadline the node starts stopping.
     private var stopBudget: Duration {
         engine.loaded.config.clusterResources.map(\.stopTimeout).max() ?? .zero
@@ -161,6 +185,11 @@ final class ClusterService {
             perform(ownership.observe(view, resources: resources, busy: busy, failed: failedHere, now: now))
             stopUnowned()
             startOwned()
+            releaseStopped()
+            if ownership.lease != nil {
+                publishRunning(lease: granted)
+            }
+            placer.observe(view, lease: ownership.lease == nil ? nil : granted)
             if ownership.lease == nil {
                 // The read said this node's lease is gone; its keeper hears the same at its next keepalive, and
                 // the session takes a new lease.
@@ -172,6 +201,11 @@ final class ClusterService {
         case .unreachable(let reason):
             etcdReachable = false
             perform(ownership.unreachable(reason: reason, now: now))
+        case .placer(let news):
+            placer.handle(news)
+        case .releaseCheck:
+            releaseCheckDue = false
+            releaseStopped()
         }
     }
 
@@ -193,9 +227,9 @@ final class ClusterService {
                 guard let supervisor = engine.targets[resource] else { continue }
                 supervisor.perform(supervisor.machine.stop(now: engine.now, reason: reason))
             case .release(let resource, let token):
-                let client = client
-                let key = config.ownerKey(resource)
-                Task { _ = try? await client.delete(key, ifCreatedAt: token) }
+                // Only once the instance here is down: the next owner may start it as soon as the key is gone.
+                pendingReleases[resource] = token
+                releaseStopped()
             case .emit(let event):
                 engine.events.record(event)
             }
@@ -210,6 +244,11 @@ final class ClusterService {
         let nodeKey = config.nodeKey(config.node)
         let node = config.node
         let post = poster
+        guard let assignment = lastView.assignments[resource], assignment.node == node else {
+            post(.claimed(resource: resource, lease: lease, result: .failed(reason: "not assigned here")))
+            return
+        }
+        let assigned = EtcdCondition.modRevision(key: config.assignmentKey(resource), equals: assignment.revision)
         Task {
             let result: ClusterClaimResult
             do {
@@ -217,7 +256,7 @@ final class ClusterService {
                     owner,
                     value: node,
                     lease: lease,
-                    ifAll: [.absent(key: owner), .present(key: nodeKey)]
+                    ifAll: [.absent(key: owner), .present(key: nodeKey), assigned]
                 ) {
                 case .written(let revision):
                     result = .written(token: revision)
@@ -334,7 +373,9 @@ final class ClusterService {
                         post(.joined(lease: lease))
                     }
                 }
+                let asked = ContinuousClock.now
                 let (keys, revision) = try await client.list(prefix: config.prefix)
+                figures.recordRoundTrip(ContinuousClock.now - asked)
                 var view = Self.view(of: keys, config: config)
                 view.revision = revision
                 post(.view(view, lease: lease))
@@ -354,8 +395,11 @@ final class ClusterService {
                 let name = String(kv.key.dropFirst(config.nodesPrefix.count))
                 view.nodes[name] =
                     (try? decoder.decode(ClusterNodeFigures.self, from: Data(kv.value.utf8))) ?? ClusterNodeFigures()
+                view.leases[name] = kv.lease
             } else if kv.key.hasPrefix(config.ownersPrefix), let owner = owner(kv) {
                 view.owners[String(kv.key.dropFirst(config.ownersPrefix.count))] = owner
+            } else {
+                placementKey(kv, into: &view, config: config)
             }
         }
         return view
@@ -378,6 +422,9 @@ final class ClusterService {
             node.cpuPressure = pressure.cpu?.some.avg10 ?? 0
             node.memoryPressure = pressure.memory?.some.avg10 ?? 0
         }
+        node.totalMemory = (try? host.memInfo().total) ?? 0
+        node.etcdRoundTripMilliseconds = figures.roundTripMilliseconds
+        node.draining = lastView.drained.contains(config.node)
         node.hostFaults = engine.health.hostFaults.map(\.metric.name)
         node.refused = failedHere.sorted()
         let encoder = JSONEncoder()
@@ -421,6 +468,19 @@ struct NodeKeyValue: Sendable, Equatable {
 /// The latest node key value: set on the engine queue, read by the session.
 final class NodeKeyFigures: Sendable {
     private let mutex = Mutex(NodeKeyValue())
+    /// The smoothed round trip of the session's reads, in milliseconds: measured by the session, published by the
+    /// engine.
+    private let roundTrip = Mutex(0.0)
+
+    var roundTripMilliseconds: Double {
+        roundTrip.withLock { $0 }
+    }
+
+    /// One read's round trip, folded in with weight 1/4.
+    func recordRoundTrip(_ elapsed: Duration) {
+        let milliseconds = Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) / 1e15
+        roundTrip.withLock { $0 = $0 == 0 ? milliseconds : $0 * 0.75 + milliseconds * 0.25 }
+    }
 
     var value: NodeKeyValue {
         get { mutex.withLock { $0 } }

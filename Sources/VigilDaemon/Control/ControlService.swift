@@ -83,6 +83,12 @@ final class ControlService {
             connection.send(engine.recovery.requestFailover(of: name, to: request.standby, by: who))
         case .maintenance:
             connection.send(setMaintenance(request.enabled ?? true, target: request.target, by: who))
+        case .clusterDrain, .clusterUndrain, .clusterMove:
+            guard let cluster = engine.cluster else {
+                connection.send(.failure("vigild runs without a [cluster] table: no cluster to steer"))
+                return
+            }
+            cluster.control(request, from: connection, by: who)
         case .restart, .stop, .start, .resetFailed:
             guard let name = request.target, let supervisor = engine.targets[name] else {
                 connection.send(.failure("no such target: \(request.target ?? "(none given)")"))
