@@ -53,6 +53,11 @@ public struct TargetConfig: Sendable, Equatable {
     /// A cluster resource (`cluster = true`): it runs on exactly one node of the cluster, the one that owns it in
     /// etcd, and moves to another node when that one is lost (`docs/cluster.md`).
     public var cluster: Bool
+    /// What an `address` target adds to its interface; `nil` for other kinds.
+    public var address: AddressConfig?
+    /// The target an `address` target goes with (`follows = "web"`): the address is added only while that target
+    /// runs healthy on this node, and removed before it stops; `nil` when it stands alone.
+    public var follows: String?
 
     public init(
         name: String,
@@ -77,7 +82,9 @@ public struct TargetConfig: Sendable, Equatable {
         pidFile: String? = nil,
         domain: DomainConfig? = nil,
         roles: RoleChange = RoleChange(),
-        cluster: Bool = false
+        cluster: Bool = false,
+        address: AddressConfig? = nil,
+        follows: String? = nil
     ) {
         self.name = name
         self.kind = kind
@@ -102,6 +109,8 @@ public struct TargetConfig: Sendable, Equatable {
         self.domain = domain
         self.roles = roles
         self.cluster = cluster
+        self.address = address
+        self.follows = follows
     }
 
     /// Whether vigild spawns the target's process itself (the built-in `process` actuator).
@@ -140,4 +149,7 @@ public enum TargetKind: String, Sendable, Equatable, Codable, CaseIterable {
     case vm
     /// A systemd unit, driven over D-Bus (StartUnit, StopUnit, KillUnit) and watched through its `ActiveState`.
     case service
+    /// A floating service address: added to an interface through rtnetlink, announced (gratuitous ARP, unsolicited
+    /// neighbour advertisement), removed on stop; alive while the address is on the interface.
+    case address
 }
