@@ -74,6 +74,12 @@ public enum EventKind: String, Sendable, CaseIterable {
     case resourceReleased = "resource-released"
     /// This node cannot rely on its lease: its cluster resources are stopped before the lease can expire elsewhere.
     case selfFenced = "self-fenced"
+    /// An address target's address was put on its interface.
+    case addressAdded = "address-added"
+    /// An address target's address left its interface: removed on a stop, or by someone else.
+    case addressRemoved = "address-removed"
+    /// An added address was announced to the link (gratuitous ARP, unsolicited neighbour advertisement).
+    case addressAnnounced = "address-announced"
 
     /// The journal `MESSAGE_ID`: 128 bits, lower-case hex without dashes.
     public var messageID: String {
@@ -133,6 +139,9 @@ public enum EventKind: String, Sendable, CaseIterable {
         case .resourceClaimed: "901a0ce610d342ffa88d851be24ec8f4"
         case .resourceReleased: "9c0dccc794bf4349ae2e6cf1d6111dbc"
         case .selfFenced: "84374f19163c49088cda1f1bada7a671"
+        case .addressAdded: "4b308f2ec72b4dccba271739c284f68a"
+        case .addressRemoved: "a8e5ab32ca5f43a7a066b91c573e9bef"
+        case .addressAnnounced: "88e910fe771f4018ba4008ab701058ba"
         }
     }
 
@@ -142,12 +151,12 @@ public enum EventKind: String, Sendable, CaseIterable {
         case .targetStarted, .targetAdopted, .targetStopping, .reloadSucceeded, .daemonReady, .daemonStopping,
             .heartbeatCleared, .heartbeatQoSMet, .checkCleared, .hostFaultCleared, .recoveryVerified, .recoveryReset,
             .failoverProgress, .targetWaiting, .roleChanged, .domainResumed, .clusterJoined, .nodeJoined,
-            .etcdReachable, .resourceClaimed:
+            .etcdReachable, .resourceClaimed, .addressAdded, .addressAnnounced:
             .notice
         case .targetExited, .restartScheduled, .stopEscalated, .heartbeatSuspected, .heartbeatQoSUnmet,
             .cgroupEmptied, .checkRaised,
             .checkUnavailable, .recoveryStep, .recoverySuppressed, .recoveryQueued, .failoverCompleted,
-            .targetReclaimed, .domainPaused, .nodeLost, .etcdUnreachable, .resourceReleased:
+            .targetReclaimed, .domainPaused, .nodeLost, .etcdUnreachable, .resourceReleased, .addressRemoved:
             .warning
         case .targetSpawnFailed, .reloadRejected, .targetFaulted, .cgroupOOMKill, .hostFault, .recoveryStepFailed,
             .admissionRefused, .stateFileCorrupt, .stateFileUnwritable, .domainEmulatorDied, .domainPanicked,
