@@ -125,6 +125,28 @@ final class ClusterService {
         }
     }
 
+    /// Follower → the resource it follows, among the cluster resources.
+    private var follows: [String: String] {
+        var follows: [String: String] = [:]
+        for resource in engine.loaded.config.clusterResources {
+            follows[resource.name] = resource.follows
+        }
+        return follows
+    }
+
+    /// The followed resources that run healthy here.
+    private var readyFollowed: Set<String> {
+        Set(follows.values.filter { engine.targets.runsHealthy($0) })
+    }
+
+    /// After every event: a follower whose followed resource now runs healthy here is claimed at once, rather than
+    /// at the next view (`ClusterOwnership+Follows.swift`).
+    func claimFollowers() {
+        let follows = follows
+        guard !follows.isEmpty, lease != nil, !engine.lifecycle.shuttingDown else { return }
+        perform(ownership.claimFollowers(follows: follows, ready: readyFollowed))
+    }
+
     /// The longest stop among the cluster resources: how long before its lease deadline the node starts stopping.
     private var stopBudget: Duration {
         engine.loaded.config.clusterResources.map(\.stopTimeout).max() ?? .zero
@@ -158,7 +180,17 @@ final class ClusterService {
             let resources = engine.loaded.config.clusterResources.map(\.name)
             let busy = Set(resources.filter { engine.targets[$0].map { !$0.isDownForGood } ?? false })
                 .filter { ownership.token(of: $0) == nil }
-            perform(ownership.observe(view, resources: resources, busy: busy, failed: failedHere, now: now))
+            perform(
+                ownership.observe(
+                    view,
+                    resources: resources,
+                    busy: busy,
+                    failed: failedHere,
+                    follows: follows,
+                    ready: readyFollowed,
+                    now: now
+                )
+            )
             stopUnowned()
             startOwned()
             if ownership.lease == nil {
