@@ -143,7 +143,9 @@ struct ServiceClient: Sendable {
                 s.settimeout(0.2)
                 name = s.recv(64).decode().strip()
                 s.close()
-                out.write("ok %s %d\\n" % (name or "-", time.monotonic_ns()))
+                if not name:
+                    raise ConnectionResetError()
+                out.write("ok %s %d\\n" % (name, time.monotonic_ns()))
             except OSError as e:
                 out.write("fail %s %d\\n" % (type(e).__name__, time.monotonic_ns()))
             time.sleep(0.02)
