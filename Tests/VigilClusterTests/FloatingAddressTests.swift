@@ -35,6 +35,25 @@ extension EtcdClusterTests {
                 let newOwner = try #require(nodes.firstIndex { $0.name == after.node })
                 try await setup.checkMoved(to: newOwner, nodes: nodes)
                 print("FloatingAddressTests: killed \(nodes[owner].name) → \(after.node): \(setup.client.outage())")
+
+                // The killed node's vigild comes back with the address still on its link (as a killed vigild leaves
+                // it): it does not own web-ip any more, so it removes the address at once.
+                try LinkedNamespaces.ip([
+                    "-n", setup.namespaces[owner], "addr", "add", setup.floating + "/24", "dev",
+                    setup.interfaces[owner],
+                ])
+                let config = try String(contentsOfFile: nodes[owner].vigild.configPath, encoding: .utf8)
+                let launcher = ["/usr/bin/nsenter", "--net=/run/netns/" + setup.namespaces[owner], "--"]
+                let restarted = try VigildProcess(config: config, launcher: launcher)
+                defer { restarted.stop() }
+                let removed = try await restarted.waitForEvent(.addressRemoved, target: "web-ip", timeout: .seconds(30))
+                #expect(removed.fields["VIGIL_REASON"]?.contains("this node does not own it") == true, "\(removed)")
+                #expect(restarted.events(.addressAdded, target: "web-ip").isEmpty)
+                let left = try ProcessProbe.run(
+                    "/usr/sbin/ip",
+                    ["-n", setup.namespaces[owner], "-o", "-4", "addr", "show", "dev", setup.interfaces[owner]]
+                )
+                #expect(!left.out.contains(" \(setup.floating)/"), "the restarted node kept the address: \(left.out)")
             }
         }
 

@@ -64,6 +64,18 @@ final class AddressDriver: TargetDriver {
         }
     }
 
+    /// An address found on the interface when the target is added is taken over by the start (`EEXIST`: adopted),
+    /// unless the target may not start here: a cluster resource this node does not own (vigild was killed and
+    /// restarted; its ownership went with its old lease) has its leftover address removed at once.
+    func prepareAdoption(restored: PersistedTargetState?) -> Bool {
+        guard !engine.recovery.startsWhenAdded(name), let address, (try? address.isPresent()) == true else {
+            return false
+        }
+        phase = .up
+        takeDown(reason: "left from before vigild restarted, and this node does not own it")
+        return false
+    }
+
     /// Adds the address, unless it follows a target that does not run healthy here yet (then it waits).
     func start() {
         stoppedForFollowed = false
