@@ -115,7 +115,8 @@ import Glibc
         }
         #expect(stops == "stop unbound\n", "the service was told to stop while the address was still there")
         #expect(!(try link.addresses(link.first, link: "va").contains("\(floating)/24")))
-        // Started again, the service brings its address back.
+        // Started again (once its stop is over), the service brings its address back.
+        try await vigild.waitForEvent(.targetExited, target: "svc")
         let start = try ControlProbe.ask(vigild.controlSocket, ControlRequest(command: .start, target: "svc"))
         #expect(start.ok, "\(start)")
         try await vigild.waitForEvent(.addressAdded, target: "vip", count: 3)
