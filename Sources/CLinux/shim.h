@@ -31,6 +31,7 @@
 #include <sys/epoll.h>
 #include <sys/vfs.h>
 #include <sys/xattr.h>
+#include "address.h"
 
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000

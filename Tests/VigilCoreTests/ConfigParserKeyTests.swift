@@ -33,7 +33,7 @@ import VigilCore
                 + "action_timeout, "
                 + "recovery_reset_after, standbys, placement, weights, hooks, promote_hooks, reserve_memory, reserve_cpu, "
                 + "priority, standby_mode, domain, uri, snapshot, shutdown_timeout, channel, promote, promote_signal, "
-                + "demote, status, cluster, anti_affinity)"
+                + "demote, status, cluster, anti_affinity, address, interface, announce, announce_interval, follows)"
         )
     }
 

@@ -101,7 +101,7 @@ import VigilCore
         #expect(problems.map(\.line) == [4, 5])
         #expect(
             problems.map(\.message) == [
-                "unknown target kind \"container\" (expected one of: process, cgroup, vm, service)",
+                "unknown target kind \"container\" (expected one of: process, cgroup, vm, service, address)",
                 "unknown restart mode \"sometimes\" (expected one of: always, on-failure, never)",
             ]
         )

@@ -131,11 +131,15 @@ public struct ClusterOwnership: Sendable {
     ///   - resources: the cluster resources configured here, in configuration order.
     ///   - busy: resources whose instance here is still stopping: not claimed again until it is down.
     ///   - failed: resources whose restart policy gave up here: released if held, never claimed.
+    ///   - follows: follower → the resource it follows (`ClusterOwnership+Follows.swift`).
+    ///   - ready: the followed resources this node runs healthy.
     public mutating func observe(
         _ view: ClusterView,
         resources: [String],
         busy: Set<String> = [],
         failed: Set<String> = [],
+        follows: [String: String] = [:],
+        ready: Set<String> = [],
         now: MonotonicInstant
     ) -> [ClusterAction] {
         var actions: [ClusterAction] = []
@@ -169,12 +173,19 @@ public struct ClusterOwnership: Sendable {
             held[resource] = nil
             actions.append(.release(resource: resource, token: token))
         }
-        for resource in resources {
+        for resource in Self.followersLast(resources, follows: follows) {
             let owner = view.owners[resource]
             if let token = releasing[resource], owner?.token != token {
                 releasing[resource] = nil
             }
-            if let token = held[resource], failed.contains(resource) {
+            if let token = held[resource], mustRelease(resource, follows: follows) {
+                held[resource] = nil
+                releasing[resource] = token
+                let why = "follows \(follows[resource] ?? "?"), which node \(node) no longer holds: released with it"
+                actions.append(.stop(resource: resource, reason: "cluster ownership lost: \(why)"))
+                actions.append(.release(resource: resource, token: token))
+                actions.append(.emit(resourceEvent(.resourceReleased, resource, token: token, why, now: now)))
+            } else if let token = held[resource], failed.contains(resource) {
                 held[resource] = nil
                 releasing[resource] = token
                 let why = "its restart policy gave up on node \(node): released for another node"
@@ -208,10 +219,9 @@ public struct ClusterOwnership: Sendable {
                 // A claim whose answer never came back (a timeout retried on another member) did take effect.
                 actions += won(resource, token: owner.token, now: now)
             } else if owner == nil, !busy.contains(resource), !failed.contains(resource),
-                view.assignments[resource]?.node == node
+                claims(resource, assignedTo: view.assignments[resource]?.node, follows: follows, ready: ready)
             {
-                claiming.insert(resource)
-                actions.append(.claim(resource: resource))
+                actions += startClaim(resource)
             }
         }
         return actions
@@ -261,6 +271,15 @@ public struct ClusterOwnership: Sendable {
         )
         actions.append(.emit(event))
         return actions
+    }
+
+    func isClaiming(_ resource: String) -> Bool {
+        claiming.contains(resource)
+    }
+
+    mutating func startClaim(_ resource: String) -> [ClusterAction] {
+        claiming.insert(resource)
+        return [.claim(resource: resource)]
     }
 
     private mutating func won(_ resource: String, token: Int64, now: MonotonicInstant) -> [ClusterAction] {

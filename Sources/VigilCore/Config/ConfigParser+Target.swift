@@ -6,7 +6,7 @@ extension ConfigParser {
             "name", "kind", "exec", "env", "cwd", "user", "group", "stop_signal", "stop_timeout", "restart",
             "heartbeat",
             "notify_socket", "cgroup", "machine", "unit", "start", "start_timeout", "checks", "actuator", "pid_file",
-        ] + recoveryKeys + domainKeys + roleKeys + ["cluster"] + clusterPlacementOnlyKeys
+        ] + recoveryKeys + domainKeys + roleKeys + ["cluster"] + clusterPlacementOnlyKeys + addressKeys
     static let maximumNameLength = 64
 
     /// The `[[target]]` entries, in file order. A target with a problem is left out (the problem is recorded).
@@ -92,7 +92,10 @@ extension ConfigParser {
         let actuator = parseActuator(reader, kind: kind, problems: &problems)
         let pidFile = parsePidFile(reader, kind: kind, problems: &problems)
         let domain = parseDomain(reader, kind: kind, problems: &problems)
+        let address = parseAddress(reader, kind: kind, problems: &problems)
         switch kind {
+        case .address:
+            exec = []
         case .process:
             if let actuator, !actuator.isProcess {
                 exec = []
@@ -162,7 +165,8 @@ extension ConfigParser {
         let group = reader.nonEmptyString("group", problems: &problems)
         let stopSignal = parseSignal(reader, problems: &problems) ?? .term
         let stopTimeout =
-            reader.duration("stop_timeout", problems: &problems) ?? domain?.defaultStopTimeout ?? .seconds(10)
+            reader.duration("stop_timeout", problems: &problems) ?? domain?.defaultStopTimeout
+            ?? (kind == .address ? .milliseconds(500) : .seconds(10))
         var restart = RestartConfig()
         var restartKeys: Set<String> = []
         if let restartReader = reader.table("restart", problems: &problems) {
@@ -203,7 +207,8 @@ extension ConfigParser {
         if let exec, exec.isEmpty {
             problems += launchOnlyKeysProblems(reader, kind: kind, actuator: actuator, domain: domain != nil)
         }
-        guard let name, let exec, kind == .process || cgroup != nil || machine != nil || unit != nil || domain != nil
+        guard let name, let exec,
+            kind == .process || cgroup != nil || machine != nil || unit != nil || domain != nil || address != nil
         else {
             return nil
         }
@@ -230,9 +235,13 @@ extension ConfigParser {
             pidFile: pidFile,
             domain: domain,
             roles: roles,
-            cluster: cluster
+            cluster: cluster,
+            address: address,
+            follows: parseFollows(reader, kind: kind, problems: &problems)
         )
         target.clusterPlacement = parseClusterPlacement(reader, cluster: cluster, problems: &problems)
+        // A follower goes wherever its leader is placed (an address with the service it fronts).
+        target.clusterPlacement.follows = target.follows
         return target
     }
 
@@ -250,6 +259,8 @@ extension ConfigParser {
         case .service:
             instead =
                 "systemd runs the unit: set it there (User=, Group=, WorkingDirectory=, Environment=)"
+        case .address:
+            instead = "an address target runs no command"
         case .process:
             let name = actuator?.name ?? "process"
             instead = "the \(name) actuator starts this target: set it in its actuator table or the programs it runs"

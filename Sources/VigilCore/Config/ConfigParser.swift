@@ -103,6 +103,7 @@ public enum ConfigParser {
         }
         let targets = parseTargets(reader, problems: &problems)
         checkStandbys(targets, sourceMap: sourceMap, problems: &problems)
+        checkFollows(targets, sourceMap: sourceMap, problems: &problems)
         var host = HostConfig()
         if let hostReader = reader.table("host", problems: &problems) {
             host = parseHost(hostReader, problems: &problems)

@@ -56,6 +56,11 @@ public struct TargetConfig: Sendable, Equatable {
     /// How the cluster's placer places it (`placement`, `weights`, `reserve_memory`, `reserve_cpu`,
     /// `anti_affinity`); only for a cluster resource.
     public var clusterPlacement = ClusterPlacementRule()
+    /// What an `address` target adds to its interface; `nil` for other kinds.
+    public var address: AddressConfig?
+    /// The target an `address` target goes with (`follows = "web"`): the address is added only while that target
+    /// runs healthy on this node, and removed before it stops; `nil` when it stands alone.
+    public var follows: String?
 
     public init(
         name: String,
@@ -80,7 +85,9 @@ public struct TargetConfig: Sendable, Equatable {
         pidFile: String? = nil,
         domain: DomainConfig? = nil,
         roles: RoleChange = RoleChange(),
-        cluster: Bool = false
+        cluster: Bool = false,
+        address: AddressConfig? = nil,
+        follows: String? = nil
     ) {
         self.name = name
         self.kind = kind
@@ -105,6 +112,8 @@ public struct TargetConfig: Sendable, Equatable {
         self.domain = domain
         self.roles = roles
         self.cluster = cluster
+        self.address = address
+        self.follows = follows
     }
 
     /// Whether vigild spawns the target's process itself (the built-in `process` actuator).
@@ -143,4 +152,7 @@ public enum TargetKind: String, Sendable, Equatable, Codable, CaseIterable {
     case vm
     /// A systemd unit, driven over D-Bus (StartUnit, StopUnit, KillUnit) and watched through its `ActiveState`.
     case service
+    /// A floating service address: added to an interface through rtnetlink, announced (gratuitous ARP, unsolicited
+    /// neighbour advertisement), removed on stop; alive while the address is on the interface.
+    case address
 }

@@ -84,6 +84,12 @@ public enum EventKind: String, Sendable, CaseIterable {
     case nodeDraining = "node-draining"
     /// A drained node takes resources again.
     case nodeUndrained = "node-undrained"
+    /// An address target's address was put on its interface.
+    case addressAdded = "address-added"
+    /// An address target's address left its interface: removed on a stop, or by someone else.
+    case addressRemoved = "address-removed"
+    /// An added address was announced to the link (gratuitous ARP, unsolicited neighbour advertisement).
+    case addressAnnounced = "address-announced"
 
     /// The journal `MESSAGE_ID`: 128 bits, lower-case hex without dashes.
     public var messageID: String {
@@ -148,6 +154,9 @@ public enum EventKind: String, Sendable, CaseIterable {
         case .resourceUnplaceable: "0a0670cfc17a4a26b62b11db741bb2a8"
         case .nodeDraining: "d20383c75bf241a08bf090c94c6367b3"
         case .nodeUndrained: "e59fb4ef26d34ca18792b0e8be818c4f"
+        case .addressAdded: "4b308f2ec72b4dccba271739c284f68a"
+        case .addressRemoved: "a8e5ab32ca5f43a7a066b91c573e9bef"
+        case .addressAnnounced: "88e910fe771f4018ba4008ab701058ba"
         }
     }
 
@@ -157,12 +166,14 @@ public enum EventKind: String, Sendable, CaseIterable {
         case .targetStarted, .targetAdopted, .targetStopping, .reloadSucceeded, .daemonReady, .daemonStopping,
             .heartbeatCleared, .heartbeatQoSMet, .checkCleared, .hostFaultCleared, .recoveryVerified, .recoveryReset,
             .failoverProgress, .targetWaiting, .roleChanged, .domainResumed, .clusterJoined, .nodeJoined,
-            .etcdReachable, .resourceClaimed, .placerElected, .resourceMoved, .nodeDraining, .nodeUndrained:
+            .etcdReachable, .resourceClaimed, .placerElected, .resourceMoved, .nodeDraining, .nodeUndrained,
+            .addressAdded, .addressAnnounced:
             .notice
         case .targetExited, .restartScheduled, .stopEscalated, .heartbeatSuspected, .heartbeatQoSUnmet,
             .cgroupEmptied, .checkRaised,
             .checkUnavailable, .recoveryStep, .recoverySuppressed, .recoveryQueued, .failoverCompleted,
-            .targetReclaimed, .domainPaused, .nodeLost, .etcdUnreachable, .resourceReleased, .resourceUnplaceable:
+            .targetReclaimed, .domainPaused, .nodeLost, .etcdUnreachable, .resourceReleased, .resourceUnplaceable,
+            .addressRemoved:
             .warning
         case .targetSpawnFailed, .reloadRejected, .targetFaulted, .cgroupOOMKill, .hostFault, .recoveryStepFailed,
             .admissionRefused, .stateFileCorrupt, .stateFileUnwritable, .domainEmulatorDied, .domainPanicked,

@@ -149,6 +149,29 @@ final class ClusterService {
         return ready.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 
+    /// Follower → the resource it follows, among the cluster resources.
+    private var follows: [String: String] {
+        var follows: [String: String] = [:]
+        for resource in engine.loaded.config.clusterResources {
+            follows[resource.name] = resource.follows
+        }
+        return follows
+    }
+
+    /// The followed resources that run healthy here.
+    private var readyFollowed: Set<String> {
+        Set(follows.values.filter { engine.targets.runsHealthy($0) })
+    }
+
+    /// After every event: a follower whose followed resource now runs healthy here is claimed at once, rather than
+    /// at the next view (`ClusterOwnership+Follows.swift`).
+    func claimFollowers() {
+        let follows = follows
+        guard !follows.isEmpty, lease != nil, !engine.lifecycle.shuttingDown else { return }
+        let here = Set(lastView.assignments.filter { $0.value.node == config.node }.keys)
+        perform(ownership.claimFollowers(follows: follows, ready: readyFollowed, assignedHere: here))
+    }
+
     /// The longest stop among the cluster resources: how long before its lease deadline the node starts stopping.
     private var stopBudget: Duration {
         engine.loaded.config.clusterResources.map(\.stopTimeout).max() ?? .zero
@@ -182,7 +205,17 @@ final class ClusterService {
             let resources = engine.loaded.config.clusterResources.map(\.name)
             let busy = Set(resources.filter { engine.targets[$0].map { !$0.isDownForGood } ?? false })
                 .filter { ownership.token(of: $0) == nil }
-            perform(ownership.observe(view, resources: resources, busy: busy, failed: failedHere, now: now))
+            perform(
+                ownership.observe(
+                    view,
+                    resources: resources,
+                    busy: busy,
+                    failed: failedHere,
+                    follows: follows,
+                    ready: readyFollowed,
+                    now: now
+                )
+            )
             stopUnowned()
             startOwned()
             releaseStopped()

@@ -103,6 +103,8 @@ extension Engine {
         dispatchPrecondition(condition: .onQueue(queue))
         if !lifecycle.shuttingDown {
             recovery.settle()
+            targets.settleFollowers()
+            cluster?.claimFollowers()
         }
         targets.settleReplacements()
         heartbeats.updateSelfCheck()

@@ -127,6 +127,15 @@ enum DriverEvent {
     case roleOperationEnded(ActuatorOperation, ActuatorOutcome)
     /// The guest's virtio-serial heartbeat channel connected, ended or carried a line.
     case guestChannel(GuestChannel.Event)
+    // floating address
+    /// The address was added (`added`) or found there already: the state machine is told.
+    case addressUp(added: Bool)
+    /// The address was removed (or found gone): the state machine is told.
+    case addressDown(cause: String)
+    /// Time for the next announcement of the address's `generation`-th addition, `sent` already.
+    case addressAnnounceDue(generation: Int, sent: Int)
+    /// The network namespace's addresses changed (rtnetlink): is the address still on its interface?
+    case addressesChanged
     // any actuator
     /// An actuator's `start` (`StartUnit`, `virsh start`) ended.
     case started(ActuatorOutcome)

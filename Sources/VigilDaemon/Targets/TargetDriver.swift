@@ -57,6 +57,10 @@ protocol TargetDriver: AnyObject {
     /// The member's role in its hot-standby group changed while its instance runs (a promotion completed): what
     /// the driver keeps of the role for the instance's next start is brought up to date.
     func roleChanged()
+    /// The target this one follows (`follows`) changed: it runs healthy now, or went down.
+    func followedChanged()
+    /// The target this one follows is about to be stopped: this one goes first.
+    func followedStopping()
     /// Lets the instance go: stops every watch and timer. `removed`: the target left the configuration, and what
     /// it left behind is cleaned up.
     func close(removed: Bool)
@@ -91,6 +95,8 @@ extension TargetDriver {
 
     var heartbeatConfirmsPromotion: Bool { false }
     func roleChanged() {}
+    func followedChanged() {}
+    func followedStopping() {}
 
     /// Runs `operation` (`promote`, `demote`) through `actuator`; the outcome comes back as `.roleOperationEnded`.
     func changeRole(_ operation: ActuatorOperation, through actuator: any Actuator) {
@@ -173,6 +179,7 @@ public struct DriverRegistry: Sendable {
         case .vm where target.domain != nil: DomainDriver()
         case .vm: CgroupDriver(launch: launch, mainProcessIsInstance: true)
         case .service: ServiceDriver()
+        case .address: AddressDriver()
         }
     }
 }

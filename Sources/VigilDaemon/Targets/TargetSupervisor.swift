@@ -89,6 +89,10 @@ final class TargetSupervisor {
             case .spawn:
                 driver.start()
             case .signal(let signal):
+                if isStopping {
+                    // What follows this target (its service address) goes before it.
+                    engine.targets.followedStopping(name)
+                }
                 driver.signal(signal)
             case .armTimer(let instant):
                 restartTimer.arm(at: instant)
