@@ -74,6 +74,12 @@ public enum EventKind: String, Sendable, CaseIterable {
     case resourceReleased = "resource-released"
     /// This node cannot rely on its lease: its cluster resources are stopped before the lease can expire elsewhere.
     case selfFenced = "self-fenced"
+    /// This node owns a cluster resource: its watchdog device is open and fed while its lease holds.
+    case watchdogArmed = "watchdog-armed"
+    /// This node owns no cluster resource any more: its watchdog device was closed with the magic `V`.
+    case watchdogDisarmed = "watchdog-disarmed"
+    /// The watchdog device could not be opened, set or fed: the node may be reset, or not protected by it.
+    case watchdogFailed = "watchdog-failed"
 
     /// The journal `MESSAGE_ID`: 128 bits, lower-case hex without dashes.
     public var messageID: String {
@@ -133,6 +139,9 @@ public enum EventKind: String, Sendable, CaseIterable {
         case .resourceClaimed: "901a0ce610d342ffa88d851be24ec8f4"
         case .resourceReleased: "9c0dccc794bf4349ae2e6cf1d6111dbc"
         case .selfFenced: "84374f19163c49088cda1f1bada7a671"
+        case .watchdogArmed: "bb5ae876f97548d3825eefdf17e6fc36"
+        case .watchdogDisarmed: "9e4d3ece6b834743a1c527b4dddcc508"
+        case .watchdogFailed: "9d8cab79aadc4022a23b7fa0e2533d0c"
         }
     }
 
@@ -142,7 +151,7 @@ public enum EventKind: String, Sendable, CaseIterable {
         case .targetStarted, .targetAdopted, .targetStopping, .reloadSucceeded, .daemonReady, .daemonStopping,
             .heartbeatCleared, .heartbeatQoSMet, .checkCleared, .hostFaultCleared, .recoveryVerified, .recoveryReset,
             .failoverProgress, .targetWaiting, .roleChanged, .domainResumed, .clusterJoined, .nodeJoined,
-            .etcdReachable, .resourceClaimed:
+            .etcdReachable, .resourceClaimed, .watchdogArmed, .watchdogDisarmed:
             .notice
         case .targetExited, .restartScheduled, .stopEscalated, .heartbeatSuspected, .heartbeatQoSUnmet,
             .cgroupEmptied, .checkRaised,
@@ -151,7 +160,7 @@ public enum EventKind: String, Sendable, CaseIterable {
             .warning
         case .targetSpawnFailed, .reloadRejected, .targetFaulted, .cgroupOOMKill, .hostFault, .recoveryStepFailed,
             .admissionRefused, .stateFileCorrupt, .stateFileUnwritable, .domainEmulatorDied, .domainPanicked,
-            .domainWatchdog, .domainIOError:
+            .domainWatchdog, .domainIOError, .watchdogFailed:
             .error
         case .targetGaveUp, .recoveryExhausted, .targetFenced, .failoverAborted, .selfFenced: .critical
         }

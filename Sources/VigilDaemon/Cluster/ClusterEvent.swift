@@ -13,4 +13,8 @@ enum ClusterEvent: Sendable {
     case claimed(resource: String, lease: EtcdLease, result: ClusterClaimResult)
     /// etcd could not be read or written.
     case unreachable(reason: String)
+    /// The watchdog's feed timer fired (`NodeWatchdog`).
+    case watchdogDue
+    /// The grace for taking over the previous vigild's lease is over (`ClusterService+Adoption`).
+    case adoptionDecided
 }
