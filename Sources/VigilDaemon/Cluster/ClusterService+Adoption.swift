@@ -35,6 +35,7 @@ extension ClusterService {
 
     /// Records `lease` as this node's (written off the engine queue by the session, right after it joined).
     static func record(_ lease: EtcdLease, node: String, in file: String) {
+        Directories.createParents(of: file, mode: 0o700)
         try? "\(node) \(String(lease.id, radix: 16))\n".write(toFile: file, atomically: true, encoding: .utf8)
     }
 
