@@ -32,6 +32,8 @@
 #include <sys/vfs.h>
 #include <sys/xattr.h>
 #include "address.h"
+#include <sys/ioctl.h>
+#include <linux/watchdog.h>
 
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
@@ -706,6 +708,14 @@ static inline int64_t vigil_fs_type(const char *path) {
     struct statfs info;
     if (statfs(path, &info) != 0) return -errno;
     return (int64_t)info.f_type;
+}
+
+/// WDIOC_SETTIMEOUT on a watchdog device (ioctl is variadic): asks for `seconds`, returns the timeout the device set,
+/// or -errno (-ENOTTY: not a watchdog device, e.g. a FIFO standing in for one).
+static inline int vigil_watchdog_set_timeout(int fd, int seconds) {
+    int value = seconds;
+    if (ioctl(fd, WDIOC_SETTIMEOUT, &value) != 0) return -errno;
+    return value;
 }
 
 #endif

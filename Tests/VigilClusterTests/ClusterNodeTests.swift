@@ -171,6 +171,11 @@ struct ClusterNode {
     var name: String
     var vigild: VigildProcess
     var network: EtcdNetwork?
+    /// What started it, to start it again (`ClusterNodeTests+Fencing`).
+    var config = ""
+    var launcher: [String] = []
+    /// With a watchdog: the node's cgroup (vigild and its resources) and the stand-in that kills it.
+    var watchdog: NodeWatchdogSetup?
 }
 
 /// The stamps a cluster resource's instances write to one shared file: `start|stop MONOTONIC_NS TOKEN NODE PID`.
@@ -184,6 +189,9 @@ struct ResourceStamps: Sendable {
     }
 
     let path: String
+    /// The external register every instance writes to with its token, and each instance's death seen by pidfd.
+    var register: FencingRegister?
+    var lifetimes: InstanceLifetimes?
 
     var stamps: [Stamp] {
         let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
@@ -208,8 +216,9 @@ struct ResourceStamps: Sendable {
         throw ClusterNodeTestError("no start #\(count) of the resource within \(timeout); stamps:\n\(stamps)")
     }
 
-    /// The checker: every instance's [start, stop) interval (an instance killed unwarned ends at `killed`'s instant),
-    /// in start order, ends before the next begins, and the fencing tokens strictly increase from one to the next.
+    /// The checker: every instance's [start, stop) interval (an instance killed unwarned ends at `killed`'s instant,
+    /// or when its pidfd said it died), in start order, ends before the next begins, and the fencing tokens strictly
+    /// increase from one to the next; every earlier instance is dead (pidfd), and the register refused no write.
     func check(killed: (node: String, token: Int64, at: MonotonicInstant)?) throws {
         let all = stamps
         let starts = all.filter { $0.kind == "start" }
@@ -218,6 +227,9 @@ struct ResourceStamps: Sendable {
             var end = all.first { $0.kind == "stop" && $0.token == start.token && $0.node == start.node }?.at
             if let killed, killed.node == start.node, killed.token == start.token, end == nil {
                 end = killed.at
+            }
+            if end == nil, let died = lifetimes?.end(of: start.pid) {
+                end = died
             }
             intervals.append((start, end))
         }
@@ -234,8 +246,18 @@ struct ResourceStamps: Sendable {
                 "tokens did not increase: \(earlier.start) then \(later.start)"
             )
         }
+        for earlier in intervals.dropLast() where lifetimes != nil {
+            #expect(lifetimes?.end(of: earlier.start.pid) != nil, "\(earlier.start) still runs (pidfd)")
+        }
+        let writes = register?.writes ?? []
+        let refusals = writes.filter { !$0.accepted }
+        #expect(refusals.isEmpty, "the register refused writes of live instances: \(refusals)")
+        if register != nil {
+            #expect(!writes.isEmpty, "no instance wrote to the register")
+        }
         print(
-            "ClusterNodeTests: checker compared \(max(0, intervals.count - 1)) pairs of intervals, \(intervals.count) tokens"
+            "ClusterNodeTests: checker compared \(max(0, intervals.count - 1)) pairs of intervals, "
+                + "\(intervals.count) tokens; register: \(writes.count) writes, \(refusals.count) refusals"
         )
     }
 }
@@ -247,8 +269,9 @@ struct ClusterNodeTestError: Error, CustomStringConvertible {
 
 /// The resource: stamps its start with its fencing token, and its stop on SIGTERM.
 let clusterResourceScript = """
-    import os, signal, sys, time
+    import os, signal, socket, sys, time
     path, node = sys.argv[1], sys.argv[2]
+    register = sys.argv[3] if len(sys.argv) > 3 else None
     token = os.environ.get("VIGIL_FENCING_TOKEN", "0")
     # A node named in the poison file cannot run the resource: it exits at once, unstamped.
     try:
@@ -265,6 +288,11 @@ let clusterResourceScript = """
         sys.exit(0)
     signal.signal(signal.SIGTERM, stop)
     stamp("start")
+    # Every 100 ms, a write to the external register with this instance's token.
+    sender = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    while register:
+        sender.sendto(f"write {token} {node} {os.getpid()}".encode(), register)
+        time.sleep(0.1)
     while True:
         time.sleep(3600)
     """
@@ -274,6 +302,7 @@ let clusterResourceScript = """
 /// namespace whether `body` passed or threw.
 func withClusterNodes(
     leaseTTL: String = "2s",
+    watchdog: Duration? = nil,
     _ body: ([ClusterNode], ResourceStamps, EtcdCluster) async throws -> Void
 ) async throws {
     try await withEtcdCluster(inNamespaces: true) { cluster in
@@ -282,7 +311,13 @@ func withClusterNodes(
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let script = directory + "/resource.py"
         try clusterResourceScript.write(toFile: script, atomically: true, encoding: .utf8)
-        let stamps = ResourceStamps(path: directory + "/stamps")
+        var stamps = ResourceStamps(path: directory + "/stamps")
+        let register = try await FencingRegister(directory: directory)
+        defer { register.stop() }
+        stamps.register = register
+        let lifetimes = InstanceLifetimes { [stamps] in stamps.stamps.filter { $0.kind == "start" }.map(\.pid) }
+        defer { lifetimes.stop() }
+        stamps.lifetimes = lifetimes
         let prefix = "/vigil-test-\(UUID().uuidString.prefix(8))/"
         var nodes: [ClusterNode] = []
         defer {
@@ -290,11 +325,18 @@ func withClusterNodes(
                 node.vigild.stop()
             }
         }
+        var setups: [NodeWatchdogSetup] = []
+        defer {
+            for setup in setups { setup.remove() }
+        }
         for index in cluster.endpoints.indices {
             let name = "n\(index + 1)"
             let endpoints = ([index] + cluster.endpoints.indices.filter { $0 != index })
                 .map { "\"\(cluster.endpoints[$0])\"" }.joined(separator: ", ")
-            let config = """
+            var config = """
+                [daemon]
+                state_dir = "\(directory)/state-\(name)"
+
                 [cluster]
                 endpoints = [\(endpoints)]
                 node = "\(name)"
@@ -303,14 +345,30 @@ func withClusterNodes(
 
                 [[target]]
                 name = "res"
-                exec = ["/usr/bin/python3", "\(script)", "\(stamps.path)", "\(name)"]
+                exec = ["/usr/bin/python3", "\(script)", "\(stamps.path)", "\(name)", "\(register.path)"]
                 stop_timeout = "500ms"
                 cluster = true
                 restart = { burst = 2, within = "60s", backoff = "100ms..200ms" }
                 """
-            let launcher = ["/usr/bin/nsenter", "--net=/run/netns/" + network.namespaces[index], "--"]
+            var launcher = ["/usr/bin/nsenter", "--net=/run/netns/" + network.namespaces[index], "--"]
+            var setup: NodeWatchdogSetup?
+            if let watchdog {
+                setup = try await NodeWatchdogSetup(node: name, directory: directory, timeout: watchdog)
+                setups += setup.map { [$0] } ?? []
+                config = setup?.configure(config) ?? config
+                launcher = setup?.launcher(launcher) ?? launcher
+            }
             let vigild = try VigildProcess(config: config, launcher: launcher)
-            nodes.append(ClusterNode(name: name, vigild: vigild, network: network))
+            nodes.append(
+                ClusterNode(
+                    name: name,
+                    vigild: vigild,
+                    network: network,
+                    config: config,
+                    launcher: launcher,
+                    watchdog: setup
+                )
+            )
         }
         do {
             try await body(nodes, stamps, cluster)

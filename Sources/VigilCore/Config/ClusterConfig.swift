@@ -13,6 +13,11 @@ public struct ClusterConfig: Sendable, Equatable {
     public var leaseTTL: Duration
     /// The prefix of every key this cluster writes, so several clusters can share one etcd.
     public var prefix: String
+    /// The watchdog device armed while this node owns a cluster resource (`/dev/watchdog`); nil: none
+    /// (`ClusterConfig+Watchdog.swift`).
+    public var watchdog: String?
+    /// The device's timeout as configured (`watchdog_timeout`); nil: `watchdogTimeoutDefault`.
+    public var watchdogTimeoutSetting: Duration?
 
     /// The shortest lease etcd 3.4 grants.
     public static let minimumLeaseTTL: Duration = .seconds(2)

@@ -6,7 +6,7 @@ extension ConfigParser {
 
     /// The `[cluster]` table.
     static func parseCluster(_ reader: ConfigTableReader, problems: inout [ConfigProblem]) -> ClusterConfig? {
-        reader.checkKeys(known: clusterKeys + clusterSecurityKeys, problems: &problems)
+        reader.checkKeys(known: clusterKeys + clusterWatchdogKeys + clusterSecurityKeys, problems: &problems)
         var valid = true
         for key in clusterSecurityKeys where reader.value(key) != nil {
             let message =
@@ -75,6 +75,7 @@ extension ConfigParser {
                 valid = false
             }
         }
+        valid = parseClusterWatchdog(reader, into: &config, problems: &problems) && valid
         return valid ? config : nil
     }
 

@@ -90,6 +90,12 @@ public enum EventKind: String, Sendable, CaseIterable {
     case addressRemoved = "address-removed"
     /// An added address was announced to the link (gratuitous ARP, unsolicited neighbour advertisement).
     case addressAnnounced = "address-announced"
+    /// This node owns a cluster resource: its watchdog device is open and fed while its lease holds.
+    case watchdogArmed = "watchdog-armed"
+    /// This node owns no cluster resource any more: its watchdog device was closed with the magic `V`.
+    case watchdogDisarmed = "watchdog-disarmed"
+    /// The watchdog device could not be opened, set or fed: the node may be reset, or not protected by it.
+    case watchdogFailed = "watchdog-failed"
 
     /// The journal `MESSAGE_ID`: 128 bits, lower-case hex without dashes.
     public var messageID: String {
@@ -157,6 +163,9 @@ public enum EventKind: String, Sendable, CaseIterable {
         case .addressAdded: "4b308f2ec72b4dccba271739c284f68a"
         case .addressRemoved: "a8e5ab32ca5f43a7a066b91c573e9bef"
         case .addressAnnounced: "88e910fe771f4018ba4008ab701058ba"
+        case .watchdogArmed: "bb5ae876f97548d3825eefdf17e6fc36"
+        case .watchdogDisarmed: "9e4d3ece6b834743a1c527b4dddcc508"
+        case .watchdogFailed: "9d8cab79aadc4022a23b7fa0e2533d0c"
         }
     }
 
@@ -167,7 +176,7 @@ public enum EventKind: String, Sendable, CaseIterable {
             .heartbeatCleared, .heartbeatQoSMet, .checkCleared, .hostFaultCleared, .recoveryVerified, .recoveryReset,
             .failoverProgress, .targetWaiting, .roleChanged, .domainResumed, .clusterJoined, .nodeJoined,
             .etcdReachable, .resourceClaimed, .placerElected, .resourceMoved, .nodeDraining, .nodeUndrained,
-            .addressAdded, .addressAnnounced:
+            .addressAdded, .addressAnnounced, .watchdogArmed, .watchdogDisarmed:
             .notice
         case .targetExited, .restartScheduled, .stopEscalated, .heartbeatSuspected, .heartbeatQoSUnmet,
             .cgroupEmptied, .checkRaised,
@@ -177,7 +186,7 @@ public enum EventKind: String, Sendable, CaseIterable {
             .warning
         case .targetSpawnFailed, .reloadRejected, .targetFaulted, .cgroupOOMKill, .hostFault, .recoveryStepFailed,
             .admissionRefused, .stateFileCorrupt, .stateFileUnwritable, .domainEmulatorDied, .domainPanicked,
-            .domainWatchdog, .domainIOError:
+            .domainWatchdog, .domainIOError, .watchdogFailed:
             .error
         case .targetGaveUp, .recoveryExhausted, .targetFenced, .failoverAborted, .selfFenced: .critical
         }

@@ -17,4 +17,8 @@ enum ClusterEvent: Sendable {
     case placer(ClusterPlacerEvent)
     /// Time to look again whether resources waiting to be released here are down (`releaseStopped`).
     case releaseCheck
+    /// The watchdog's feed timer fired (`NodeWatchdog`).
+    case watchdogDue
+    /// The grace for taking over the previous vigild's lease is over (`ClusterService+Adoption`).
+    case adoptionDecided
 }

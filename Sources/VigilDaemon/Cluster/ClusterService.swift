@@ -45,6 +45,10 @@ final class ClusterService {
     var releaseCheckDue = false
     /// The placer election, and the assignments while this node is the placer.
     let placer: ClusterPlacer
+    /// The watchdog device (`[cluster] watchdog`), armed while this node owns a resource (`ClusterService+Watchdog`).
+    /// Instances found running at start wait for the session to adopt the predecessor's lease (`+Adoption`).
+    var adoptionPending = false
+    private(set) lazy var watchdog = config.watchdog.map { NodeWatchdog(engine: engine, path: $0, config: config) }
 
     /// - Throws: `EtcdError` when an endpoint cannot be used.
     init(engine: Engine, config: ClusterConfig) throws {
@@ -58,6 +62,7 @@ final class ClusterService {
     /// Starts the first session.
     func start() {
         updateFigures()
+        beginAdoption()
         startSession()
     }
 
@@ -117,6 +122,7 @@ final class ClusterService {
     /// vigild starts (vigild was killed and restarted; its old lease, and the ownership with it, is gone or going,
     /// and another node may start the resource once it expires) is adopted like any target and then stopped here.
     func stopUnowned() {
+        guard !adoptionPending else { return }
         for name in engine.loaded.config.clusterResources.map(\.name) where ownership.token(of: name) == nil {
             guard let supervisor = engine.targets[name], !supervisor.machine.isDown else { continue }
             let reason = "runs here without this node owning it in the cluster (found after a restart of vigild?)"
@@ -182,9 +188,14 @@ final class ClusterService {
     func handle(_ event: ClusterEvent) {
         dispatchPrecondition(condition: .onQueue(engine.queue))
         guard !stopped else { return }
+        defer {
+            publishTokens()
+            watchdogFollow(event)
+        }
         let now = engine.now
         switch event {
         case .joined(let granted):
+            endAdoption(stopping: false)
             lease = granted
             perform(ownership.joined(lease: granted.id, ttl: granted.ttl, now: now))
         case .lease(let granted, let news):
@@ -232,6 +243,7 @@ final class ClusterService {
             guard !engine.lifecycle.shuttingDown else { return }
             perform(ownership.claimAnswered(resource, lease: granted.id, result: result, now: now))
         case .unreachable(let reason):
+            endAdoption(stopping: true)
             etcdReachable = false
             perform(ownership.unreachable(reason: reason, now: now))
         case .placer(let news):
@@ -239,6 +251,10 @@ final class ClusterService {
         case .releaseCheck:
             releaseCheckDue = false
             releaseStopped()
+        case .watchdogDue:
+            break
+        case .adoptionDecided:
+            endAdoption(stopping: true)
         }
     }
 
@@ -249,6 +265,7 @@ final class ClusterService {
                 claim(resource)
             case .start(let resource, let token):
                 instanceTokens[resource] = token
+                engine.targets.fencingTokens.set(token, for: resource)
                 guard let supervisor = engine.targets[resource] else { continue }
                 if case .stopping = supervisor.machine.state {
                     // The earlier instance is not down yet: started once it is (`startOwned`).
@@ -316,7 +333,15 @@ final class ClusterService {
         let config = config
         let figures = figures
         let margin = ClusterConfig.fenceLead(stopBudget: stopBudget)
-        session = Self.sessions(client: client, config: config, figures: figures, margin: margin, post: poster)
+        let leaseFile = Self.leaseFile(engine)
+        session = Self.sessions(
+            client: client,
+            config: config,
+            figures: figures,
+            margin: margin,
+            leaseFile: leaseFile,
+            post: poster
+        )
     }
 
     private static func sessions(
@@ -324,11 +349,23 @@ final class ClusterService {
         config: ClusterConfig,
         figures: NodeKeyFigures,
         margin: Duration,
+        leaseFile: String,
         post: @escaping @Sendable (ClusterEvent) -> Void
     ) -> Task<Void, Never> {
         Task.detached {
+            // The first session may take over the lease of the vigild that ran here before (`+Adoption`).
+            var adopting = true
             while !Task.isCancelled {
-                await runSession(client: client, config: config, figures: figures, margin: margin, post: post)
+                await runSession(
+                    client: client,
+                    config: config,
+                    figures: figures,
+                    margin: margin,
+                    leaseFile: leaseFile,
+                    adopting: adopting,
+                    post: post
+                )
+                adopting = false
             }
         }
     }
@@ -339,9 +376,14 @@ final class ClusterService {
         config: ClusterConfig,
         figures: NodeKeyFigures,
         margin: Duration,
+        leaseFile: String,
+        adopting: Bool,
         post: @escaping @Sendable (ClusterEvent) -> Void
     ) async {
         var granted: (lease: EtcdLease, sentAt: MonotonicInstant)?
+        if adopting {
+            granted = await adoptableLease(client: client, config: config, file: leaseFile, margin: margin)
+        }
         while granted == nil, !Task.isCancelled {
             do {
                 granted = try await client.grantLease(ttl: config.leaseTTL)
@@ -356,7 +398,8 @@ final class ClusterService {
         let (changes, changed) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let forwarder = Task {
             for await news in keeper.events {
-                if case .renewed = news { continue }
+                // Renewals only for a watchdog, which is fed within the deadline they carry.
+                if case .renewed = news, config.watchdog == nil { continue }
                 post(.lease(lease, news))
             }
             changed.finish()
@@ -403,6 +446,7 @@ final class ClusterService {
                     writtenAt = ContinuousClock.now
                     if !joined {
                         joined = true
+                        record(lease, node: config.node, in: leaseFile)
                         post(.joined(lease: lease))
                     }
                 }
@@ -477,6 +521,9 @@ final class ClusterService {
     func stop() {
         guard !stopped else { return }
         stopped = true
+        watchdog?.stop()
+        // Revoked below: nothing for a successor to take over.
+        try? FileManager.default.removeItem(atPath: Self.leaseFile(engine))
         session?.cancel()
         let client = client
         let lease = lease

@@ -56,7 +56,7 @@ extension Engine {
         let now = self.now
         if lifecycle.shuttingDown {
             logger.warning("second stop request (\(reason)): killing what is left")
-            for supervisor in targets.all where supervisor.driver.stopsWithVigild {
+            for supervisor in targets.all where supervisor.stopsWithVigild {
                 supervisor.driver.signal(.kill)
             }
             return
@@ -73,7 +73,7 @@ extension Engine {
         )
         // Targets that are not vigild's children (cgroups, units, domains, daemons another actuator started) keep
         // running, and are adopted again when vigild comes back.
-        for supervisor in targets.all where supervisor.driver.stopsWithVigild {
+        for supervisor in targets.all where supervisor.stopsWithVigild {
             supervisor.perform(supervisor.machine.stop(now: now, reason: "vigild stopping"))
         }
     }
@@ -110,7 +110,7 @@ extension Engine {
         heartbeats.updateSelfCheck()
         persistence.saveIfChanged()
         if lifecycle.shuttingDown {
-            if targets.all.allSatisfy({ $0.isDownForGood || !$0.driver.stopsWithVigild }) {
+            if targets.all.allSatisfy({ $0.isDownForGood || !$0.stopsWithVigild }) {
                 finish()
             }
             return

@@ -35,6 +35,9 @@ extension RecoveryCoordinator {
         environment["VIGIL_TARGET"] = service.roles.active
         environment["VIGIL_SERVICE"] = service.owner
         environment["VIGIL_HOOK"] = name
+        if let token = fencingToken(of: service.roles.active) {
+            environment["VIGIL_FENCING_TOKEN"] = String(token)
+        }
         for (key, value) in extra {
             environment[key] = value
         }

@@ -278,6 +278,9 @@ extension RecoveryCoordinator {
         if let pid = supervisor.machine.state.pid, pid > 0 {
             environment["VIGIL_PID"] = String(pid)
         }
+        if let token = fencingToken(of: supervisor.name) {
+            environment["VIGIL_FENCING_TOKEN"] = String(token)
+        }
         return environment
     }
 

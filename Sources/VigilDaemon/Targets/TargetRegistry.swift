@@ -25,6 +25,8 @@ final class TargetRegistry {
     private(set) lazy var processCgroups = ProcessCgroups(engine: engine)
     /// The libvirt connections domain targets are watched on: one `virsh` child per connection.
     let libvirtConnections = LibvirtConnections()
+    /// The cluster resources' fencing tokens, for their actuators' hooks; kept by cluster mode, outliving a context.
+    let fencingTokens = FencingTokens()
 
     init(engine: Engine) {
         self.engine = engine
@@ -57,7 +59,7 @@ final class TargetRegistry {
             return context
         }
         let address: SystemdBusAddress = engine.loaded.config.daemon.systemdBus.map { .bus($0) } ?? .system
-        let context = ActuatorContext(completionQueue: engine.queue, busAddress: address)
+        let context = ActuatorContext(completionQueue: engine.queue, busAddress: address, fencingTokens: fencingTokens)
         actuators = context
         return context
     }

@@ -10,20 +10,25 @@ public final class ActuatorContext: Sendable {
     public let environment: [String: String]
     /// The bus the systemd actuator and watchers talk to.
     public let busAddress: SystemdBusAddress
+    /// The fencing tokens of the cluster resources this node runs (`VIGIL_FENCING_TOKEN` for their hooks).
+    public let fencingTokens: FencingTokens
     private let bus = Mutex<SystemdBus?>(nil)
 
     /// - Parameters:
     ///   - completionQueue: where outcomes are delivered.
     ///   - environment: the base environment of hooks.
     ///   - busAddress: the system bus by default; tests point it at a container's bus socket.
+    ///   - fencingTokens: the cluster resources' tokens, kept by cluster mode.
     public init(
         completionQueue: DispatchQueue,
         environment: [String: String] = ProcessEnvironment.current(),
-        busAddress: SystemdBusAddress = .system
+        busAddress: SystemdBusAddress = .system,
+        fencingTokens: FencingTokens = FencingTokens()
     ) {
         self.completionQueue = completionQueue
         self.environment = environment
         self.busAddress = busAddress
+        self.fencingTokens = fencingTokens
     }
 
     /// `PATH` of `environment`, or the usual system directories.

@@ -10,7 +10,8 @@ import VigilCore
 /// looked up in `PATH` when the actuator is built.
 ///
 /// A hook sees `VIGIL_TARGET`, `VIGIL_OPERATION` (`start`, `kill`…), `VIGIL_TIMEOUT_USEC`, and for `kill`
-/// `VIGIL_SIGNAL` (`SIGTERM`), for `revert` `VIGIL_SNAPSHOT` (empty for the latest). Exit status 0 is success,
+/// `VIGIL_SIGNAL` (`SIGTERM`), for `revert` `VIGIL_SNAPSHOT` (empty for the latest), and for a cluster resource
+/// `VIGIL_FENCING_TOKEN`. Exit status 0 is success,
 /// anything else a failure. The hook's stdout and stderr (the last 64 KiB) come back in the outcome's report.
 public struct ExecActuator: Actuator {
     public static let name = "exec"
@@ -119,6 +120,10 @@ public struct ExecActuator: Actuator {
         variables["VIGIL_TARGET"] = target
         variables["VIGIL_OPERATION"] = operation.name
         variables["VIGIL_TIMEOUT_USEC"] = String(timeout.microseconds)
+        // A cluster resource's hooks act for its ownership: they present its fencing token on what they write.
+        if let token = context.fencingTokens[target] {
+            variables["VIGIL_FENCING_TOKEN"] = String(token)
+        }
         switch operation {
         case .kill(let signal): variables["VIGIL_SIGNAL"] = signal.description
         case .revert(let snapshot): variables["VIGIL_SNAPSHOT"] = snapshot ?? ""
