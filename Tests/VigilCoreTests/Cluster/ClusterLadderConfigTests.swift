@@ -33,7 +33,8 @@ import VigilCore
                 stop_timeout = "500ms"
                 cluster = true
                 level = "high"
-                """
+                """,
+            file: "vigil.toml"
         )
         let db = try #require(config.target(named: "db")?.recovery)
         #expect(db.ladder == [.restart, .restart, .failover])
@@ -65,7 +66,11 @@ import VigilCore
             stop_timeout = "500ms"
             cluster = true
             recovery = ["restart", "failover"]
-            standbys = ["local"]
+            standbys = ["plain"]
+
+            [[target]]
+            name = "plain"
+            exec = ["/bin/true"]
 
             [[target]]
             name = "local"

@@ -157,8 +157,8 @@ import VigilCore
         #expect(actions.contains(.release(resource: "db", token: 42)))
         #expect(!actions.contains { if case .stop = $0 { return true } else { return false } })
         #expect(ownership.token(of: "db") == nil)
-        // Released, with no owner: this node does not claim it while it refuses it, even if the hash picks it.
-        let ownerless = ClusterView(nodes: Self.nodes(["a": []]), owners: [:], revision: 60)
+        // Released, with no owner: this node does not claim it while it refuses it (here, before its node key says so).
+        let ownerless = ClusterView(nodes: Self.nodes(["a": [], "b": []]), owners: [:], revision: 60)
         #expect(ownership.observe(ownerless, resources: ["db"], failed: ["db"], now: Self.at(200)).isEmpty)
     }
 }
