@@ -70,6 +70,9 @@ public struct ClusterOwnership: Sendable {
     /// The resources this node owns, with their fencing tokens.
     public private(set) var held: [String: Int64] = [:]
     private var claiming: Set<String> = []
+    /// Tokens of owner keys this node released: a view read before the delete landed still shows such a key as
+    /// this lease's, which must not be taken for a claim whose answer was lost.
+    private var released: Set<Int64> = []
     /// The live nodes of the last view; nil before the first one of a session.
     private var members: Set<String>?
     private var unreachableSince: MonotonicInstant?
@@ -87,6 +90,7 @@ public struct ClusterOwnership: Sendable {
     public mutating func joined(lease: Int64, ttl: Duration, now: MonotonicInstant) -> [ClusterAction] {
         self.lease = lease
         members = nil
+        released = []
         let event = Event(
             kind: .clusterJoined,
             message: "cluster: node \(node) joined with lease \(String(lease, radix: 16)) (TTL \(ttl.humanReadable))",
@@ -151,12 +155,14 @@ public struct ClusterOwnership: Sendable {
         let configured = Set(resources)
         for (resource, token) in held.sorted(by: { $0.key < $1.key }) where !configured.contains(resource) {
             held[resource] = nil
+            released.insert(token)
             actions.append(.release(resource: resource, token: token))
         }
         for resource in resources {
             let owner = view.owners[resource]
             if let token = held[resource], failed.contains(resource) {
                 held[resource] = nil
+                released.insert(token)
                 let why = "its restart policy gave up on node \(node): released for another node"
                 actions.append(.release(resource: resource, token: token))
                 actions.append(.emit(resourceEvent(.resourceReleased, resource, token: token, why, now: now)))
@@ -175,7 +181,7 @@ public struct ClusterOwnership: Sendable {
                 actions.append(.emit(resourceEvent(.resourceReleased, resource, token: token, why, now: now)))
             } else if claiming.contains(resource) {
                 continue
-            } else if let owner, owner.node == node, owner.lease == lease {
+            } else if let owner, owner.node == node, owner.lease == lease, !released.contains(owner.token) {
                 // A claim whose answer never came back (a timeout retried on another member) did take effect.
                 actions += won(resource, token: owner.token, now: now)
             } else if owner == nil, !busy.contains(resource), !failed.contains(resource),

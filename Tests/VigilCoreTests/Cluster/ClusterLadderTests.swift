@@ -157,6 +157,10 @@ import VigilCore
         #expect(actions.contains(.release(resource: "db", token: 42)))
         #expect(!actions.contains { if case .stop = $0 { return true } else { return false } })
         #expect(ownership.token(of: "db") == nil)
+        // A view read before the release's delete landed still shows the key as this lease's: it is not taken for
+        // a claim whose answer was lost (that would start the resource again here, beside the next owner).
+        #expect(ownership.observe(view, resources: ["db"], now: Self.at(150)).isEmpty)
+        #expect(ownership.token(of: "db") == nil)
         // Released, with no owner: this node does not claim it while it refuses it (here, before its node key says so).
         let ownerless = ClusterView(nodes: Self.nodes(["a": [], "b": []]), owners: [:], revision: 60)
         #expect(ownership.observe(ownerless, resources: ["db"], failed: ["db"], now: Self.at(200)).isEmpty)
