@@ -108,7 +108,7 @@ import VigilCore
         )
         let expected = [
             "target[slow].cluster: stop_timeout",
-            "target[laddered].cluster: recovery ladders and standbys are not built for cluster resources yet",
+            "target[laddered].cluster: \"fence\" would leave a cluster resource down on the node that owns it",
             "target[typed].cluster: expected true or false",
         ]
         for text in expected {

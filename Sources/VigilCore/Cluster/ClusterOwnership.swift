@@ -130,7 +130,7 @@ public struct ClusterOwnership: Sendable {
     /// - Parameters:
     ///   - resources: the cluster resources configured here, in configuration order.
     ///   - busy: resources whose instance here is still stopping: not claimed again until it is down.
-    ///   - failed: resources whose restart policy gave up here: released if held, never claimed.
+    ///   - failed: resources whose restart policy or recovery ladder gave up here: released if held, never claimed.
     ///   - follows: follower → the resource it follows (`ClusterOwnership+Follows.swift`).
     ///   - ready: the followed resources this node runs healthy.
     public mutating func observe(
@@ -188,7 +188,7 @@ public struct ClusterOwnership: Sendable {
             } else if let token = held[resource], failed.contains(resource) {
                 held[resource] = nil
                 releasing[resource] = token
-                let why = "its restart policy gave up on node \(node): released for another node"
+                let why = "its restart policy or recovery ladder gave up on node \(node): released for another node"
                 actions.append(.release(resource: resource, token: token))
                 actions.append(.emit(resourceEvent(.resourceReleased, resource, token: token, why, now: now)))
             } else if let token = held[resource] {

@@ -101,9 +101,8 @@ extension ConfigParser {
         return nil
     }
 
-    /// What a `cluster = true` target needs: a `[cluster]` table, a stop that fits before the lease deadline, and
-    /// no recovery ladder or standbys (not built for cluster resources yet: the restart policy brings a resource
-    /// back on the node that owns it).
+    /// What a `cluster = true` target needs: a `[cluster]` table, a stop that fits before the lease deadline, and a
+    /// ladder that moves it rather than relying on standbys (`clusterRecoveryProblems`).
     static func checkClusterTargets(
         _ targets: [(index: Int, target: TargetConfig)],
         cluster: ClusterConfig?,
@@ -119,10 +118,7 @@ extension ConfigParser {
                 problems.append(ConfigProblem(line: line, key: key, message: message))
                 continue
             }
-            if target.recovery != nil {
-                let message =
-                    "recovery ladders and standbys are not built for cluster resources yet: a cluster resource is "
-                    + "brought back by its restart policy on the node that owns it, and moves when that node is lost"
+            for message in clusterRecoveryProblems(target, among: targets.map(\.target)) {
                 problems.append(ConfigProblem(line: line, key: key, message: message))
             }
             if let cluster, target.stopTimeout > cluster.longestStopBudget {

@@ -61,8 +61,9 @@ extension ConfigParser {
         return config
     }
 
-    /// `recovery = [...]`: known steps, `fence` only last, `failover` only with standbys, `exec:NAME` only for a
-    /// defined hook. nil when absent or wrong (the level's ladder is kept).
+    /// `recovery = [...]`: known steps, `fence` only last, `failover` only with standbys or on a cluster resource
+    /// (where it moves the resource to another node), `exec:NAME` only for a defined hook. nil when absent or wrong
+    /// (the level's ladder is kept).
     private static func parseLadder(
         _ reader: ConfigTableReader,
         config: RecoveryConfig,
@@ -86,7 +87,8 @@ extension ConfigParser {
                 let message = "\(place): fence must be the last step (the target is left down after it)"
                 problems.append(reader.problem("recovery", message))
                 valid = false
-            case .failover where config.standbys.isEmpty:
+            case .failover where config.standbys.isEmpty && reader.value("cluster")?.bool != true:
+                // A cluster resource's failover moves it to another node (`clusterRecoveryProblems`).
                 let message = "\(place): failover needs standbys (standbys = [\"other-target\"])"
                 problems.append(reader.problem("recovery", message))
                 valid = false

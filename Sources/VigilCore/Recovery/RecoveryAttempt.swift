@@ -36,6 +36,8 @@ public struct RecoveryAttempt: Sendable, Equatable, Codable {
         /// A `restart` step not taken: `restarts` restart steps ran within `within` already, the target's restart
         /// burst limit, so the ladder escalated past it.
         case rateLimited(restarts: Int, within: Duration)
+        /// A cluster resource's `failover` step: this node gave the resource up for another node to run.
+        case handedOver
     }
 
     /// `restart: failed again 2s into its 30s verification window: heartbeat convicted`.
@@ -68,6 +70,8 @@ public struct RecoveryAttempt: Sendable, Equatable, Codable {
             "interrupted by maintenance"
         case .rateLimited(let restarts, let within):
             "not taken: \(restarts) restarts within \(within.humanReadable) already (the restart burst limit)"
+        case .handedOver:
+            "handed to another node"
         }
     }
 }

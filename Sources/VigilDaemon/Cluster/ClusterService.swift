@@ -106,12 +106,12 @@ final class ClusterService {
         return ownership.token(of: name) != nil
     }
 
-    /// The cluster resources whose restart policy gave up here.
+    /// The cluster resources whose restart policy or recovery ladder gave up here.
     private var failedHere: Set<String> {
         Set(
             engine.loaded.config.clusterResources.map(\.name).filter { name in
                 guard let supervisor = engine.targets[name], case .failed = supervisor.machine.state else {
-                    return false
+                    return engine.recovery.gaveUp(name)
                 }
                 return true
             }
@@ -276,6 +276,7 @@ final class ClusterService {
             case .stop(let resource, let reason):
                 guard let supervisor = engine.targets[resource] else { continue }
                 supervisor.perform(supervisor.machine.stop(now: engine.now, reason: reason))
+                engine.recovery.ownershipEnded(resource)
             case .release(let resource, let token):
                 // Only once the instance here is down: the next owner may start it as soon as the key is gone.
                 pendingReleases[resource] = token

@@ -102,6 +102,10 @@ final class ControlService {
         let now = engine.now
         let name = supervisor.name
         let machine = supervisor.machine
+        // A cluster resource this node gave up is accepted here again, not started.
+        if command == .resetFailed, let accepted = engine.recovery.acceptAgain(name, by: who) {
+            return accepted
+        }
         // Starting a standby by hand would make two actives; only a failover promotes one.
         if command != .stop, let refusal = engine.recovery.refusesManualStart(of: name) {
             return .failure(refusal)

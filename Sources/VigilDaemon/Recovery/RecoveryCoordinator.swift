@@ -398,6 +398,9 @@ final class RecoveryCoordinator {
     }
 
     private func perform(_ step: RecoveryStep, sequence: Int, for service: RecoveredService) {
+        if performClusterStep(step, sequence: sequence, for: service) {
+            return
+        }
         let now = engine.now
         let active = service.roles.active
         guard let supervisor = engine.targets[active] else {
