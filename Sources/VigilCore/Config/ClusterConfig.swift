@@ -13,6 +13,10 @@ public struct ClusterConfig: Sendable, Equatable {
     public var leaseTTL: Duration
     /// The prefix of every key this cluster writes, so several clusters can share one etcd.
     public var prefix: String
+    /// TLS to etcd; nil: plaintext.
+    public var tls: ClusterTLS?
+    /// The etcd user vigild authenticates as; nil: etcd's authentication is off.
+    public var credentials: ClusterCredentials?
 
     /// The shortest lease etcd 3.4 grants.
     public static let minimumLeaseTTL: Duration = .seconds(2)

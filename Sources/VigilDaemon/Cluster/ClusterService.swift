@@ -45,7 +45,7 @@ final class ClusterService {
         self.engine = engine
         self.config = config
         self.ownership = ClusterOwnership(node: config.node)
-        client = try EtcdClient(endpoints: try config.endpoints.map(EtcdEndpoint.init(parsing:)))
+        client = try EtcdClient(cluster: config)
     }
 
     /// Starts the first session.
