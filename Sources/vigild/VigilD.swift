@@ -77,6 +77,7 @@ struct VigilD: ParsableCommand {
             notifier: Notifier(),
             logger: logger,
             targetOutputToJournal: journal,
+            clusterAuthority: ClusterMode.authority,
             onFinished: { @Sendable code in Glibc.exit(code) }
         )
         engine.start()

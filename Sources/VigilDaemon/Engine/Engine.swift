@@ -36,7 +36,7 @@ public final class Engine: @unchecked Sendable {
     private(set) lazy var control = ControlService(engine: self)
     private(set) lazy var metrics = MetricsService(engine: self)
     /// Cluster mode: made at start only when the configuration has a `[cluster]` table.
-    private(set) var cluster: ClusterService?
+    private(set) var cluster: (any ClusterAuthority)?
 
     /// - Parameters:
     ///   - config: the configuration to start with, already loaded.
@@ -50,6 +50,8 @@ public final class Engine: @unchecked Sendable {
     ///   - drivers: which driver runs each kind of target (`DriverRegistry.standard` in vigild).
     ///   - handlesSignals: SIGTERM, SIGINT and SIGHUP stop and reload the engine (vigild's; not an engine tested
     ///     inside another process).
+    ///   - clusterAuthority: makes cluster mode's authority when the configuration has `[cluster]`
+    ///     (`vigild-cluster`'s); nil in a vigild built without cluster mode.
     ///   - onFinished: called on `queue` with the exit code once shutdown is complete.
     public init(
         config: LoadedConfig,
@@ -61,6 +63,7 @@ public final class Engine: @unchecked Sendable {
         scheduler: any EngineScheduler = DispatchScheduler(),
         drivers: DriverRegistry = .standard,
         handlesSignals: Bool = true,
+        clusterAuthority: ClusterAuthorityFactory? = nil,
         onFinished: @escaping @Sendable (Int32) -> Void
     ) {
         let queue = DispatchQueue(label: "vigild.engine", qos: .userInitiated)
@@ -73,6 +76,7 @@ public final class Engine: @unchecked Sendable {
             targetOutputToJournal: targetOutputToJournal,
             drivers: drivers,
             handlesSignals: handlesSignals,
+            clusterAuthority: clusterAuthority,
             onFinished: onFinished,
             startedAt: scheduler.now(),
             startedAtRealtime: Double(RealtimeClock.nanoseconds()) / 1e9
@@ -111,8 +115,12 @@ public final class Engine: @unchecked Sendable {
     /// With `[cluster]`: the etcd client and the first session (nothing of it exists otherwise).
     private func startCluster() {
         guard let config = loaded.config.cluster else { return }
+        guard let makeAuthority = settings.clusterAuthority else {
+            logger.error("cluster mode not started: this vigild is built without it (vigild-cluster runs it)")
+            return
+        }
         do {
-            let service = try ClusterService(engine: self, config: config)
+            let service = try makeAuthority(self, config)
             cluster = service
             service.start()
         } catch {
@@ -176,7 +184,7 @@ public final class Engine: @unchecked Sendable {
             metrics.writeTextfile()
             return
         case .cluster(let event):
-            cluster?.handle(event)
+            cluster?.handle(session: event)
         }
         afterChange()
     }
@@ -205,6 +213,7 @@ struct EngineSettings: Sendable {
     let targetOutputToJournal: Bool
     let drivers: DriverRegistry
     let handlesSignals: Bool
+    let clusterAuthority: ClusterAuthorityFactory?
     let onFinished: @Sendable (Int32) -> Void
     let startedAt: MonotonicInstant
     let startedAtRealtime: Double

@@ -148,6 +148,7 @@ final class EngineHarness: @unchecked Sendable {
             scheduler: clock,
             drivers: DriverRegistry { _, _, _ in FakeDriver(world: world) },
             handlesSignals: false,
+            clusterAuthority: ClusterMode.authority,
             onFinished: { _ in }
         )
     }
