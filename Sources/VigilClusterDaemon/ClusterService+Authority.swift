@@ -1,4 +1,5 @@
 import VigilCore
+import VigilDaemon
 
 extension ClusterService: ClusterAuthority {
     func handle(session event: any ClusterSessionEvent) {

@@ -3,6 +3,7 @@ import Foundation
 import Synchronization
 import VigilCluster
 import VigilCore
+import VigilDaemon
 import VigilLinux
 
 #if canImport(Glibc)
@@ -235,7 +236,7 @@ final class ClusterService {
 
     /// Posts the session's findings to the engine queue.
     private var poster: @Sendable (ClusterEvent) -> Void {
-        { @Sendable [weak engine] event in engine?.post(.cluster(event)) }
+        { @Sendable [weak engine] event in engine?.post(cluster: event) }
     }
 
     /// Starts the sessions: one lease after another, until vigild stops.

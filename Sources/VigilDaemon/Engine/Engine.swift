@@ -22,14 +22,14 @@ public final class Engine: @unchecked Sendable {
     let settings: EngineSettings
     // Confined to `queue`.
     /// The configuration in force and the log.
-    var loaded: LoadedConfig
+    package var loaded: LoadedConfig
     var logger: Logger
     /// Readiness, the status line, stopping: vigild's own life.
-    var lifecycle = Lifecycle()
+    package var lifecycle = Lifecycle()
     // The subsystems, each in its own folder, each with `unowned let engine` to reach the others.
-    private(set) lazy var targets = TargetRegistry(engine: self)
-    private(set) lazy var events = EventBus(engine: self)
-    private(set) lazy var health = HealthPoller(engine: self)
+    package private(set) lazy var targets = TargetRegistry(engine: self)
+    package private(set) lazy var events = EventBus(engine: self)
+    package private(set) lazy var health = HealthPoller(engine: self)
     private(set) lazy var heartbeats = HeartbeatService(engine: self)
     private(set) lazy var recovery = RecoveryCoordinator(engine: self)
     private(set) lazy var persistence = StatePersistence(engine: self)
@@ -133,6 +133,11 @@ public final class Engine: @unchecked Sendable {
         queue.async { @Sendable in self.handle(event) }
     }
 
+    /// Posts a cluster session's news from any thread (`EngineEvent.cluster`).
+    package func post(cluster event: any ClusterSessionEvent) {
+        post(.cluster(event))
+    }
+
     /// The one entry of every input. Runs on `queue`.
     func handle(_ event: EngineEvent) {
         dispatchPrecondition(condition: .onQueue(queue))
@@ -190,7 +195,7 @@ public final class Engine: @unchecked Sendable {
     }
 
     /// The current instant, from the scheduler.
-    var now: MonotonicInstant { scheduler.now() }
+    package var now: MonotonicInstant { scheduler.now() }
 
     /// A one-shot timer on the engine queue that posts `event` when it fires.
     func makeTimer(posting event: @escaping @Sendable () -> EngineEvent) -> LazyTimer {
