@@ -1,6 +1,4 @@
-import CLinux
 import Foundation
-import VigilLinux
 
 #if canImport(Glibc)
 import Glibc
