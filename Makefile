@@ -35,7 +35,7 @@ FISHCOMPDIR := $(PREFIX)/share/fish/vendor_completions.d
 CONFDIR := /etc/vigil
 STATEDIR := /var/lib/vigil
 
-PROGRAMS := vigild vigilctl
+PROGRAMS := vigild vigild-cluster vigilctl
 BINARIES := $(addprefix $(BUILD_DIR)/,$(PROGRAMS))
 DOCS := README.md $(wildcard docs/*.md)
 MANPAGE := $(wildcard docs/man/vigilctl.1)

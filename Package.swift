@@ -11,6 +11,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "vigild", targets: ["vigild"]),
+        // vigild with cluster mode: plain vigild execs it when its configuration has [cluster].
+        .executable(name: "vigild-cluster", targets: ["vigild-cluster"]),
         .executable(name: "vigilctl", targets: ["vigilctl"]),
     ],
     dependencies: [
@@ -49,7 +51,7 @@ let package = Package(
         .target(
             name: "VigilDaemon",
             dependencies: [
-                "VigilCore", "VigilLinux", "CLinux", "VigilCluster",
+                "VigilCore", "VigilLinux", "CLinux",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -65,8 +67,9 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // The etcd client of cluster mode: several endpoints with failover, KV, compare-and-swap, leases, watches,
-        // and the lease keeper self-fencing is built on. Linked only by what runs a cluster, never by plain vigild.
+        // The etcd client of cluster mode: several endpoints with failover, TLS, authentication, KV, compare-and-swap,
+        // leases, watches, and the lease keeper self-fencing is built on. Linked only by what runs a cluster, never by
+        // plain vigild.
         .target(
             name: "VigilCluster",
             dependencies: [
@@ -77,13 +80,27 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .executableTarget(
-            name: "vigild",
+        // Cluster mode in the engine: the session with etcd and the authority the recovery coordinator consults.
+        .target(
+            name: "VigilClusterDaemon",
+            dependencies: ["VigilDaemon", "VigilCluster", "VigilCore", "VigilLinux"],
+            swiftSettings: strict
+        ),
+        // vigild's command line (arguments, configuration, logging), shared by vigild and vigild-cluster.
+        .target(
+            name: "VigildCommand",
             dependencies: [
-                "VigilDaemon", "VigilLinux", "VigilCore",
+                "VigilDaemon", "VigilLinux", "VigilCore", "CLinux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strict
+        ),
+        // Without cluster mode: links no gRPC, swift-nio or protobuf (a single host pays nothing for it).
+        .executableTarget(name: "vigild", dependencies: ["VigildCommand"], swiftSettings: strict),
+        .executableTarget(
+            name: "vigild-cluster",
+            dependencies: ["VigildCommand", "VigilClusterDaemon"],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -110,7 +127,9 @@ let package = Package(
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], swiftSettings: strict),
         .testTarget(
             name: "VigilClusterTests",
-            dependencies: ["VigilCluster", "VigilCore", "VigilLinux", "VigilTestSupport", "vigild", "vigilctl"],
+            dependencies: [
+                "VigilCluster", "VigilCore", "VigilLinux", "VigilTestSupport", "vigild", "vigild-cluster", "vigilctl",
+            ],
             swiftSettings: strict
         ),
         .testTarget(
@@ -123,7 +142,10 @@ let package = Package(
         ),
         .testTarget(
             name: "VigilDaemonTests",
-            dependencies: ["VigilDaemon", "VigilLinux", "VigilCore", "VigilTestSupport", "vigild", "vigilctl"],
+            dependencies: [
+                "VigilDaemon", "VigilClusterDaemon", "VigilLinux", "VigilCore", "VigilTestSupport", "vigild",
+                "vigild-cluster", "vigilctl",
+            ],
             exclude: ["Fixtures"],
             swiftSettings: strict
         ),

@@ -3,7 +3,8 @@ import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 import Synchronization
 
-/// A client of an etcd v3 cluster (etcd 3.4's API over gRPC, plaintext HTTP/2) that fails over between members.
+/// A client of an etcd v3 cluster (etcd 3.4's API over gRPC, HTTP/2 in plaintext or TLS) that fails over between
+/// members, and authenticates as an etcd user when given one.
 ///
 /// Every request goes to the member that answered last; when it cannot be reached, stops answering within
 /// `requestTimeout`, or has no leader, the request is sent to the next member in the list, and that member is used
@@ -21,6 +22,8 @@ public final class EtcdClient: Sendable {
     struct Member: Sendable {
         let endpoint: EtcdEndpoint
         let grpc: GRPCClient<Transport>
+        /// Adds etcd's token to every call when the client authenticates; holds `grpc` until `close()`.
+        let interceptor: EtcdTokenInterceptor?
 
         var kv: Etcdserverpb_KV.Client<Transport> { .init(wrapping: grpc) }
         var lease: Etcdserverpb_Lease.Client<Transport> { .init(wrapping: grpc) }
@@ -39,26 +42,43 @@ public final class EtcdClient: Sendable {
     ///
     /// - Parameters:
     ///   - endpoints: the members' client addresses, in the order they are tried.
+    ///   - tls: TLS for every member (also implied by `https://` endpoints, then with the system's trust roots);
+    ///     nil and `http://` endpoints: plaintext.
+    ///   - credentials: an etcd user to authenticate as (etcd's `auth enable`); nil when etcd has no
+    ///     authentication on.
     ///   - requestTimeout: how long one request may take on one member before the next is tried.
-    /// - Throws: `EtcdError` (`invalidEndpoint`) when `endpoints` is empty or a transport cannot be made.
-    public init(endpoints: [EtcdEndpoint], requestTimeout: Duration = .seconds(1)) throws {
+    /// - Throws: `EtcdError`: `invalidEndpoint` when `endpoints` is empty or mixes `http://` with `https://`,
+    ///   `tlsConfiguration` when a TLS file cannot be used.
+    public init(
+        endpoints: [EtcdEndpoint],
+        tls: EtcdTLS? = nil,
+        credentials: EtcdCredentials? = nil,
+        requestTimeout: Duration = .seconds(1)
+    ) throws {
         guard !endpoints.isEmpty else {
             throw EtcdError(.invalidEndpoint, "no etcd endpoint given")
         }
+        let security = try Self.transportSecurity(endpoints: endpoints, tls: tls)
         var config = Transport.Config.defaults
         // A member that went away is tried again soon; requests meanwhile go to the others.
         config.backoff = .init(initial: .milliseconds(100), max: .seconds(1), multiplier: 1.6, jitter: 0.2)
+        let authenticator = credentials.map { EtcdAuthenticator(credentials: $0, timeout: requestTimeout) }
         var members: [Member] = []
         for endpoint in endpoints {
+            let transport: Transport
             do {
-                let transport = try Transport(
-                    target: .dns(host: endpoint.host, port: endpoint.port),
-                    transportSecurity: .plaintext,
-                    config: config
-                )
-                members.append(Member(endpoint: endpoint, grpc: GRPCClient(transport: transport)))
+                transport = try Transport(target: Self.target(endpoint), transportSecurity: security, config: config)
             } catch {
-                throw EtcdError(.invalidEndpoint, "etcd endpoint \(endpoint): \(error)")
+                let code: EtcdError.Code = tls == nil ? .invalidEndpoint : .tlsConfiguration
+                throw EtcdError(code, "etcd endpoint \(endpoint): \(Self.reason(error))")
+            }
+            if let authenticator {
+                let interceptor = EtcdTokenInterceptor(authenticator: authenticator)
+                let grpc = GRPCClient(transport: transport, interceptors: [interceptor])
+                interceptor.member.withLock { $0 = grpc }
+                members.append(Member(endpoint: endpoint, grpc: grpc, interceptor: interceptor))
+            } else {
+                members.append(Member(endpoint: endpoint, grpc: GRPCClient(transport: transport), interceptor: nil))
             }
         }
         self.endpoints = endpoints
@@ -73,11 +93,19 @@ public final class EtcdClient: Sendable {
     public func close() async {
         for member in members {
             member.grpc.beginGracefulShutdown()
+            // The interceptor holds its member's client for Authenticate calls: let both go.
+            member.interceptor?.member.withLock { $0 = nil }
         }
         for task in connectionTasks {
             task.cancel()
             await task.value
         }
+    }
+
+    /// How many tokens etcd issued to this client: 0 without credentials, 1 after the first call, one more each
+    /// time etcd had forgotten the token.
+    var authentications: Int {
+        members.first?.interceptor?.authenticator.authentications ?? 0
     }
 
     /// The index of the member requests go to first.
@@ -128,11 +156,24 @@ public final class EtcdClient: Sendable {
             let index = (first + offset) % members.count
             let member = members[index]
             do {
-                let result = try await body(member)
+                let result: Result
+                do {
+                    result = try await body(member)
+                } catch let error as RPCError
+                    where member.interceptor != nil && EtcdTokenInterceptor.isStaleToken(error)
+                {
+                    // etcd had forgotten the token and the interceptor has authenticated again: once more, here.
+                    result = try await body(member)
+                }
                 preferred.withLock { $0 = index }
                 return result
             } catch let error where Self.triesNextMember(error) {
                 failures.append("\(member.endpoint): \(Self.reason(error))")
+            } catch let error as RPCError where error.code == .unauthenticated || error.code == .permissionDenied {
+                throw EtcdError(
+                    .authenticationFailed,
+                    "etcd \(operation) on \(member.endpoint): \(Self.reason(error))"
+                )
             } catch {
                 throw EtcdError(.rejected, "etcd \(operation) on \(member.endpoint): \(Self.reason(error))")
             }
@@ -140,9 +181,12 @@ public final class EtcdClient: Sendable {
         throw EtcdError(.unavailable, "etcd \(operation): no member answered (\(failures.joined(separator: "; ")))")
     }
 
+    /// What went wrong, for a person: the gRPC code and message, and the cause beneath (a TLS handshake's
+    /// "certificate verify failed", a refused connection) when there is one.
     static func reason(_ error: any Error) -> String {
         if let error = error as? RPCError {
-            return "\(error.code): \(error.message)"
+            let cause = error.cause.map { ": \(reason($0))" } ?? ""
+            return "\(error.code): \(error.message)\(cause)"
         }
         return "\(error)"
     }

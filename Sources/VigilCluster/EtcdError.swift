@@ -17,6 +17,10 @@ public struct EtcdError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let watchCancelled = Code("watch-cancelled")
         /// A keepalive stream ended or stopped being answered.
         public static let streamEnded = Code("stream-ended")
+        /// The TLS files cannot be used (missing, unreadable, not PEM, a key that does not match its certificate).
+        public static let tlsConfiguration = Code("tls-configuration")
+        /// etcd refused the user name or password, or the user lacks the permission a request needs.
+        public static let authenticationFailed = Code("authentication-failed")
 
         public var description: String {
             name

@@ -62,12 +62,11 @@ import VigilCore
         )
         let expected = [
             "cluster.endpoints: \"10.0.0.1\": expected host:port",
-            "cluster.endpoints: \"https://10.0.0.2:2379\": TLS to etcd is not built yet",
+            "cluster.endpoints: mixes https:// with plaintext endpoints",
             "cluster.node: invalid node name \"node 1\"",
             "cluster.lease_ttl: must be between 2s (etcd's shortest lease) and 5m",
             "cluster.prefix: must begin and end with \"/\"",
-            "cluster.ca_file: vigild's etcd client speaks plaintext gRPC only so far",
-            "cluster.password_file: vigild's etcd client speaks plaintext gRPC only so far",
+            "cluster.password_file: needs username",
             "cluster.lease: unknown key",
         ]
         for text in expected {

@@ -29,6 +29,11 @@ public final class EtcdCluster: @unchecked Sendable {
     public let directory: String
     /// The members' namespaces, when they run in namespaces.
     public let network: EtcdNetwork?
+    /// The certificates of a cluster started with TLS (https client URLs, client certificates required).
+    public private(set) var certificates: EtcdCertificates?
+    /// The root user's credentials once `enableAuthentication(rootPassword:)` turned etcd's authentication on;
+    /// this value's own clients (health, leader) use them.
+    public private(set) var credentials: EtcdCredentials?
     public private(set) var members: [Member] = []
     private var ended: Set<Int> = []
     private var stopped = false
@@ -39,10 +44,14 @@ public final class EtcdCluster: @unchecked Sendable {
     /// Starts `size` members (default election timeout 1 s, heartbeat 100 ms); `waitUntilHealthy()` waits for a
     /// leader.
     ///
-    /// - Parameter inNamespaces: each member in a network namespace of its own (`network`), instead of loopback.
-    /// - Throws: `EtcdClusterError` when ports, the directory or a process cannot be had, `NetworkNamespaceError`
-    ///   when the namespaces cannot be made.
-    public init(size: Int = 3, inNamespaces: Bool = false) throws {
+    /// - Parameters:
+    ///   - inNamespaces: each member in a network namespace of its own (`network`), instead of loopback.
+    ///   - tls: serve clients over TLS only (`https://`), with certificates made for this cluster (`certificates`),
+    ///     and require a client certificate signed by its CA (`--client-cert-auth`).
+    ///   - arguments: more arguments for every member (`--auth-token-ttl 2`).
+    /// - Throws: `EtcdClusterError` when ports, the directory, the certificates or a process cannot be had,
+    ///   `NetworkNamespaceError` when the namespaces cannot be made.
+    public init(size: Int = 3, inNamespaces: Bool = false, tls: Bool = false, arguments extra: [String] = []) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-etcd-\(UUID())").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         do {
@@ -61,27 +70,40 @@ public final class EtcdCluster: @unchecked Sendable {
             let cluster = names.enumerated().map { "\($1)=http://\(hosts[$0]):\(ports[2 * $0 + 1])" }
                 .joined(separator: ",")
             let token = "vigil-test-\(UUID())"
+            var scheme = "http"
+            var security: [String] = []
+            if tls {
+                try FileManager.default.createDirectory(atPath: directory + "/tls", withIntermediateDirectories: true)
+                let certificates = try EtcdCertificates(in: directory + "/tls", addresses: hosts)
+                self.certificates = certificates
+                scheme = "https"
+                security = [
+                    "--cert-file", certificates.serverCertFile, "--key-file", certificates.serverKeyFile,
+                    "--client-cert-auth", "--trusted-ca-file", certificates.caFile,
+                ]
+            }
             for (index, name) in names.enumerated() {
                 let host = hosts[index]
                 let clientPort = ports[2 * index]
                 let peerPort = ports[2 * index + 1]
-                let arguments = [
-                    "--name", name, "--data-dir", "\(directory)/\(name).etcd",
-                    "--listen-client-urls", "http://\(host):\(clientPort)",
-                    "--advertise-client-urls", "http://\(host):\(clientPort)",
-                    "--listen-peer-urls", "http://\(host):\(peerPort)",
-                    "--initial-advertise-peer-urls", "http://\(host):\(peerPort)",
-                    "--initial-cluster", cluster, "--initial-cluster-token", token,
-                    "--initial-cluster-state", "new",
-                    // A member cut off and back must not depose a working leader with the terms it ran up alone.
-                    "--pre-vote",
-                ]
+                let arguments =
+                    [
+                        "--name", name, "--data-dir", "\(directory)/\(name).etcd",
+                        "--listen-client-urls", "\(scheme)://\(host):\(clientPort)",
+                        "--advertise-client-urls", "\(scheme)://\(host):\(clientPort)",
+                        "--listen-peer-urls", "http://\(host):\(peerPort)",
+                        "--initial-advertise-peer-urls", "http://\(host):\(peerPort)",
+                        "--initial-cluster", cluster, "--initial-cluster-token", token,
+                        "--initial-cluster-state", "new",
+                        // A member cut off and back must not depose a working leader with the terms it ran up alone.
+                        "--pre-vote",
+                    ] + security + extra
                 let argv = network?.exec(index, [Self.program] + arguments) ?? [Self.program] + arguments
                 let process = try start(name: name, argv: argv)
                 members.append(
                     Member(
                         name: name,
-                        client: EtcdEndpoint(host: host, port: clientPort),
+                        client: EtcdEndpoint(host: host, port: clientPort, https: tls),
                         peerPort: peerPort,
                         process: process
                     )
@@ -125,7 +147,7 @@ public final class EtcdCluster: @unchecked Sendable {
     /// - Throws: `EtcdClusterError` with the end of each member's log when that does not happen in `timeout`.
     public func waitUntilHealthy(timeout: Duration = .seconds(30)) async throws {
         let running = members.indices.filter { !ended.contains($0) }
-        let client = try EtcdClient(endpoints: running.map { members[$0].client }, requestTimeout: .milliseconds(500))
+        let client = try makeClient(running.map { members[$0].client }, requestTimeout: .milliseconds(500))
         defer { Task { await client.close() } }
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
@@ -143,7 +165,7 @@ public final class EtcdCluster: @unchecked Sendable {
     ///
     /// - Throws: `EtcdClusterError` when no answering member knows a leader.
     public func leaderIndex() async throws -> Int {
-        let client = try EtcdClient(endpoints: endpoints, requestTimeout: .milliseconds(500))
+        let client = try makeClient(endpoints, requestTimeout: .milliseconds(500))
         let statuses = await client.memberStatuses()
         await client.close()
         guard let leader = statuses.first(where: \.isLeader),
@@ -159,7 +181,7 @@ public final class EtcdCluster: @unchecked Sendable {
     /// - Returns: when a new leader was first seen, or nil if none was within `timeout`.
     public func waitForNewLeader(replacing old: Int, within timeout: Duration) async throws -> MonotonicInstant? {
         let running = members.indices.filter { !ended.contains($0) && $0 != old }
-        let client = try EtcdClient(endpoints: running.map { members[$0].client }, requestTimeout: .milliseconds(200))
+        let client = try makeClient(running.map { members[$0].client }, requestTimeout: .milliseconds(200))
         defer { Task { await client.close() } }
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
@@ -171,6 +193,37 @@ public final class EtcdCluster: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(20))
         }
         return nil
+    }
+
+    /// A client of `endpoints` with this cluster's client certificate and credentials, if it has them.
+    public func makeClient(_ endpoints: [EtcdEndpoint], requestTimeout: Duration = .seconds(1)) throws -> EtcdClient {
+        try EtcdClient(
+            endpoints: endpoints,
+            tls: certificates?.clientTLS,
+            credentials: credentials,
+            requestTimeout: requestTimeout
+        )
+    }
+
+    /// Turns etcd's authentication on with `etcdctl`: adds the user `root` with `rootPassword` and the root role,
+    /// then `auth enable`. From then on, a request without a valid token is refused.
+    ///
+    /// - Throws: `EtcdClusterError` with etcdctl's message when a step fails.
+    public func enableAuthentication(rootPassword: String) throws {
+        var base = ["--endpoints", endpoints.map { "\($0.https ? "https" : "http")://\($0)" }.joined(separator: ",")]
+        if let certificates {
+            base += ["--cacert", certificates.caFile, "--cert", certificates.clientCertFile]
+            base += ["--key", certificates.clientKeyFile]
+        }
+        for command in [
+            ["user", "add", "root:\(rootPassword)"], ["user", "grant-role", "root", "root"], ["auth", "enable"],
+        ] {
+            let result = try ProcessProbe.run("/usr/bin/etcdctl", base + command)
+            guard result.status == 0 else {
+                throw EtcdClusterError("etcdctl \(command.joined(separator: " ")): \(result.err)\(result.out)")
+            }
+        }
+        credentials = EtcdCredentials(username: "root", password: rootPassword)
     }
 
     /// Sends `signal` to member `index` through its pidfd (SIGKILL, SIGSTOP, SIGCONT).

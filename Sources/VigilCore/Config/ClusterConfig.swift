@@ -18,6 +18,10 @@ public struct ClusterConfig: Sendable, Equatable {
     public var watchdog: String?
     /// The device's timeout as configured (`watchdog_timeout`); nil: `watchdogTimeoutDefault`.
     public var watchdogTimeoutSetting: Duration?
+    /// TLS to etcd; nil: plaintext.
+    public var tls: ClusterTLS?
+    /// The etcd user vigild authenticates as; nil: etcd's authentication is off.
+    public var credentials: ClusterCredentials?
 
     /// The shortest lease etcd 3.4 grants.
     public static let minimumLeaseTTL: Duration = .seconds(2)

@@ -1,20 +1,9 @@
 extension ConfigParser {
     static let clusterKeys = ["endpoints", "node", "lease_ttl", "prefix"]
-    /// Keys of a secured etcd that the client cannot honour yet: refused by name rather than as unknown keys, so an
-    /// operator learns why (a plaintext client given TLS files would send in the clear what they meant to protect).
-    static let clusterSecurityKeys = ["ca_file", "cert_file", "key_file", "username", "password", "password_file"]
-
     /// The `[cluster]` table.
     static func parseCluster(_ reader: ConfigTableReader, problems: inout [ConfigProblem]) -> ClusterConfig? {
         reader.checkKeys(known: clusterKeys + clusterWatchdogKeys + clusterSecurityKeys, problems: &problems)
         var valid = true
-        for key in clusterSecurityKeys where reader.value(key) != nil {
-            let message =
-                "vigild's etcd client speaks plaintext gRPC only so far (TLS and etcd authentication are not "
-                + "built yet): remove this key and keep etcd's client port on a network only the vigild hosts reach"
-            problems.append(reader.problem(key, message))
-            valid = false
-        }
         var endpoints: [String] = []
         if let value = reader.value("endpoints") {
             let strings = value.array?.compactMap(\.string)
@@ -51,6 +40,8 @@ extension ConfigParser {
             valid = false
         }
         var config = ClusterConfig(endpoints: endpoints, node: node)
+        let security = parseClusterSecurity(reader, endpoints: endpoints, problems: &problems)
+        (config.tls, config.credentials, valid) = (security.tls, security.credentials, valid && security.valid)
         if let ttl = reader.duration("lease_ttl", problems: &problems) {
             if ttl < ClusterConfig.minimumLeaseTTL || ttl > .seconds(300) {
                 let message = "must be between 2s (etcd's shortest lease) and 5m, found \(ttl.humanReadable)"
@@ -79,16 +70,14 @@ extension ConfigParser {
         return valid ? config : nil
     }
 
-    /// Why an endpoint cannot be used, or nil: `host:port`, `http://host:port` or `[v6]:port`, as etcdctl's
-    /// `--endpoints` are written.
+    /// Why an endpoint cannot be used, or nil: `host:port`, `http://host:port`, `https://host:port` or
+    /// `[v6]:port`, as etcdctl's `--endpoints` are written.
     static func endpointProblem(_ text: String) -> String? {
-        if text.hasPrefix("https://") {
-            return "\(ConfigTableReader.quoted(text)): TLS to etcd is not built yet (vigild's client speaks plaintext "
-                + "only); use http:// on a network only the vigild hosts reach"
-        }
         var rest = Substring(text)
         if rest.hasPrefix("http://") {
             rest = rest.dropFirst("http://".count)
+        } else if rest.hasPrefix("https://") {
+            rest = rest.dropFirst("https://".count)
         }
         while rest.hasSuffix("/") {
             rest = rest.dropLast()

@@ -8,9 +8,9 @@ import Glibc
 #endif
 
 /// vigild's own life: readiness, the status line, stopping.
-struct Lifecycle {
+package struct Lifecycle {
     var readySent = false
-    var shuttingDown = false
+    package var shuttingDown = false
     var lastStatus = ""
     /// Holding them keeps the sources alive.
     var signalSources: [any DispatchSourceSignal] = []

@@ -22,21 +22,21 @@ public final class Engine: @unchecked Sendable {
     let settings: EngineSettings
     // Confined to `queue`.
     /// The configuration in force and the log.
-    var loaded: LoadedConfig
+    package var loaded: LoadedConfig
     var logger: Logger
     /// Readiness, the status line, stopping: vigild's own life.
-    var lifecycle = Lifecycle()
+    package var lifecycle = Lifecycle()
     // The subsystems, each in its own folder, each with `unowned let engine` to reach the others.
-    private(set) lazy var targets = TargetRegistry(engine: self)
-    private(set) lazy var events = EventBus(engine: self)
-    private(set) lazy var health = HealthPoller(engine: self)
+    package private(set) lazy var targets = TargetRegistry(engine: self)
+    package private(set) lazy var events = EventBus(engine: self)
+    package private(set) lazy var health = HealthPoller(engine: self)
     private(set) lazy var heartbeats = HeartbeatService(engine: self)
     private(set) lazy var recovery = RecoveryCoordinator(engine: self)
     private(set) lazy var persistence = StatePersistence(engine: self)
     private(set) lazy var control = ControlService(engine: self)
     private(set) lazy var metrics = MetricsService(engine: self)
     /// Cluster mode: made at start only when the configuration has a `[cluster]` table.
-    private(set) var cluster: ClusterService?
+    private(set) var cluster: (any ClusterAuthority)?
 
     /// - Parameters:
     ///   - config: the configuration to start with, already loaded.
@@ -50,6 +50,8 @@ public final class Engine: @unchecked Sendable {
     ///   - drivers: which driver runs each kind of target (`DriverRegistry.standard` in vigild).
     ///   - handlesSignals: SIGTERM, SIGINT and SIGHUP stop and reload the engine (vigild's; not an engine tested
     ///     inside another process).
+    ///   - clusterAuthority: makes cluster mode's authority when the configuration has `[cluster]`
+    ///     (`vigild-cluster`'s); nil in a vigild built without cluster mode.
     ///   - onFinished: called on `queue` with the exit code once shutdown is complete.
     public init(
         config: LoadedConfig,
@@ -61,6 +63,7 @@ public final class Engine: @unchecked Sendable {
         scheduler: any EngineScheduler = DispatchScheduler(),
         drivers: DriverRegistry = .standard,
         handlesSignals: Bool = true,
+        clusterAuthority: ClusterAuthorityFactory? = nil,
         onFinished: @escaping @Sendable (Int32) -> Void
     ) {
         let queue = DispatchQueue(label: "vigild.engine", qos: .userInitiated)
@@ -73,6 +76,7 @@ public final class Engine: @unchecked Sendable {
             targetOutputToJournal: targetOutputToJournal,
             drivers: drivers,
             handlesSignals: handlesSignals,
+            clusterAuthority: clusterAuthority,
             onFinished: onFinished,
             startedAt: scheduler.now(),
             startedAtRealtime: Double(RealtimeClock.nanoseconds()) / 1e9
@@ -111,8 +115,12 @@ public final class Engine: @unchecked Sendable {
     /// With `[cluster]`: the etcd client and the first session (nothing of it exists otherwise).
     private func startCluster() {
         guard let config = loaded.config.cluster else { return }
+        guard let makeAuthority = settings.clusterAuthority else {
+            logger.error("cluster mode not started: this vigild is built without it (vigild-cluster runs it)")
+            return
+        }
         do {
-            let service = try ClusterService(engine: self, config: config)
+            let service = try makeAuthority(self, config)
             cluster = service
             service.start()
         } catch {
@@ -123,6 +131,11 @@ public final class Engine: @unchecked Sendable {
     /// Posts an event from any thread; it is handled on the engine queue.
     func post(_ event: EngineEvent) {
         queue.async { @Sendable in self.handle(event) }
+    }
+
+    /// Posts a cluster session's news from any thread (`EngineEvent.cluster`).
+    package func post(cluster event: any ClusterSessionEvent) {
+        post(.cluster(event))
     }
 
     /// The one entry of every input. Runs on `queue`.
@@ -176,13 +189,13 @@ public final class Engine: @unchecked Sendable {
             metrics.writeTextfile()
             return
         case .cluster(let event):
-            cluster?.handle(event)
+            cluster?.handle(session: event)
         }
         afterChange()
     }
 
     /// The current instant, from the scheduler.
-    var now: MonotonicInstant { scheduler.now() }
+    package var now: MonotonicInstant { scheduler.now() }
 
     /// A one-shot timer on the engine queue that posts `event` when it fires.
     func makeTimer(posting event: @escaping @Sendable () -> EngineEvent) -> LazyTimer {
@@ -205,6 +218,7 @@ struct EngineSettings: Sendable {
     let targetOutputToJournal: Bool
     let drivers: DriverRegistry
     let handlesSignals: Bool
+    let clusterAuthority: ClusterAuthorityFactory?
     let onFinished: @Sendable (Int32) -> Void
     let startedAt: MonotonicInstant
     let startedAtRealtime: Double

@@ -54,7 +54,7 @@ enum EngineEvent {
 
     // MARK: cluster mode
     /// The cluster session's news: a lease, a view of etcd, a claim's answer (only with `[cluster]`).
-    case cluster(ClusterEvent)
+    case cluster(any ClusterSessionEvent)
 }
 
 /// What happens to one target.

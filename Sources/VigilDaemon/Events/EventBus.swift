@@ -4,7 +4,7 @@ import VigilLinux
 /// The single record of what happened: every event goes to the journal (or stderr), the history `vigilctl events`
 /// replays, the followers of `vigilctl events --follow`, the per-target figures, and marks the state file dirty.
 /// Confined to the engine queue.
-final class EventBus {
+package final class EventBus {
     unowned let engine: Engine
     /// Recent events for `vigilctl events`, oldest first, bounded by count and bytes (`EventHistory`); the journal
     /// keeps the rest.
@@ -19,7 +19,7 @@ final class EventBus {
     }
 
     /// Records an event: the journal entry, the history, the figures, and every follower.
-    func record(_ event: Event) {
+    package func record(_ event: Event) {
         engine.persistence.markDirty()
         var fields: [String: String] = [:]
         for (name, value) in event.fields {

@@ -9,7 +9,7 @@ import Glibc
 /// Health polling: the tick that reads the host's and the targets' figures, the `[host]` checks, the one inotify
 /// instance every watched `cgroup.events` and `memory.events` shares, and PSI triggers that make a pressure spike
 /// read at once instead of at the next tick. Confined to the engine queue.
-final class HealthPoller {
+package final class HealthPoller {
     unowned let engine: Engine
     /// Where each cgroup hierarchy is mounted; `nil` when `/proc/self/mountinfo` could not be read.
     private(set) var cgroupLocator: CgroupLocator?
@@ -102,7 +102,7 @@ final class HealthPoller {
     }
 
     /// The raised host checks of severity `fault`.
-    var hostFaults: [HealthCheck] {
+    package var hostFaults: [HealthCheck] {
         hostDetectors.filter { $0.phase.isRaised && $0.check.severity == .fault }.map(\.check)
     }
 

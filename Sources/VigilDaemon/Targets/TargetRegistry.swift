@@ -5,7 +5,7 @@ import VigilLinux
 
 /// Every target's supervisor, in configuration order, and what the drivers share: the kernel's exit timestamps,
 /// the actuators' context (one bus connection), the process targets' cgroups. Confined to the engine queue.
-final class TargetRegistry {
+package final class TargetRegistry {
     unowned let engine: Engine
     private var supervisors: [String: TargetSupervisor] = [:] {
         didSet { ordered = order.compactMap { supervisors[$0] } }
@@ -32,7 +32,7 @@ final class TargetRegistry {
         self.engine = engine
     }
 
-    subscript(name: String) -> TargetSupervisor? {
+    package subscript(name: String) -> TargetSupervisor? {
         supervisors[name]
     }
 

@@ -5,14 +5,14 @@ import VigilLinux
 /// One target: its restart state machine, its health model (check detectors and heartbeat judge), its timers and
 /// the driver of its kind. It carries out what the machine answers (`perform`), hands driver events to the driver,
 /// and derives the target's health verdict. Confined to the engine queue, like the engine.
-final class TargetSupervisor {
+package final class TargetSupervisor {
     unowned let engine: Engine
     /// The target's settings; a reload that changes only policy replaces them in place (`applyInPlace`).
     private(set) var config: TargetConfig
     /// How to start it: the process for a process target, the `start` command for a cgroup or vm target (`nil`
     /// when it has none).
     let launch: LaunchSpec?
-    var machine: RestartStateMachine
+    package var machine: RestartStateMachine
     /// Starts, stops, signals and watches the instance, the way its kind needs.
     let driver: any TargetDriver
     /// What to do once the target is down: nothing, forget it, or start it again with new settings.
@@ -82,7 +82,7 @@ final class TargetSupervisor {
     }
 
     /// Carries out what the state machine answered.
-    func perform(_ actions: [SupervisionAction]) {
+    package func perform(_ actions: [SupervisionAction]) {
         dispatchPrecondition(condition: .onQueue(engine.queue))
         for action in actions {
             switch action {
@@ -111,7 +111,7 @@ final class TargetSupervisor {
     }
 
     /// Whether the target is down and nothing of vigild's is left running or starting for it.
-    var isDownForGood: Bool {
+    package var isDownForGood: Bool {
         machine.isDown && !driver.holdsProcess
     }
 

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Logging
 import Testing
+import VigilClusterDaemon
 import VigilCore
 import VigilLinux
 
@@ -148,6 +149,7 @@ final class EngineHarness: @unchecked Sendable {
             scheduler: clock,
             drivers: DriverRegistry { _, _, _ in FakeDriver(world: world) },
             handlesSignals: false,
+            clusterAuthority: ClusterMode.authority,
             onFinished: { _ in }
         )
     }

@@ -3,6 +3,7 @@ import Foundation
 import Synchronization
 import VigilCluster
 import VigilCore
+import VigilDaemon
 import VigilLinux
 
 #if canImport(Glibc)
@@ -55,7 +56,7 @@ final class ClusterService {
         self.engine = engine
         self.config = config
         self.ownership = ClusterOwnership(node: config.node)
-        client = try EtcdClient(endpoints: try config.endpoints.map(EtcdEndpoint.init(parsing:)))
+        client = try EtcdClient(cluster: config)
         placer = ClusterPlacer(engine: engine, config: config, client: client)
     }
 
@@ -325,7 +326,7 @@ final class ClusterService {
 
     /// Posts the session's findings to the engine queue.
     private var poster: @Sendable (ClusterEvent) -> Void {
-        { @Sendable [weak engine] event in engine?.post(.cluster(event)) }
+        { @Sendable [weak engine] event in engine?.post(cluster: event) }
     }
 
     /// Starts the sessions: one lease after another, until vigild stops.

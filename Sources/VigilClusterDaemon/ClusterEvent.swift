@@ -1,5 +1,6 @@
 import VigilCluster
 import VigilCore
+import VigilDaemon
 
 /// What the cluster session reports to the engine (`EngineEvent.cluster`), from its tasks off the queue.
 enum ClusterEvent: Sendable {

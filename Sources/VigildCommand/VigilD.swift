@@ -10,9 +10,10 @@ import VigilLinux
 import Glibc
 #endif
 
-@main
-struct VigilD: ParsableCommand {
-    static let configuration = CommandConfiguration(
+/// vigild's command line, shared by the two executables: `vigild` (no cluster mode linked) and `vigild-cluster`
+/// (with it). Each calls `main(clusterAuthority:)`.
+public struct VigilD: ParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "vigild",
         abstract: "The Vigil supervisor daemon: keeps the targets in its configuration running.",
         discussion: """
@@ -34,7 +35,27 @@ struct VigilD: ParsableCommand {
     @Option(help: ArgumentHelp("Override [daemon] log_target: auto, journal or stderr.", valueName: "TARGET"))
     var logTarget: LogTarget?
 
-    func run() throws {
+    public init() {}
+
+    /// Parses the arguments and runs vigild; exits when done.
+    ///
+    /// - Parameter clusterAuthority: cluster mode (`vigild-cluster`'s); nil for plain `vigild`, which execs
+    ///   `vigild-cluster` in its place when the configuration has `[cluster]`.
+    public static func main(clusterAuthority: ClusterAuthorityFactory?) -> Never {
+        do {
+            let command = try parse()
+            try command.run(clusterAuthority: clusterAuthority)
+            exit()
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    public func run() throws {
+        try run(clusterAuthority: nil)
+    }
+
+    func run(clusterAuthority: ClusterAuthorityFactory?) throws {
         // A peer that hangs up (a control client, a metrics scraper, journald, whoever reads stderr) makes a write
         // fail with EPIPE, which every writer handles; the default SIGPIPE would kill vigild and supervision with it.
         // systemd sets this for its services (IgnoreSIGPIPE=yes); vigild also runs by hand and under other inits.
@@ -58,6 +79,12 @@ struct VigilD: ParsableCommand {
             )
             throw ExitCode(1)
         }
+        if loaded.config.cluster != nil, clusterAuthority == nil {
+            // Cluster mode runs in vigild-cluster; this one has no etcd client. Nothing was started yet.
+            let problem = ClusterExecutable.exec(arguments: CommandLine.arguments)
+            LineWriter.standardError.write("vigild: not starting: \(problem)\n")
+            throw ExitCode(1)
+        }
         // Decided once: vigild's own entries and its targets' output go to the same place.
         let journal = LogBackend.usesJournal(logTarget ?? loaded.config.daemon.logTarget)
         let level = LogBackend.logLevel(loaded.config.daemon.logLevel)
@@ -77,6 +104,7 @@ struct VigilD: ParsableCommand {
             notifier: Notifier(),
             logger: logger,
             targetOutputToJournal: journal,
+            clusterAuthority: clusterAuthority,
             onFinished: { @Sendable code in Glibc.exit(code) }
         )
         engine.start()
