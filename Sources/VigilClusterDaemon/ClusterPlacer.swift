@@ -1,6 +1,7 @@
 import Foundation
 import VigilCluster
 import VigilCore
+import VigilDaemon
 import VigilLinux
 
 /// What the placer's etcd tasks report back to the engine (`ClusterEvent.placer`).
@@ -31,7 +32,7 @@ final class ClusterPlacer {
     }
 
     private var post: @Sendable (ClusterPlacerEvent) -> Void {
-        { @Sendable [weak engine] event in engine?.post(.cluster(.placer(event))) }
+        { @Sendable [weak engine] event in engine?.post(cluster: ClusterEvent.placer(event)) }
     }
 
     /// The cluster resources configured here with their placement rules, in configuration order.

@@ -1,6 +1,7 @@
 import Foundation
 import VigilCluster
 import VigilCore
+import VigilDaemon
 import VigilLinux
 
 /// A vigild killed and started again on the same host takes its predecessor's lease over instead of granting a new
@@ -60,7 +61,7 @@ extension ClusterService {
     func beginAdoption() {
         guard Self.recordedLease(in: Self.leaseFile(engine), node: config.node) != nil else { return }
         adoptionPending = true
-        engine.after(Self.adoptionGrace, post: .cluster(.adoptionDecided))
+        engine.after(Self.adoptionGrace, postCluster: ClusterEvent.adoptionDecided)
     }
 
     /// The session joined (its views decide from now on), etcd could not be reached, or the grace is over: instances

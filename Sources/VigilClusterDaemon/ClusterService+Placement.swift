@@ -1,5 +1,6 @@
 import VigilCluster
 import VigilCore
+import VigilDaemon
 import VigilLinux
 
 extension ClusterService {

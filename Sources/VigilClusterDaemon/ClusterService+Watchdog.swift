@@ -1,5 +1,6 @@
 import VigilCluster
 import VigilCore
+import VigilDaemon
 
 /// What the watchdog (`NodeWatchdog`) learns from the cluster session: every renewal's deadline, a lost or new
 /// lease, and after every event whether this node owns or still runs a cluster resource.

@@ -151,7 +151,7 @@ final class ClusterService {
         if !pendingReleases.isEmpty, !releaseCheckDue {
             // Released soon after the stop, not at the next view: the new owner waits for it.
             releaseCheckDue = true
-            engine.after(.milliseconds(20), post: .cluster(.releaseCheck))
+            engine.after(.milliseconds(20), postCluster: ClusterEvent.releaseCheck)
         }
         return ready.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }

@@ -1,4 +1,5 @@
 import VigilCore
+import VigilDaemon
 import VigilLinux
 
 /// The node's watchdog device (`[cluster] watchdog`), armed while the node owns a cluster resource and fed from the
@@ -23,7 +24,7 @@ final class NodeWatchdog {
         self.path = path
         node = config.node
         feed = WatchdogFeed(timeout: config.watchdogTimeout, margin: ClusterConfig.fenceMargin)
-        timer = engine.makeTimer { .cluster(.watchdogDue) }
+        timer = engine.makeTimer(postingCluster: { ClusterEvent.watchdogDue })
     }
 
     /// Whether the device is open.

@@ -1,4 +1,5 @@
 import VigilCore
+import VigilLinux
 
 /// Cluster mode as the engine consults it (`[cluster]`): who may start a cluster resource, its fencing token, the
 /// cluster's status. Made at start by the `ClusterAuthorityFactory` the engine was given, only when the
@@ -25,6 +26,11 @@ public protocol ClusterAuthority: AnyObject {
     func token(of resource: String) -> Int64?
     /// Cluster mode as this node sees it, for `vigilctl status` and the metrics.
     func status() -> ClusterStatus
+    /// After every engine event: claims at once a follower whose followed resource now runs healthy here, rather
+    /// than at the next view.
+    func claimFollowers()
+    /// `vigilctl cluster drain|undrain|move`: writes the request to etcd and answers `connection` once etcd has it.
+    func control(_ request: ControlRequest, from connection: ControlConnection, by who: String)
 }
 
 /// What a cluster session reports to the engine; only its `ClusterAuthority` knows the concrete type.

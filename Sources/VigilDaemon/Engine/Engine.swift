@@ -31,7 +31,7 @@ public final class Engine: @unchecked Sendable {
     package private(set) lazy var events = EventBus(engine: self)
     package private(set) lazy var health = HealthPoller(engine: self)
     private(set) lazy var heartbeats = HeartbeatService(engine: self)
-    private(set) lazy var recovery = RecoveryCoordinator(engine: self)
+    package private(set) lazy var recovery = RecoveryCoordinator(engine: self)
     private(set) lazy var persistence = StatePersistence(engine: self)
     private(set) lazy var control = ControlService(engine: self)
     private(set) lazy var metrics = MetricsService(engine: self)
@@ -136,6 +136,16 @@ public final class Engine: @unchecked Sendable {
     /// Posts a cluster session's news from any thread (`EngineEvent.cluster`).
     package func post(cluster event: any ClusterSessionEvent) {
         post(.cluster(event))
+    }
+
+    /// A one-shot timer on the engine queue that posts a cluster session's `event` when it fires.
+    package func makeTimer(postingCluster event: @escaping @Sendable () -> any ClusterSessionEvent) -> LazyTimer {
+        makeTimer { .cluster(event()) }
+    }
+
+    /// Posts a cluster session's `event` on the engine queue after `delay`.
+    package func after(_ delay: Duration, postCluster event: any ClusterSessionEvent) {
+        after(delay, post: .cluster(event))
     }
 
     /// The one entry of every input. Runs on `queue`.

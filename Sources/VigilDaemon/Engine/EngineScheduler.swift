@@ -95,7 +95,7 @@ private final class DispatchEngineTimer: EngineTimer {
 
 /// One timer of an owner that arms it now and then: made on first arming (most targets never arm theirs, and at a
 /// thousand targets idle timer sources are a good part of vigild's memory), refused after `close()`.
-final class LazyTimer {
+package final class LazyTimer {
     private let scheduler: any EngineScheduler
     private let queue: DispatchQueue
     private let fire: @Sendable () -> Void
@@ -108,18 +108,18 @@ final class LazyTimer {
         self.fire = fire
     }
 
-    func arm(at deadline: MonotonicInstant) {
+    package func arm(at deadline: MonotonicInstant) {
         guard !closed else { return }
         let timer = self.timer ?? scheduler.makeTimer(on: queue, fire)
         self.timer = timer
         timer.arm(at: deadline)
     }
 
-    func disarm() {
+    package func disarm() {
         timer?.disarm()
     }
 
-    func close() {
+    package func close() {
         closed = true
         timer?.cancel()
         timer = nil

@@ -35,7 +35,7 @@ extension RecoveryCoordinator {
 
     /// Whether this node gave cluster resource `name` up (its ladder is exhausted or handed it over) and its
     /// instance here is down: the cluster service then releases it and lists it as refused.
-    func gaveUp(_ name: String) -> Bool {
+    package func gaveUp(_ name: String) -> Bool {
         guard let service = service(of: name), service.ladder.hasGivenUp else { return false }
         return engine.targets[name]?.isDownForGood ?? true
     }
@@ -44,7 +44,7 @@ extension RecoveryCoordinator {
     /// or the node's lease cannot be relied on): not a failure of the resource. Its ladder forgets the run under
     /// way, so it neither restarts the resource here nor counts the stop against it; an exited instance is taken as
     /// stopped, so its exit does not start a run either.
-    func ownershipEnded(_ name: String) {
+    package func ownershipEnded(_ name: String) {
         guard let service = service(of: name), !service.ladder.hasGivenUp else { return }
         if let supervisor = engine.targets[name], supervisor.machine.isDown, supervisor.machine.state != .idle {
             supervisor.perform(supervisor.machine.stop(now: engine.now, reason: "not owned by this node"))

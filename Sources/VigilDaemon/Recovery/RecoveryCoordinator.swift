@@ -6,7 +6,7 @@ import VigilLinux
 /// back by their ladder rather than by their restart policy, and a primary with standbys is replaced by one when the
 /// ladder reaches `failover`. The ladders and failovers are pure state machines in VigilCore; this carries out their
 /// actions on the members' supervisors and feeds them verdicts and outcomes. Confined to the engine queue.
-final class RecoveryCoordinator {
+package final class RecoveryCoordinator {
     unowned let engine: Engine
     /// Services by their (primary's) name, and the service each target belongs to.
     private(set) var services: [String: RecoveredService] = [:]

@@ -26,7 +26,7 @@ package final class TargetRegistry {
     /// The libvirt connections domain targets are watched on: one `virsh` child per connection.
     let libvirtConnections = LibvirtConnections()
     /// The cluster resources' fencing tokens, for their actuators' hooks; kept by cluster mode, outliving a context.
-    let fencingTokens = FencingTokens()
+    package let fencingTokens = FencingTokens()
 
     init(engine: Engine) {
         self.engine = engine

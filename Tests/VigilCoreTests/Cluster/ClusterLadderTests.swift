@@ -129,17 +129,37 @@ import VigilCore
         }
     }
 
-    @Test func aResourceEveryNodeRefusedHasNoClaimantUntilOneAcceptsItAgain() {
+    /// What the placer (node `a`, placer token 10) assigns in a view of `nodes`.
+    static func placed(_ nodes: [String: ClusterNodeFigures], _ resources: [String]) -> [String: String] {
+        var placement = ClusterPlacement(node: "a")
+        var view = ClusterView(nodes: nodes, owners: [:], revision: 10)
+        view.placer = ClusterPlacerKey(node: "a", lease: 7, token: 10)
+        let actions = placement.observe(
+            view,
+            lease: 7,
+            resources: resources.map { ClusterPlacement.Resource(name: $0) },
+            now: at(0)
+        )
+        var assigned: [String: String] = [:]
+        for case .assign(let write) in actions {
+            assigned.merge(write.assignments) { $1 }
+        }
+        return assigned
+    }
+
+    @Test func aResourceEveryNodeRefusedIsPlacedNowhereUntilOneAcceptsItAgain() {
         let everyone = Self.nodes(["a": ["db"], "b": ["db"], "c": ["db"]])
-        #expect(ClusterOwnership.claimant(for: "db", among: everyone) == nil)
+        let first = Self.placed(everyone, ["db", "web"])
+        #expect(first["db"] == nil)
         // Other resources are not affected.
-        #expect(ClusterOwnership.claimant(for: "web", among: everyone) != nil)
-        // `vigilctl reset-failed db` on b: b's node key no longer lists it, and b is the only node to claim it.
+        #expect(first["web"] != nil)
+        // `vigilctl reset-failed db` on b: b's node key no longer lists it, and b is the only node it can go to.
         let accepted = Self.nodes(["a": ["db"], "b": [], "c": ["db"]])
-        #expect(ClusterOwnership.claimant(for: "db", among: accepted) == "b")
+        #expect(Self.placed(accepted, ["db"])["db"] == "b")
         var ownership = ClusterOwnership(node: "b")
         _ = ownership.joined(lease: 7, ttl: .seconds(2), now: Self.at(0))
-        let view = ClusterView(nodes: accepted, owners: [:], revision: 10)
+        var view = ClusterView(nodes: accepted, owners: [:], revision: 10)
+        view.assignments["db"] = ClusterAssignment(node: "b", revision: 11)
         #expect(ownership.observe(view, resources: ["db"], now: Self.at(0)) == [.claim(resource: "db")])
     }
 

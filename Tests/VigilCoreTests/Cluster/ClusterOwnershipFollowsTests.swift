@@ -1,26 +1,38 @@
 import Testing
 import VigilCore
 
-/// Colocation: a follower (a floating address) is claimed only by the node that holds and runs the resource it
-/// follows, and let go with it.
+/// Colocation: a follower (a floating address) is claimed only by the node it is assigned to (the placer puts it
+/// where its leader is) once that node holds and runs the resource it follows, and it is let go with it.
 @Suite struct ClusterOwnershipFollowsTests {
     let now = MonotonicInstant(nanoseconds: 1_000_000_000)
     let follows = ["web-ip": "web"]
     let resources = ["web", "web-ip"]
 
+    /// The placer's choice for `web` and, with it, `web-ip`.
+    static let holder = "b"
+
     static func view(owners: [String: ClusterOwner] = [:], revision: Int64 = 100) -> ClusterView {
         let nodes = Dictionary(uniqueKeysWithValues: ["a", "b", "c"].map { ($0, ClusterNodeFigures()) })
-        return ClusterView(nodes: nodes, owners: owners, revision: revision)
+        var view = ClusterView(nodes: nodes, owners: owners, revision: revision)
+        view.assignments = [
+            "web": ClusterAssignment(node: holder, revision: 10),
+            "web-ip": ClusterAssignment(node: holder, revision: 11),
+        ]
+        return view
     }
 
-    /// A node that holds `web` with token 42 under lease 7.
+    /// The node that holds `web` with token 42 under lease 7.
     func holdingWeb() -> ClusterOwnership {
-        let me = ClusterOwnership.claimant(for: "web", among: Self.view().nodes) ?? ""
-        var ownership = ClusterOwnership(node: me)
+        var ownership = ClusterOwnership(node: Self.holder)
         _ = ownership.joined(lease: 7, ttl: .seconds(2), now: now)
         _ = ownership.observe(Self.view(), resources: resources, follows: follows, now: now)
         _ = ownership.claimAnswered("web", lease: 7, result: .written(token: 42), now: now)
         return ownership
+    }
+
+    /// The resources the view assigns to `node`.
+    func assigned(to node: String) -> Set<String> {
+        Set(Self.view().assignments.filter { $0.value.node == node }.keys)
     }
 
     @Test func theFollowerIsClaimedOnlyOnceItsFollowedResourceRunsHealthyOnTheNodeThatHoldsIt() {
@@ -28,18 +40,25 @@ import VigilCore
         #expect(ownership.token(of: "web") == 42)
         let web = ClusterOwner(node: ownership.node, lease: 7, token: 42)
         // Held but not running healthy yet: the follower waits.
-        #expect(ownership.claimFollowers(follows: follows, ready: []).isEmpty)
+        #expect(ownership.claimFollowers(follows: follows, ready: [], assignedHere: ["web", "web-ip"]).isEmpty)
         #expect(
             ownership.observe(Self.view(owners: ["web": web]), resources: resources, follows: follows, now: now).isEmpty
         )
         // Running healthy: claimed, once.
-        #expect(ownership.claimFollowers(follows: follows, ready: ["web"]) == [.claim(resource: "web-ip")])
-        #expect(ownership.claimFollowers(follows: follows, ready: ["web"]).isEmpty)
+        #expect(
+            ownership.claimFollowers(follows: follows, ready: ["web"], assignedHere: assigned(to: ownership.node)) == [
+                .claim(resource: "web-ip")
+            ]
+        )
+        #expect(
+            ownership.claimFollowers(follows: follows, ready: ["web"], assignedHere: assigned(to: ownership.node))
+                .isEmpty
+        )
         let won = ownership.claimAnswered("web-ip", lease: 7, result: .written(token: 43), now: now)
         #expect(won.contains(.start(resource: "web-ip", token: 43)))
     }
 
-    @Test func noOtherNodeClaimsTheFollowerWhateverThePlacementSays() {
+    @Test func noOtherNodeClaimsTheFollower() {
         let holder = holdingWeb().node
         for other in ["a", "b", "c"] where other != holder {
             var ownership = ClusterOwnership(node: other)
@@ -53,13 +72,16 @@ import VigilCore
                 now: now
             )
             #expect(actions.isEmpty)
-            #expect(ownership.claimFollowers(follows: follows, ready: ["web"]).isEmpty)
+            #expect(
+                ownership.claimFollowers(follows: follows, ready: ["web"], assignedHere: assigned(to: ownership.node))
+                    .isEmpty
+            )
         }
     }
 
     @Test func aNodeThatLosesTheFollowedResourceReleasesTheFollowerWithIt() {
         var ownership = holdingWeb()
-        _ = ownership.claimFollowers(follows: follows, ready: ["web"])
+        _ = ownership.claimFollowers(follows: follows, ready: ["web"], assignedHere: assigned(to: ownership.node))
         _ = ownership.claimAnswered("web-ip", lease: 7, result: .written(token: 43), now: now)
         // web's owner key now names another node: web stops, and web-ip is stopped and its key deleted.
         let view = Self.view(owners: [

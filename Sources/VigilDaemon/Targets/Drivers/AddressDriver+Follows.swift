@@ -39,7 +39,7 @@ extension AddressDriver {
 
 extension TargetRegistry {
     /// Whether `name`'s instance runs (started, not stopping) and its health verdict is `healthy`.
-    func runsHealthy(_ name: String) -> Bool {
+    package func runsHealthy(_ name: String) -> Bool {
         guard let supervisor = self[name] else { return false }
         switch supervisor.machine.state {
         case .starting, .running:
