@@ -15,7 +15,7 @@ extension EtcdClient {
         }
         try self.init(
             endpoints: try cluster.endpoints.map(EtcdEndpoint.init(parsing:)),
-            tls: cluster.tls.map { EtcdTLS(caFile: $0.caFile, certFile: $0.certFile, keyFile: $0.keyFile) },
+            tls: cluster.tls,
             credentials: credentials,
             requestTimeout: requestTimeout
         )

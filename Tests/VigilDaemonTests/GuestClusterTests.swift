@@ -17,7 +17,9 @@ import Glibc
 /// not boot side by side.
 extension GuestDomainTests {
     @Test func aDomainWhoseNodeIsKilledRunsOnAnotherNodeWithAHigherTokenAndNeverOnTwo() async throws {
-        let etcd = try EtcdCluster()
+        // Members in network namespaces of their own, on etcd's own ports: the cluster tests (another serialized
+        // suite) may start loopback members at the same time, and free loopback ports picked by two suites can meet.
+        let etcd = try EtcdCluster(inNamespaces: true)
         defer { etcd.stop() }
         try await etcd.waitUntilHealthy()
         var hosts: [GuestHost] = []
