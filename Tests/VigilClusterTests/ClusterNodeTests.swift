@@ -255,9 +255,11 @@ struct ResourceStamps: Sendable {
         if register != nil {
             #expect(!writes.isEmpty, "no instance wrote to the register")
         }
+        let registered =
+            register == nil ? "no register" : "register: \(writes.count) writes, \(refusals.count) refusals"
         print(
             "ClusterNodeTests: checker compared \(max(0, intervals.count - 1)) pairs of intervals, "
-                + "\(intervals.count) tokens; register: \(writes.count) writes, \(refusals.count) refusals"
+                + "\(intervals.count) tokens; \(registered)"
         )
     }
 }

@@ -206,9 +206,22 @@ func withPlacementNodes(
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let script = directory + "/resource.py"
         try clusterResourceScript.write(toFile: script, atomically: true, encoding: .utf8)
+        // Each resource stamps into its own file and writes to an external register of its own with its token.
         var stamps: [String: ResourceStamps] = [:]
+        var registers: [FencingRegister] = []
+        defer {
+            for register in registers {
+                register.stop()
+            }
+        }
         for resource in resources {
-            stamps[resource.name] = ResourceStamps(path: directory + "/\(resource.name).stamps")
+            let registerDirectory = directory + "/\(resource.name).register"
+            try FileManager.default.createDirectory(atPath: registerDirectory, withIntermediateDirectories: true)
+            let register = try await FencingRegister(directory: registerDirectory)
+            registers.append(register)
+            var resourceStamps = ResourceStamps(path: directory + "/\(resource.name).stamps")
+            resourceStamps.register = register
+            stamps[resource.name] = resourceStamps
         }
         let prefix = "/vigil-test-\(UUID().uuidString.prefix(8))/"
         var nodes: [ClusterNode] = []
@@ -231,11 +244,12 @@ func withPlacementNodes(
                 """
             for resource in resources {
                 let path = stamps[resource.name]?.path ?? ""
+                let register = stamps[resource.name]?.register?.path ?? ""
                 config += """
 
                     [[target]]
                     name = "\(resource.name)"
-                    exec = ["/usr/bin/python3", "\(script)", "\(path)", "\(name)"]
+                    exec = ["/usr/bin/python3", "\(script)", "\(path)", "\(name)", "\(register)"]
                     stop_timeout = "500ms"
                     cluster = true
                     restart = { burst = 2, within = "60s", backoff = "100ms..200ms" }
