@@ -39,22 +39,20 @@ import VigilCore
         #expect(abs(summary.percentile(1)! - 1.8) < 1e-9)
     }
 
-    @Test func replayingTenMinutesOfHeartbeatsThroughFiftyThresholdsIsFast() {
+    /// Ten minutes of heartbeats through fifty thresholds of every detector: each threshold detects the crash. (How
+    /// long the replay takes is measured by `bench/detector-eval`, not asserted here.)
+    @Test func replayingTenMinutesOfHeartbeatsThroughFiftyThresholdsDetectsTheCrashWithEveryDetector() {
         var generator = HeartbeatTraceGenerator(interval: 0.1, duration: 600, seed: 3)
         generator.jitter = 0.01
         generator.loss = 0.01
         generator.crash = 599.95
         let trace = generator.trace()
         let thresholds = (1...50).map { Double($0) * 0.5 }
-        let clock = ContinuousClock()
-        let elapsed = clock.measure {
-            for kind in HeartbeatDetectorKind.allCases {
-                let config = HeartbeatConfig(interval: .milliseconds(100), detector: kind)
-                let results = DetectorEvaluation.evaluate(trace, config: config, thresholds: thresholds)
-                #expect(results.count == 50)
-                #expect(results.allSatisfy { $0.detectionTime != nil })
-            }
+        for kind in HeartbeatDetectorKind.allCases {
+            let config = HeartbeatConfig(interval: .milliseconds(100), detector: kind)
+            let results = DetectorEvaluation.evaluate(trace, config: config, thresholds: thresholds)
+            #expect(results.count == 50)
+            #expect(results.allSatisfy { $0.detectionTime != nil })
         }
-        #expect(elapsed < .seconds(2))
     }
 }
