@@ -116,6 +116,17 @@ import Glibc
 
 extension SystemIntegrationTests {
     @Suite struct TargetSamplerRealCgroupTests {
+        /// The CPU time the kernel charged `pid` (utime + stime from /proc/PID/stat, in clock ticks); nil once gone.
+        static func cpuTicks(of pid: pid_t) -> Int? {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { return nil }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            // After the command: state is field 3, utime field 14 and stime field 15 of the whole line.
+            guard fields.count > 12, let user = Int(fields[11]), let system = Int(fields[12]) else { return nil }
+            return user + system
+        }
+
         @Test func readsARealCgroupsMemoryAgainstItsV1LimitAndItsCPUUse() throws {
             try #require(geteuid() == 0, "creating cgroups needs root")
             let cgroup = try TestCgroup(controllers: ["memory", "pids"])
@@ -140,15 +151,26 @@ extension SystemIntegrationTests {
                 HealthMetric(name: "cpu.usage"), HealthMetric(name: "cpu.psi.some.avg10"),
                 HealthMetric(name: "main.rss"), HealthMetric(name: "main.uninterruptible"),
             ]
+            let ticksBefore = Self.cpuTicks(of: spinner.pid)
             _ = sampler.sample(wanted, mainPID: spinner.pid, now: MonotonicClock.now())
             usleep(500_000)
             let samples = sampler.sample(wanted, mainPID: spinner.pid, now: MonotonicClock.now())
+            let ticksAfter = Self.cpuTicks(of: spinner.pid)
             let memory = try #require(samples[HealthMetric(name: "memory.current")])
             #expect(memory.total == Double(64 * 1_048_576))
             #expect(memory.value > 0 && memory.value < 64 * 1_048_576)
             #expect((samples[HealthMetric(name: "pids.current")]?.value ?? 0) >= 1)
             let cpu = try #require(samples[HealthMetric(name: "cpu.usage")])
-            #expect(cpu.value > 20, "a busy loop uses a good part of a CPU, read \(cpu.value)")
+            // The busy loop's share depends on what else runs on the machine; what the cgroup says it used must be
+            // what the kernel charged the spinner itself (utime + stime, in ticks of 10 ms, over a window that holds
+            // the sampler's), not a fixed share.
+            let ticks = try #require(ticksAfter.flatMap { after in ticksBefore.map { after - $0 } })
+            let charged = Double(ticks) / Double(sysconf(Int32(_SC_CLK_TCK))) / 0.5 * 100
+            #expect(cpu.value > 0, "a busy loop uses CPU, read \(cpu.value)")
+            #expect(
+                cpu.value <= charged + 10,
+                "the cgroup's \(cpu.value)% is more than the spinner was charged (\(charged)%)"
+            )
             #expect(samples[HealthMetric(name: "cpu.psi.some.avg10")] != nil)
             #expect((samples[HealthMetric(name: "main.rss")]?.value ?? 0) > 0)
             #expect(samples[HealthMetric(name: "main.uninterruptible")] == MetricReading(0))
