@@ -147,14 +147,15 @@ public final class EtcdCluster: @unchecked Sendable {
     /// - Throws: `EtcdClusterError` with the end of each member's log when that does not happen in `timeout`.
     public func waitUntilHealthy(timeout: Duration = .seconds(30)) async throws {
         let running = members.indices.filter { !ended.contains($0) }
-        let client = try makeClient(running.map { members[$0].client }, requestTimeout: .milliseconds(500))
-        defer { Task { await client.close() } }
         let deadline = ContinuousClock.now + timeout
         // One more look once the deadline has passed: when other tests block Swift's cooperative pool (two threads
         // here), this task may wake past its deadline without having asked the members since they became healthy.
+        // A new client for every look: one made before the members listened may sit in gRPC's reconnect backoff.
         var lastLook = false
         while true {
+            let client = try makeClient(running.map { members[$0].client }, requestTimeout: .milliseconds(500))
             let statuses = await client.memberStatuses()
+            await client.close()
             let leaders = Set(statuses.map(\.leaderID))
             if statuses.count == running.count, leaders.count == 1, leaders.first != 0 {
                 return
