@@ -230,6 +230,10 @@ final class RunningListSampler: Sendable {
         for host in Set(samples.map(\.host)).sorted() {
             let mine = samples.filter { $0.host == host }
             guard let first = mine.firstIndex(where: \.running), let last = mine.lastIndex(where: \.running) else {
+                // A host that never ran the domain is fine, but the killed owner must have been seen running it.
+                if host == killed.host {
+                    Issue.record("the killed owner (host \(host)) was never seen running the domain")
+                }
                 continue
             }
             let gaps = mine[first...last].filter { !$0.running }
