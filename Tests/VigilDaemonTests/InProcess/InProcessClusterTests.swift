@@ -21,7 +21,7 @@ import VigilCore
 
         """
 
-    @Test func aClusterResourceNeverStartsWhereItIsNotOwnedWhileOtherTargetsDoAndVigildIsReady() throws {
+    @Test func aClusterResourceNeverStartsWhereItIsNotOwnedWhileOtherTargetsDoAndVigildIsReady() async throws {
         // Port 1 on loopback: nothing listens, so no lease can be had and nothing can be owned.
         let cluster = """
             [cluster]
@@ -31,10 +31,7 @@ import VigilCore
 
             """
         let harness = try EngineHarness(config: cluster + Self.targets)
-        defer {
-            harness.onQueue { $0.cluster?.stop() }
-            harness.removeDirectory()
-        }
+        defer { harness.removeDirectory() }
         harness.start()
         harness.advance(.milliseconds(200))
         #expect(harness.onQueue { $0.cluster != nil })
@@ -44,9 +41,10 @@ import VigilCore
         let refusal = harness.onQueue { $0.recovery.refusesManualStart(of: "db") }
         #expect(refusal?.contains("cluster resource this node does not own") == true)
         #expect(harness.onQueue { $0.recovery.fencingToken(of: "db") } == nil)
+        await Self.stopCluster(of: harness)
     }
 
-    @Test func aClusterResourceFoundRunningAfterARestartOfVigildIsStoppedUnlessOwned() throws {
+    @Test func aClusterResourceFoundRunningAfterARestartOfVigildIsStoppedUnlessOwned() async throws {
         let cluster = """
             [cluster]
             endpoints = ["127.0.0.1:1"]
@@ -59,16 +57,26 @@ import VigilCore
         // ownership went with the old lease) is stopped, since another node may start it once that lease expires.
         world.leftovers = ["local": 501, "db": 502]
         let harness = try EngineHarness(config: cluster + Self.targets, world: world)
-        defer {
-            harness.onQueue { $0.cluster?.stop() }
-            harness.removeDirectory()
-        }
+        defer { harness.removeDirectory() }
         harness.start()
         harness.advance(.milliseconds(200))
         #expect(world.log.contains("adopt local") && world.log.contains("adopt db"))
         #expect(world.log.contains("signal db SIGTERM"), "\(world.log)")
         #expect(world.running["db"] == nil && world.running["local"] == 501)
         #expect(!world.log.contains("signal local SIGTERM"))
+        await Self.stopCluster(of: harness)
+    }
+
+    /// Stops the cluster service (nothing after `start()` throws, so every test gets here). `stop()` waits up to a
+    /// second for the lease's revocation on a task of Swift's cooperative pool, so it is called from a Dispatch
+    /// thread: two such tests calling it on the pool's two threads would freeze every test's awaits for that second.
+    private static func stopCluster(of harness: EngineHarness) async {
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async {
+                harness.onQueue { $0.cluster?.stop() }
+                done.resume()
+            }
+        }
     }
 
     @Test func withoutAClusterTableNoClusterMachineryIsMade() throws {
