@@ -144,31 +144,59 @@ public final class EtcdCluster: @unchecked Sendable {
 
     /// Waits until every running member answers and all agree on one leader.
     ///
+    /// Each look is `etcdctl endpoint status` run on a Dispatch thread: a process of its own with its own
+    /// connections, so neither a client sitting in gRPC's reconnect backoff nor a cooperative pool crowded by the
+    /// rest of the run (hundreds of tests start at once on its two threads here) makes a look late or lets it time
+    /// out. A clean-clone run saw the members elect their leader at once while the gRPC-client look gave up 30 s
+    /// later.
+    ///
     /// - Throws: `EtcdClusterError` with the end of each member's log when that does not happen in `timeout`.
     public func waitUntilHealthy(timeout: Duration = .seconds(30)) async throws {
         let running = members.indices.filter { !ended.contains($0) }
+        let argv =
+            etcdctlArguments(running.map { members[$0].client }) + [
+                "--dial-timeout=1s", "--command-timeout=2s", "endpoint", "status", "--write-out=json",
+            ]
         let deadline = ContinuousClock.now + timeout
-        // One more look once the deadline has passed: when other tests block Swift's cooperative pool (two threads
-        // here), this task may wake past its deadline without having asked the members since they became healthy.
-        // A new client for every look: one made before the members listened may sit in gRPC's reconnect backoff.
-        var lastLook = false
-        while true {
-            let client = try makeClient(running.map { members[$0].client }, requestTimeout: .milliseconds(500))
-            let statuses = await client.memberStatuses()
-            await client.close()
-            let leaders = Set(statuses.map(\.leaderID))
+        var last = ""
+        repeat {
+            let result = try await Blocking.run { try ProcessProbe.run("/usr/bin/etcdctl", argv) }
+            let statuses = (try? JSONDecoder().decode([EndpointStatus].self, from: Data(result.out.utf8))) ?? []
+            let leaders = Set(statuses.map(\.status.leader))
             if statuses.count == running.count, leaders.count == 1, leaders.first != 0 {
                 return
             }
-            if lastLook {
-                break
-            }
-            lastLook = ContinuousClock.now >= deadline
-            if !lastLook {
-                try await Task.sleep(for: .milliseconds(100))
-            }
+            last = result.err.isEmpty ? result.out : result.err
+            try await Task.sleep(for: .milliseconds(100))
+        } while ContinuousClock.now < deadline
+        throw EtcdClusterError("etcd did not become healthy within \(timeout): etcdctl: \(last)\n\(logTails())")
+    }
+
+    /// What `etcdctl endpoint status --write-out=json` prints for one endpoint (etcd's field names).
+    private struct EndpointStatus: Decodable {
+        struct Status: Decodable {
+            var leader: UInt64
         }
-        throw EtcdClusterError("etcd did not become healthy within \(timeout): \(logTails())")
+        var status: Status
+
+        enum CodingKeys: String, CodingKey {
+            case status = "Status"
+        }
+    }
+
+    /// `etcdctl`'s arguments for `endpoints` with this cluster's certificates and credentials, if it has them.
+    private func etcdctlArguments(_ endpoints: [EtcdEndpoint]) -> [String] {
+        var arguments = [
+            "--endpoints", endpoints.map { "\($0.https ? "https" : "http")://\($0)" }.joined(separator: ","),
+        ]
+        if let certificates {
+            arguments += ["--cacert", certificates.caFile, "--cert", certificates.clientCertFile]
+            arguments += ["--key", certificates.clientKeyFile]
+        }
+        if let credentials {
+            arguments += ["--user", "\(credentials.username):\(credentials.password)"]
+        }
+        return arguments
     }
 
     /// The index of the member that is the raft leader now, as the members that answer see it.
@@ -220,11 +248,7 @@ public final class EtcdCluster: @unchecked Sendable {
     ///
     /// - Throws: `EtcdClusterError` with etcdctl's message when a step fails.
     public func enableAuthentication(rootPassword: String) throws {
-        var base = ["--endpoints", endpoints.map { "\($0.https ? "https" : "http")://\($0)" }.joined(separator: ",")]
-        if let certificates {
-            base += ["--cacert", certificates.caFile, "--cert", certificates.clientCertFile]
-            base += ["--key", certificates.clientKeyFile]
-        }
+        let base = etcdctlArguments(endpoints)
         for command in [
             ["user", "add", "root:\(rootPassword)"], ["user", "grant-role", "root", "root"], ["auth", "enable"],
         ] {
