@@ -168,42 +168,28 @@ func withLadderNodes(_ body: ([ClusterNode], LadderResourceStamps) async throws 
         let script = directory + "/resource.py"
         try crashingResourceScript.write(toFile: script, atomically: true, encoding: .utf8)
         let stamps = LadderResourceStamps(path: directory + "/stamps")
-        let prefix = "/vigil-test-\(UUID().uuidString.prefix(8))/"
+        let prefix = EtcdCluster.testPrefix()
         var nodes: [ClusterNode] = []
-        defer {
-            for node in nodes {
-                node.vigild.stop()
-            }
-        }
+        defer { stopNodes(nodes) }
         for index in cluster.endpoints.indices {
             let name = "n\(index + 1)"
-            let endpoints = ([index] + cluster.endpoints.indices.filter { $0 != index })
-                .map { "\"\(cluster.endpoints[$0])\"" }.joined(separator: ", ")
-            let config = """
-                [cluster]
-                endpoints = [\(endpoints)]
-                node = "\(name)"
-                lease_ttl = "2s"
-                prefix = "\(prefix)"
-
-                [[target]]
-                name = "res"
-                exec = ["/usr/bin/python3", "\(script)", "\(stamps.path)", "\(name)"]
-                stop_timeout = "500ms"
-                cluster = true
-                restart = { backoff = "100ms..200ms" }
-                recovery = ["restart", "restart", "failover"]
-                verify_window = "5s"
-                """
+            let config =
+                cluster.clusterTable(node: index, leaseTTL: "2s", prefix: prefix) + """
+                    [[target]]
+                    name = "res"
+                    exec = ["/usr/bin/python3", "\(script)", "\(stamps.path)", "\(name)"]
+                    stop_timeout = "500ms"
+                    cluster = true
+                    restart = { backoff = "100ms..200ms" }
+                    recovery = ["restart", "restart", "failover"]
+                    verify_window = "5s"
+                    """
             nodes.append(ClusterNode(name: name, vigild: try VigildProcess(config: config), network: nil))
         }
         do {
             try await body(nodes, stamps)
         } catch {
-            let logs = nodes.map { node in
-                "--- \(node.name):\n" + node.vigild.lines.suffix(40).map(\.raw).joined(separator: "\n")
-            }
-            throw ClusterNodeTestError("\(error)\n\(logs.joined(separator: "\n"))\nstamps: \(stamps.stamps)")
+            throw ClusterNodeTestError("\(error)\n\(nodeLogs(nodes, last: 40))\nstamps: \(stamps.stamps)")
         }
     }
 }

@@ -320,39 +320,28 @@ func withClusterNodes(
         let lifetimes = InstanceLifetimes { [stamps] in stamps.stamps.filter { $0.kind == "start" }.map(\.pid) }
         defer { lifetimes.stop() }
         stamps.lifetimes = lifetimes
-        let prefix = "/vigil-test-\(UUID().uuidString.prefix(8))/"
+        let prefix = EtcdCluster.testPrefix()
         var nodes: [ClusterNode] = []
-        defer {
-            for node in nodes {
-                node.vigild.stop()
-            }
-        }
+        defer { stopNodes(nodes) }
         var setups: [NodeWatchdogSetup] = []
         defer {
             for setup in setups { setup.remove() }
         }
         for index in cluster.endpoints.indices {
             let name = "n\(index + 1)"
-            let endpoints = ([index] + cluster.endpoints.indices.filter { $0 != index })
-                .map { "\"\(cluster.endpoints[$0])\"" }.joined(separator: ", ")
-            var config = """
-                [daemon]
-                state_dir = "\(directory)/state-\(name)"
+            var config =
+                cluster.clusterTable(node: index, leaseTTL: leaseTTL, prefix: prefix) + """
+                    [daemon]
+                    state_dir = "\(directory)/state-\(name)"
 
-                [cluster]
-                endpoints = [\(endpoints)]
-                node = "\(name)"
-                lease_ttl = "\(leaseTTL)"
-                prefix = "\(prefix)"
-
-                [[target]]
-                name = "res"
-                exec = ["/usr/bin/python3", "\(script)", "\(stamps.path)", "\(name)", "\(register.path)"]
-                stop_timeout = "500ms"
-                cluster = true
-                restart = { burst = 2, within = "60s", backoff = "100ms..200ms" }
-                """
-            var launcher = ["/usr/bin/nsenter", "--net=/run/netns/" + network.namespaces[index], "--"]
+                    [[target]]
+                    name = "res"
+                    exec = ["/usr/bin/python3", "\(script)", "\(stamps.path)", "\(name)", "\(register.path)"]
+                    stop_timeout = "500ms"
+                    cluster = true
+                    restart = { burst = 2, within = "60s", backoff = "100ms..200ms" }
+                    """
+            var launcher = network.launcher(index)
             var setup: NodeWatchdogSetup?
             if let watchdog {
                 setup = try await NodeWatchdogSetup(node: name, directory: directory, timeout: watchdog)
@@ -375,10 +364,7 @@ func withClusterNodes(
         do {
             try await body(nodes, stamps, cluster)
         } catch {
-            let logs = nodes.map { node in
-                "--- \(node.name):\n" + node.vigild.lines.suffix(40).map(\.raw).joined(separator: "\n")
-            }
-            throw ClusterNodeTestError("\(error)\n\(logs.joined(separator: "\n"))\nstamps: \(stamps.stamps)")
+            throw ClusterNodeTestError("\(error)\n\(nodeLogs(nodes, last: 40))\nstamps: \(stamps.stamps)")
         }
     }
 }

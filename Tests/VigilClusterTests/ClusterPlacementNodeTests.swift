@@ -223,25 +223,12 @@ func withPlacementNodes(
             resourceStamps.register = register
             stamps[resource.name] = resourceStamps
         }
-        let prefix = "/vigil-test-\(UUID().uuidString.prefix(8))/"
+        let prefix = EtcdCluster.testPrefix()
         var nodes: [ClusterNode] = []
-        defer {
-            for node in nodes {
-                node.vigild.stop()
-            }
-        }
+        defer { stopNodes(nodes) }
         for index in cluster.endpoints.indices {
             let name = "n\(index + 1)"
-            let endpoints = ([index] + cluster.endpoints.indices.filter { $0 != index })
-                .map { "\"\(cluster.endpoints[$0])\"" }.joined(separator: ", ")
-            var config = """
-                [cluster]
-                endpoints = [\(endpoints)]
-                node = "\(name)"
-                lease_ttl = "\(leaseTTL)"
-                prefix = "\(prefix)"
-
-                """
+            var config = cluster.clusterTable(node: index, leaseTTL: leaseTTL, prefix: prefix)
             for resource in resources {
                 let path = stamps[resource.name]?.path ?? ""
                 let register = stamps[resource.name]?.register?.path ?? ""
@@ -257,19 +244,15 @@ func withPlacementNodes(
 
                     """
             }
-            let launcher = ["/usr/bin/nsenter", "--net=/run/netns/" + network.namespaces[index], "--"]
-            let vigild = try VigildProcess(config: config, launcher: launcher)
+            let vigild = try VigildProcess(config: config, launcher: network.launcher(index))
             nodes.append(ClusterNode(name: name, vigild: vigild, network: network))
         }
         do {
             try await body(nodes, stamps, cluster)
         } catch {
-            let logs = nodes.map { node in
-                "--- \(node.name):\n" + node.vigild.lines.suffix(60).map(\.raw).joined(separator: "\n")
-            }
             let all = stamps.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.stamps)" }
             throw ClusterNodeTestError(
-                "\(error)\n\(logs.joined(separator: "\n"))\nstamps:\n\(all.joined(separator: "\n"))"
+                "\(error)\n\(nodeLogs(nodes, last: 60))\nstamps:\n\(all.joined(separator: "\n"))"
             )
         }
     }

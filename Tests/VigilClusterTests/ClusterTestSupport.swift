@@ -114,3 +114,18 @@ extension Duration {
         String(format: "%.1f ms", Double(nanoseconds) / 1e6)
     }
 }
+
+/// Stops every node's vigild this test started (and, through it, the node's resources).
+func stopNodes(_ nodes: [ClusterNode]) {
+    for node in nodes {
+        node.vigild.stop()
+    }
+}
+
+/// The last `count` lines each node's vigild printed, one block per node, for a failing test's message.
+func nodeLogs(_ nodes: [ClusterNode], last count: Int) -> String {
+    nodes.map { node in
+        "--- \(node.name):\n" + node.vigild.lines.suffix(count).map(\.raw).joined(separator: "\n")
+    }
+    .joined(separator: "\n")
+}

@@ -43,7 +43,7 @@ extension EtcdClusterTests {
                     setup.interfaces[owner],
                 ])
                 let config = try String(contentsOfFile: nodes[owner].vigild.configPath, encoding: .utf8)
-                let launcher = ["/usr/bin/nsenter", "--net=/run/netns/" + setup.namespaces[owner], "--"]
+                let launcher = setup.network.launcher(owner)
                 let restarted = try VigildProcess(config: config, launcher: launcher)
                 defer { restarted.stop() }
                 let removed = try await restarted.waitForEvent(.addressRemoved, target: "web-ip", timeout: .seconds(30))
@@ -322,43 +322,30 @@ func withFloatingAddressCluster(
 
         let service = directory + "/service.py"
         try nameServiceScript.write(toFile: service, atomically: true, encoding: .utf8)
-        let prefix = "/vigil-test-\(UUID().uuidString.prefix(8))/"
+        let prefix = EtcdCluster.testPrefix()
         var nodes: [ClusterNode] = []
-        defer {
-            for node in nodes {
-                node.vigild.stop()
-            }
-        }
+        defer { stopNodes(nodes) }
         for index in cluster.endpoints.indices {
             let name = "n\(index + 1)"
-            let endpoints = ([index] + cluster.endpoints.indices.filter { $0 != index })
-                .map { "\"\(cluster.endpoints[$0])\"" }.joined(separator: ", ")
-            let config = """
-                [cluster]
-                endpoints = [\(endpoints)]
-                node = "\(name)"
-                lease_ttl = "2s"
-                prefix = "\(prefix)"
+            let config =
+                cluster.clusterTable(node: index, leaseTTL: "2s", prefix: prefix) + """
+                    [[target]]
+                    name = "web"
+                    exec = ["/usr/bin/python3", "\(service)", "\(name)"]
+                    stop_timeout = "500ms"
+                    cluster = true
 
-                [[target]]
-                name = "web"
-                exec = ["/usr/bin/python3", "\(service)", "\(name)"]
-                stop_timeout = "500ms"
-                cluster = true
-
-                [[target]]
-                name = "web-ip"
-                kind = "address"
-                address = "\(floating)/24"
-                interface = "\(interfaces[index])"
-                follows = "web"
-                announce = \(announce)
-                cluster = true
-                """
-            let launcher = ["/usr/bin/nsenter", "--net=/run/netns/" + network.namespaces[index], "--"]
-            nodes.append(
-                ClusterNode(name: name, vigild: try VigildProcess(config: config, launcher: launcher), network: network)
-            )
+                    [[target]]
+                    name = "web-ip"
+                    kind = "address"
+                    address = "\(floating)/24"
+                    interface = "\(interfaces[index])"
+                    follows = "web"
+                    announce = \(announce)
+                    cluster = true
+                    """
+            let vigild = try VigildProcess(config: config, launcher: network.launcher(index))
+            nodes.append(ClusterNode(name: name, vigild: vigild, network: network))
         }
 
         let sampler = AddressSampler()
@@ -391,11 +378,8 @@ func withFloatingAddressCluster(
         } catch {
             sampler.stop()
             await sampling.value
-            let logs = nodes.map { node in
-                "--- \(node.name):\n" + node.vigild.lines.suffix(40).map(\.raw).joined(separator: "\n")
-            }
             throw ClusterNodeTestError(
-                "\(error)\n\(logs.joined(separator: "\n"))\nclient: \(setup.client.answers.suffix(20))"
+                "\(error)\n\(nodeLogs(nodes, last: 40))\nclient: \(setup.client.answers.suffix(20))"
             )
         }
     }

@@ -39,21 +39,14 @@ extension GuestDomainTests {
                 node.stop()
             }
         }
-        let prefix = "/vigil-test-\(UUID().uuidString.prefix(8))/"
+        let prefix = EtcdCluster.testPrefix()
         for (index, host) in hosts.enumerated() {
             let guest = try await host.define(name, target: name, key: Self.key, start: false)
             guests.append(guest)
             let keyFile = try Self.keyFile(name, on: host)
-            let endpoints = ([index] + etcd.endpoints.indices.filter { $0 != index })
-                .map { "\"\(etcd.endpoints[$0])\"" }.joined(separator: ", ")
-            let config = """
-                [cluster]
-                endpoints = [\(endpoints)]
-                node = "n\(index + 1)"
-                lease_ttl = "3s"
-                prefix = "\(prefix)"
-
-                """ + Self.target(guest, host: host, keyFile: keyFile, extra: "cluster = true\nstop_timeout = \"1s\"")
+            let config =
+                etcd.clusterTable(node: index, leaseTTL: "3s", prefix: prefix)
+                + Self.target(guest, host: host, keyFile: keyFile, extra: "cluster = true\nstop_timeout = \"1s\"")
             nodes.append(try VigildProcess(config: config))
         }
         let sampler = RunningListSampler(hosts: hosts, domain: name)

@@ -233,6 +233,27 @@ public final class EtcdCluster: @unchecked Sendable {
         return nil
     }
 
+    /// The `[cluster]` table of vigild node `index` on this cluster: named `n{index + 1}`, with the member of the
+    /// same index first among its endpoints (a node talks to the member beside it, as on a real host), and a blank
+    /// line after it.
+    public func clusterTable(node index: Int, leaseTTL: String, prefix: String) -> String {
+        let all = endpoints
+        let list = ([index] + all.indices.filter { $0 != index }).map { "\"\(all[$0])\"" }.joined(separator: ", ")
+        return """
+            [cluster]
+            endpoints = [\(list)]
+            node = "n\(index + 1)"
+            lease_ttl = "\(leaseTTL)"
+            prefix = "\(prefix)"
+
+            """
+    }
+
+    /// A key prefix of its own for one test's nodes, so no test reads another's keys.
+    public static func testPrefix() -> String {
+        "/vigil-test-\(UUID().uuidString.prefix(8))/"
+    }
+
     /// A client of `endpoints` with this cluster's client certificate and credentials, if it has them.
     public func makeClient(_ endpoints: [EtcdEndpoint], requestTimeout: Duration = .seconds(1)) throws -> EtcdClient {
         try EtcdClient(

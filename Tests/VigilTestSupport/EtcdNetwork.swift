@@ -66,6 +66,11 @@ public final class EtcdNetwork: @unchecked Sendable {
         ["/usr/sbin/ip", "netns", "exec", namespaces[index]] + argv
     }
 
+    /// The launcher that starts a program (a vigild node) in member `index`'s namespace, beside its member.
+    public func launcher(_ index: Int) -> [String] {
+        ["/usr/bin/nsenter", "--net=/run/netns/" + namespaces[index], "--"]
+    }
+
     /// Drops every packet between member `index` and the other members, both ways, inside its namespace; the test
     /// process still reaches it (a node cut off together with its etcd member).
     public func cut(_ index: Int) throws {
