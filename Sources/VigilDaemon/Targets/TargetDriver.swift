@@ -54,6 +54,9 @@ protocol TargetDriver: AnyObject {
     /// Whether a heartbeat of the instance after its promotion shows that it serves as the primary: a resumed
     /// domain's guest runs again only if it heartbeats (while paused it could not).
     var heartbeatConfirmsPromotion: Bool { get }
+    /// Whether the running instance is still held as a standby by its actuator (a domain libvirt reports paused),
+    /// so its actuator's promotion has not taken effect: issuing it again is safe (a resume of a paused domain).
+    var heldAsStandby: Bool { get }
     /// The member's role in its hot-standby group changed while its instance runs (a promotion completed): what
     /// the driver keeps of the role for the instance's next start is brought up to date.
     func roleChanged()
@@ -94,6 +97,7 @@ extension TargetDriver {
     }
 
     var heartbeatConfirmsPromotion: Bool { false }
+    var heldAsStandby: Bool { false }
     func roleChanged() {}
     func followedChanged() {}
     func followedStopping() {}

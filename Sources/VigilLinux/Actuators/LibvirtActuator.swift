@@ -4,7 +4,7 @@ import VigilCore
 /// Drives a libvirt domain with `virsh -c URI` (so it works with any driver, the test driver included), each
 /// invocation run by `HookRun` within what is left of the operation's time limit.
 ///
-/// - `start`: `start`; a domain already running counts as started.
+/// - `start`: `start`; a domain already running (or paused) counts as started.
 /// - `stop`: `shutdown` (the guest is asked, e.g. by ACPI), then `domstate` every 250 ms until it is shut off,
 ///   for `shutdown_timeout` (default 30s, at most half the operation's limit); a guest still running then is
 ///   `destroy`ed. A domain already shut off counts as stopped.

@@ -40,7 +40,13 @@ final class VirshScript: Sendable {
                 run(["start", domain]) { [self] output in
                     observe("started")
                 } failed: { [self] reason in
-                    whenState({ $0.phase == .active }, then: "already running", else: reason)
+                    // Running, or paused (a hot standby kept so, found by a restarted vigild): `start` says "Domain
+                    // is already active" for both, and both are there.
+                    whenState(
+                        { $0.phase == .active || $0.phase == .suspended },
+                        then: { $0.phase == .suspended ? "already paused" : "already running" },
+                        else: reason
+                    )
                 }
             case .stop:
                 run(["shutdown", domain]) { [self] _ in
@@ -135,10 +141,19 @@ final class VirshScript: Sendable {
         then detail: String,
         else reason: String
     ) {
+        whenState(reached, then: { _ in detail }, else: reason)
+    }
+
+    /// The same, the success's detail said from the state found.
+    private func whenState(
+        _ reached: @escaping @Sendable (ActuatorTargetState) -> Bool,
+        then detail: @escaping @Sendable (ActuatorTargetState) -> String,
+        else reason: String
+    ) {
         run(["domstate", actuator.domain]) { [self] output in
             let observed = ActuatorTargetState(libvirtDomainState: output.text)
             if reached(observed) {
-                done.deliver(.succeeded(ActuatorReport(detail: detail, state: observed, alreadyThere: true)))
+                done.deliver(.succeeded(ActuatorReport(detail: detail(observed), state: observed, alreadyThere: true)))
             } else {
                 done.deliver(.failed(reason: reason, ActuatorReport(state: observed)))
             }

@@ -129,6 +129,11 @@ final class DomainDriver: TargetDriver {
             _ = scope?.reportOOMKills(now: engine.now)
         case .started(let outcome):
             operation = nil
+            // Started before the watcher's first report: what `virsh domstate` said after the start stands until
+            // then (a paused hot standby is adopted as one only knowing it is paused).
+            if state == nil, let observed = outcome.report?.state {
+                state = observed
+            }
             let alreadyThere = outcome.report?.alreadyThere == true && !supervisor.machine.hasVerdict
             startEnded(outcome) { up(now: engine.now, adopted: alreadyThere) }
         case .domainChanged(let event):
@@ -206,6 +211,9 @@ final class DomainDriver: TargetDriver {
 
     /// A resumed domain's guest shows it serves by heartbeating again.
     var heartbeatConfirmsPromotion: Bool { true }
+
+    /// Paused, as libvirt last reported it: a hot standby not resumed (yet).
+    var heldAsStandby: Bool { instancePID != nil && state?.phase == .suspended }
 
     /// A hot standby domain's promotion: `virsh resume`.
     func promote(completion: @escaping (RecoveryOutcome) -> Void) -> String? {
