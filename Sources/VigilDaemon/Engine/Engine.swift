@@ -167,6 +167,8 @@ public final class Engine: @unchecked Sendable {
             recovery.timerFired(owner)
         case .hookEnded(let owner, let id, let name, let result):
             recovery.hookEnded(owner: owner, id: id, name: name, result: result)
+        case .failoverStatusDue(let owner, let target, let sequence):
+            recovery.failoverStatusDue(owner: owner, target: target, sequence: sequence)
         case .roleReportDue(let owner, let sequence):
             recovery.roleReportDue(owner: owner, sequence: sequence)
         case .rejoinReportDue(let owner, let target, let round):

@@ -21,6 +21,8 @@ enum EngineEvent {
     case serviceTimer(owner: String)
     /// A ladder or promote hook of a service ended.
     case hookEnded(owner: String, id: Int, name: String, result: Result<HookRun.Result, SpawnError>)
+    /// A failover's status check of a target that was still starting is due again.
+    case failoverStatusDue(owner: String, target: String, sequence: Int)
     /// A promoted hot standby's time to report itself primary is up.
     case roleReportDue(owner: String, sequence: Int)
     /// A former primary's time to report itself a standby after it rejoined is up.

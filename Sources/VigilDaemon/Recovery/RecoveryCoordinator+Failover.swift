@@ -61,11 +61,7 @@ extension RecoveryCoordinator {
                 service.pending[target] = .failoverFence(sequence: sequence)
                 supervisor.perform(supervisor.machine.stop(now: now, reason: "fenced for failover"))
             case .checkStatus(let target, let sequence):
-                let activity = hotActivity(of: target, in: service) ?? activity(of: target)
-                performFailover(
-                    service.failover?.status(activity, sequence: sequence, now: now) ?? [],
-                    for: service
-                )
+                checkStatus(of: target, sequence: sequence, in: service)
             case .promote(let target, let sequence):
                 guard let supervisor = engine.targets[target] else {
                     failoverOutcome(.failed(reason: "no target \(target)"), sequence: sequence, for: service)
@@ -114,6 +110,30 @@ extension RecoveryCoordinator {
 
     private func failoverOutcome(_ outcome: RecoveryOutcome, sequence: Int, for service: RecoveredService) {
         performFailover(service.failover?.outcome(outcome, sequence: sequence, now: engine.now) ?? [], for: service)
+    }
+
+    /// A failover's status check of `target`. One whose start or adoption is under way is asked again every 100 ms
+    /// until that ends, rather than answered "unknown" (which aborts the failover): a domain a restarted vigild
+    /// finds is adopted only once libvirt has answered, moments after the failover under way was resumed. The
+    /// start ends, one way or the other, within the target's `start_timeout`.
+    func checkStatus(of target: String, sequence: Int, in service: RecoveredService) {
+        if let supervisor = engine.targets[target], case .spawning = supervisor.machine.state {
+            engine.after(
+                .milliseconds(100),
+                post: .failoverStatusDue(owner: service.owner, target: target, sequence: sequence)
+            )
+            return
+        }
+        let activity = hotActivity(of: target, in: service) ?? activity(of: target)
+        performFailover(service.failover?.status(activity, sequence: sequence, now: engine.now) ?? [], for: service)
+    }
+
+    /// A deferred status check is due: asked again if the failover still waits for it.
+    func failoverStatusDue(owner: String, target: String, sequence: Int) {
+        guard let service = services[owner], service.failover?.progress.sequence == sequence,
+            service.failover?.progress.isUnderWay == true
+        else { return }
+        checkStatus(of: target, sequence: sequence, in: service)
     }
 
     /// Whether a target runs, as a failover must know before promoting anyone.

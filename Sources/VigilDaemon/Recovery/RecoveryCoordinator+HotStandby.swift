@@ -77,13 +77,19 @@ extension RecoveryCoordinator {
 
     /// What a status check of the standby answers in a hot group: a running standby is not promoted yet unless its
     /// promotion was issued (before vigild restarted, say): then it is adopted as promoted, never promoted twice.
+    /// One exception: a promotion by the member's own actuator whose instance is still held as a standby (a domain
+    /// still paused: vigild died between recording the promotion and libvirt resuming it) did not take effect, and
+    /// is issued again, since resuming a paused domain twice cannot start it twice. A promote command or signal is
+    /// never repeated: whether it took effect cannot be told from outside.
     /// `nil` when the ordinary answer applies (cold groups, the primary, a standby with no instance).
     func hotActivity(of name: String, in service: RecoveredService) -> TargetActivity? {
         guard service.config.standbyMode == .hot, let progress = service.failover?.progress,
             progress.phase == .checkingStandby, progress.standby == name,
-            engine.targets[name]?.driver.hasInstance == true
+            let supervisor = engine.targets[name], supervisor.driver.hasInstance
         else { return nil }
-        return progress.promotionIssued == true ? .active : .inactive
+        guard progress.promotionIssued == true else { return .inactive }
+        let byActuator = supervisor.config.roles.promote == nil
+        return byActuator && supervisor.driver.heldAsStandby ? .inactive : .active
     }
 
     /// Promotes the running instance of hot standby `supervisor`: its `promote` command, its `promote_signal`, or

@@ -204,11 +204,14 @@ package final class RecoveryCoordinator {
     }
 
     /// After the targets are added at start: the restored services take up their roles, ladders and any failover
-    /// that was under way.
+    /// that was under way. Both the ladder and the failover are restored before either acts: a ladder resumed at
+    /// its `failover` step joins the failover under way (rather than starting a new one, which a standby still
+    /// being adopted would abort), and that failover's end reaches the restored ladder.
     func resume() {
         let now = engine.now
         for owner in services.keys.sorted() {
             guard let service = services[owner], let saved = engine.persistence.restored(owner) else { continue }
+            var ladderActions: [RecoveryAction] = []
             if let snapshot = saved.ladder {
                 let (ladder, actions) = RecoveryLadder.restored(
                     target: owner,
@@ -217,36 +220,39 @@ package final class RecoveryCoordinator {
                     now: now
                 )
                 service.ladder = ladder
-                performLadder(actions, for: service)
+                ladderActions = actions
             }
-            if let progress = saved.failover, progress.isUnderWay, service.failover != nil {
-                service.failover = FailoverStateMachine(
-                    service: owner,
-                    roles: service.roles,
-                    placement: StandbyPlacement(
-                        strategy: service.config.placement,
-                        standbys: service.members,
-                        weights: service.config.weights,
-                        memory: saved.placement ?? PlacementMemory()
-                    ),
-                    hooks: service.config.promoteHooks,
-                    progress: progress
-                )
-                engine.events.record(
-                    Event(
-                        kind: .failoverProgress,
-                        target: owner,
-                        message: "\(owner): resuming the failover from \(progress.primary) that was under way "
-                            + "(\(progress.phase.rawValue)) when vigild stopped",
-                        fields: ["PHASE": progress.phase.rawValue, "PRIMARY": progress.primary],
-                        time: now
-                    )
-                )
-                performFailover(
-                    service.failover?.resume(candidates: candidates(for: service, only: nil), now: now) ?? [],
-                    for: service
-                )
+            guard let progress = saved.failover, progress.isUnderWay, service.failover != nil else {
+                performLadder(ladderActions, for: service)
+                continue
             }
+            service.failover = FailoverStateMachine(
+                service: owner,
+                roles: service.roles,
+                placement: StandbyPlacement(
+                    strategy: service.config.placement,
+                    standbys: service.members,
+                    weights: service.config.weights,
+                    memory: saved.placement ?? PlacementMemory()
+                ),
+                hooks: service.config.promoteHooks,
+                progress: progress
+            )
+            engine.events.record(
+                Event(
+                    kind: .failoverProgress,
+                    target: owner,
+                    message: "\(owner): resuming the failover from \(progress.primary) that was under way "
+                        + "(\(progress.phase.rawValue)) when vigild stopped",
+                    fields: ["PHASE": progress.phase.rawValue, "PRIMARY": progress.primary],
+                    time: now
+                )
+            )
+            performLadder(ladderActions, for: service)
+            performFailover(
+                service.failover?.resume(candidates: candidates(for: service, only: nil), now: now) ?? [],
+                for: service
+            )
         }
     }
 
