@@ -22,6 +22,8 @@ final class FakeWorld: @unchecked Sendable {
     var started: [String: [Int32]] = [:]
     /// Instances running from before a (simulated) restart of vigild, by target: found and adopted, never started.
     var leftovers: [String: Int32] = [:]
+    /// Leftovers found only this long after their start was asked for (a domain is adopted once libvirt answered).
+    var slowAdoptions: [String: Duration] = [:]
     private var nextPID: Int32 = 1000
 
     func pid() -> Int32 {
@@ -52,6 +54,14 @@ final class FakeDriver: TargetDriver {
     func start() {
         if let found = world.leftovers.removeValue(forKey: name) {
             world.log.append("adopt \(name)")
+            if let delay = world.slowAdoptions[name] {
+                let name = self.name
+                let report = ActuatorReport(pid: found, alreadyThere: true)
+                engine.scheduler.after(delay, on: engine.queue) { @Sendable [weak engine] in
+                    engine?.handle(.target(name, .driver(.spawnEnded(.succeeded(report)))))
+                }
+                return
+            }
             pid = found
             world.running[name] = found
             supervisor.instanceStarted(pid: found, at: engine.now, adopted: true)
@@ -75,8 +85,14 @@ final class FakeDriver: TargetDriver {
 
     func handle(_ event: DriverEvent) {
         switch event {
-        case .spawnEnded:
+        case .spawnEnded(let outcome):
             guard supervisor.isSpawning else { return }
+            if let report = outcome.report, report.alreadyThere, let found = report.pid {
+                pid = found
+                world.running[name] = found
+                supervisor.instanceStarted(pid: found, at: engine.now, adopted: true)
+                return
+            }
             guard !world.failsToStart.contains(name) else {
                 supervisor.startFailed("the test said so")
                 return

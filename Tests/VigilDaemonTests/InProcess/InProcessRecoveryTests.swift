@@ -129,6 +129,49 @@ import VigilLinux
         #expect(again.events(.failoverCompleted).isEmpty)
     }
 
+    /// A restarted vigild resumes a failover at its standby check while the standby it finds running is still being
+    /// adopted (a domain is adopted only once libvirt has answered): the check waits for the adoption and adopts the
+    /// standby as the new primary, instead of answering "unknown" and aborting the failover.
+    @Test func aResumedFailoverWaitsForAStandbyStillBeingAdoptedAndAdoptsIt() throws {
+        let directory = try EngineHarness.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var progress = FailoverProgress(primary: "web-a", trigger: "exited with status 1")
+        progress.phase = .checkingStandby
+        progress.standby = "web-b"
+        progress.primaryConfirmedDead = true
+        progress.sequence = 4
+        let state = PersistedState(
+            generation: 7,
+            targets: [
+                "web-a": PersistedTargetState(
+                    failover: progress,
+                    roles: FailoverRoles(active: "web-a", standbys: ["web-b"])
+                ),
+                "web-b": PersistedTargetState(role: .standby),
+            ]
+        )
+        try StateStore(directory: directory + "/state").save(state)
+        let world = FakeWorld()
+        world.leftovers = ["web-b": 777]
+        world.slowAdoptions = ["web-b": .milliseconds(300)]
+
+        let harness = try EngineHarness(config: Self.service, world: world, directory: directory)
+        defer { harness.onQueue { $0.finish() } }
+        harness.start()
+        harness.advance(.milliseconds(100))
+        #expect(harness.events(.failoverCompleted).isEmpty, "not before web-b is adopted")
+        #expect(harness.events(.failoverAborted).isEmpty, "\(harness.events(.failoverAborted).map(\.message))")
+        harness.advance(.seconds(1))
+        #expect(harness.events(.failoverAborted).isEmpty, "\(harness.events(.failoverAborted).map(\.message))")
+        let completed = harness.events(.failoverCompleted, target: "web-a")
+        #expect(completed.count == 1 && completed.first?.message.contains("to web-b") == true, "\(completed)")
+        #expect(harness.world.started["web-b"] == nil, "adopted, never started: \(harness.world.log)")
+        #expect(harness.world.running["web-b"] == 777)
+        #expect(harness.onQueue { $0.recovery.role(of: "web-b") } == .active)
+        let adopting = harness.events(.failoverProgress, target: "web-a").map(\.message)
+        #expect(adopting.contains { $0.contains("web-b is already active; adopting it") }, "\(adopting)")
+    }
+
     static func limited(_ name: String, priority: Int, verify: String) -> String {
         """
         [[target]]
