@@ -134,6 +134,12 @@ final class DomainDriver: TargetDriver {
             if state == nil, let observed = outcome.report?.state {
                 state = observed
             }
+            // QEMU runs (the domain running or paused): the guest's channel is read from now on, not only once the
+            // watcher reports. A guest that heartbeats into a port no host program holds open for a second or more
+            // was never heard again once vigild connected late (seen with a resumed standby and a slow watcher).
+            if let phase = state?.phase, phase == .active || phase == .suspended {
+                guest?.channel.connect()
+            }
             let alreadyThere = outcome.report?.alreadyThere == true && !supervisor.machine.hasVerdict
             startEnded(outcome) { up(now: engine.now, adopted: alreadyThere) }
         case .domainChanged(let event):
@@ -147,6 +153,8 @@ final class DomainDriver: TargetDriver {
                 if outcome.succeeded {
                     // The guest runs again: its heartbeats are judged, and the next one confirms the promotion.
                     supervisor.heartbeatsResumed(at: engine.now)
+                    // Read it at once, not when the watcher reports the resume (see `.started` above).
+                    guest?.channel.connect()
                 }
             }
             roleOperationEnded(operation, outcome, promotion: waiting)
