@@ -13,12 +13,15 @@ import Glibc
 extension GuestDomainTests {
     /// A `virsh` in front of the real one that holds every `resume` while `hold` exists (touching `held` to say a
     /// resume is being held) and then fails it without passing it on: a resume that never reached libvirt.
-    static func resumeHoldingVirsh(in directory: String, hold: String, held: String) throws -> String {
+    static func resumeHoldingVirsh(in directory: String, hold: String, held: String, slow: String) throws -> String {
         let bin = directory + "/bin"
         try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
         let script = """
             #!/bin/sh
             for argument in "$@"; do
+                case "$argument" in
+                *"event --all --loop"*) [ -e '\(slow)' ] && sleep 3 ;;
+                esac
                 if [ "$argument" = resume ] && [ -e '\(hold)' ]; then
                     touch '\(held)'
                     while [ -e '\(hold)' ]; do sleep 0.05; done
@@ -42,7 +45,8 @@ extension GuestDomainTests {
         let hold = directory + "/hold"
         let held = directory + "/held"
         #expect(FileManager.default.createFile(atPath: hold, contents: nil))
-        let bin = try Self.resumeHoldingVirsh(in: directory, hold: hold, held: held)
+        let slow = directory + "/slow"
+        let bin = try Self.resumeHoldingVirsh(in: directory, hold: hold, held: held, slow: slow)
         let path = bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/sbin:/usr/bin:/sbin:/bin")
         let a = try await host.define("vigil-r1", target: "vigil-r1", key: Self.key, start: false)
         let b = try await host.define("vigil-r2", target: "vigil-r2", key: Self.key, start: false)
@@ -85,7 +89,9 @@ extension GuestDomainTests {
         try FileManager.default.removeItem(atPath: hold)
         #expect(try await Self.state(of: b.name, host: host) == "paused", "the resume never reached libvirt")
 
-        // The next vigild finds the promotion recorded and the standby still paused: it resumes it, once.
+        // The next vigild finds the promotion recorded and the standby still paused: it resumes it, once. Its watch
+        // of libvirt's events starts 3 s late, so the standby is found by `virsh start` ("already active") first.
+        #expect(FileManager.default.createFile(atPath: slow, contents: nil))
         let second = try VigildProcess(config: config, environment: ["PATH": path])
         defer { second.stop() }
         let adopted = try await second.waitForEvent(.targetAdopted, target: b.name, timeout: .seconds(60))
